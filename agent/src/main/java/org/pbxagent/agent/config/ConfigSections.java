@@ -1,0 +1,22 @@
+package org.pbxagent.agent.config;
+
+import java.util.List;
+
+/**
+ * Every configuration section the agent knows. Adding a section is one settings class with a static
+ * {@code read(ConfigSource)} method plus one line here; its keys then take part in unknown-key detection and in
+ * {@code pbx-agent check-config}.
+ */
+public final class ConfigSections {
+    private ConfigSections() {
+    }
+
+    public static final List<SectionType<?>> ALL = List.of(
+            new SectionType<>("node", NodeSettings.class, NodeSettings::read),
+            new SectionType<>("db", DbSettings.class, DbSettings::read),
+            new SectionType<>("routing", RoutingSettings.class, RoutingSettings::read),
+            new SectionType<>("fastagi", FastAgiSettings.class, FastAgiSettings::read),
+            new SectionType<>("http", HttpSettings.class, HttpSettings::read),
+            new SectionType<>("scheduler", SchedulerSettings.class, SchedulerSettings::read)
+    );
+}
