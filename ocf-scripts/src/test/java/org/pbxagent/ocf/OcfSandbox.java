@@ -1,0 +1,194 @@
+package org.pbxagent.ocf;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A world-readable temp dir holding copies of the resource agents, the Asterisk stand-in, a pbx-agent launcher on
+ * the test classpath and an AMI secret file, from which agents run the way Pacemaker's executor runs them. Closing
+ * it kills (by pid) every process started from it and removes the dir.
+ */
+final class OcfSandbox implements AutoCloseable {
+
+    static final String AMI_USER = "pbx-agent";
+    static final String AMI_SECRET = "s3cret-ami";
+
+    final Path dir;
+    final Path launcher;
+    final Path secretFile;
+    final Path standIn;
+
+    OcfSandbox() throws IOException {
+        dir = Files.createTempDirectory("pbx-ocf-");
+        // ocf-tester runs meta-data as user nobody: every parent must be traversable and the files 0755.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path scripts = Path.of(System.getProperty("ocf.scripts.dir", "."));
+        for (String agent : List.of("pbx-asterisk", "pbx-agent", "pbx-storage")) {
+            Path src = scripts.resolve(agent);
+            if (Files.exists(src)) {
+                executable(Files.copy(src, dir.resolve(agent), StandardCopyOption.REPLACE_EXISTING));
+            }
+        }
+        standIn = dir.resolve("asterisk-standin");
+        try (InputStream in = OcfSandbox.class.getResourceAsStream("/asterisk-standin")) {
+            Files.copy(in, standIn);
+        }
+        executable(standIn);
+        launcher = dir.resolve("pbx-agent-cli");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("agent.cli.classpath");
+        if (cp == null || cp.isBlank()) {
+            throw new IllegalStateException("system property agent.cli.classpath is not set (run through Maven failsafe)");
+        }
+        // Flags for a short-lived JVM: the monitor pays its start on every run.
+        Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
+                + " -cp '" + cp + "' org.pbxagent.agent.cluster.ClusterCli \"$@\"\n");
+        executable(launcher);
+        secretFile = dir.resolve("ami.secret");
+        Files.writeString(secretFile, AMI_SECRET + "\n");
+    }
+
+    private static Path executable(Path p) throws IOException {
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    Path agent(String name) {
+        return dir.resolve(name);
+    }
+
+    /** pbx-asterisk parameters for a stand-in on {@code amiPort}; extra stand-in options appended. */
+    Map<String, String> asteriskParams(String name, int amiPort, String extraOptions) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("binary", standIn.toString());
+        p.put("options", "--ami-port " + amiPort + " --ami-user " + AMI_USER + " --ami-secret " + AMI_SECRET
+                + (extraOptions.isEmpty() ? "" : " " + extraOptions));
+        p.put("pidfile", dir.resolve(name + ".pid").toString());
+        p.put("ami_port", Integer.toString(amiPort));
+        p.put("ami_user", AMI_USER);
+        p.put("ami_secret_file", secretFile.toString());
+        p.put("agent_cli", launcher.toString());
+        p.put("drain_url", "");
+        return p;
+    }
+
+    record Result(int rc, String stdout, String stderr, long millis) {
+        String exitReason() {
+            return stderr.lines().filter(l -> l.startsWith("ocf-exit-reason:")).findFirst().orElse("");
+        }
+    }
+
+    /** Runs one action as Pacemaker's executor would: OCF_* environment, no arguments beyond the action. */
+    Result run(String agent, String action, Map<String, String> params, Map<String, String> meta, Duration limit) {
+        return run(agent, action, params, meta, Map.of(), limit);
+    }
+
+    Result run(String agent, String action, Map<String, String> params, Map<String, String> meta,
+            Map<String, String> rawEnv, Duration limit) {
+        ProcessBuilder pb = new ProcessBuilder(agent(agent).toString(), action);
+        Map<String, String> env = pb.environment();
+        env.put("OCF_ROOT", "/usr/lib/ocf");
+        env.put("OCF_RA_VERSION_MAJOR", "1");
+        env.put("OCF_RA_VERSION_MINOR", "1");
+        env.put("OCF_RESOURCE_INSTANCE", "test");
+        env.put("OCF_RESOURCE_TYPE", agent);
+        params.forEach((k, v) -> env.put("OCF_RESKEY_" + k, v));
+        meta.forEach((k, v) -> env.put("OCF_RESKEY_CRM_meta_" + k, v));
+        env.putAll(rawEnv);
+        return exec(pb, limit);
+    }
+
+    static Result exec(ProcessBuilder pb, Duration limit) {
+        try {
+            Path out = Files.createTempFile("ocf-out", ".txt");
+            Path err = Files.createTempFile("ocf-err", ".txt");
+            try {
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                long t0 = System.nanoTime();
+                Process p = pb.start();
+                if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                    throw new AssertionError(pb.command() + " did not end within " + limit + "; stderr: "
+                            + Files.readString(err));
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000L;
+                return new Result(p.exitValue(), Files.readString(out), Files.readString(err), ms);
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Pid in a pid file, or -1. */
+    static long pidIn(Path pidfile) {
+        try {
+            return Long.parseLong(Files.readString(pidfile).trim());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Pids of live processes whose command line names a file of this sandbox. */
+    List<ProcessHandle> processes() {
+        String mark = dir.toString() + "/";
+        List<ProcessHandle> found = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(ph -> {
+            try {
+                String cmdline = Files.readString(Path.of("/proc", Long.toString(ph.pid()), "cmdline"), StandardCharsets.UTF_8);
+                if (cmdline.contains(mark)) {
+                    found.add(ph);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // gone meanwhile, or not ours to read
+            }
+        });
+        return found;
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (ProcessHandle ph : processes()) {
+            // SIGCONT first: a stopped (hung) stand-in must also die.
+            signal(ph.pid(), "CONT");
+            ph.destroyForcibly();
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    static void signal(long pid, String sig) {
+        exec(new ProcessBuilder("kill", "-" + sig, Long.toString(pid)), Duration.ofSeconds(5));
+    }
+}
