@@ -1,0 +1,91 @@
+package org.pbxagent.fastagi.data;
+
+import java.util.List;
+
+/**
+ * Every routing row of the shared DB as read in one consistent transaction, keyed by names and numbers (never DB
+ * ids), so the same value can be written to the disk snapshot and read back on a node that cannot reach the DB.
+ * Plain data: no validation here; {@code RoutingSnapshot} compiles and checks it.
+ *
+ * @param version the {@code routing_version} counter at the time of the read
+ * @param readAtMillis when the rows were read from the DB (epoch milliseconds)
+ */
+public record RoutingData(
+        long version,
+        long readAtMillis,
+        List<Tenant> tenants,
+        List<Extension> extensions,
+        List<TimeCondition> timeConditions,
+        List<RingGroup> ringGroups,
+        List<CallQueue> queues,
+        List<InboundRoute> inboundRoutes,
+        List<Trunk> trunks,
+        List<OutboundRoute> outboundRoutes,
+        List<BlockedCaller> blockedCallers) {
+
+    public RoutingData {
+        tenants = List.copyOf(tenants);
+        extensions = List.copyOf(extensions);
+        timeConditions = List.copyOf(timeConditions);
+        ringGroups = List.copyOf(ringGroups);
+        queues = List.copyOf(queues);
+        inboundRoutes = List.copyOf(inboundRoutes);
+        trunks = List.copyOf(trunks);
+        outboundRoutes = List.copyOf(outboundRoutes);
+        blockedCallers = List.copyOf(blockedCallers);
+    }
+
+    public record Tenant(String name, String timeZone) {}
+
+    /** A user's phone. Forward targets are numbers: another extension or an outside number routed outbound. */
+    public record Extension(String tenant, String number, String endpoint, String displayName, String voicemailBox,
+                            boolean dnd, String forwardAlways, String forwardBusy, String forwardNoAnswer,
+                            int ringTime, int callLimit, String outboundCallerId) {}
+
+    /** A typed reference to where a call goes; see the schema comment for what {@code ref} names per type. */
+    public record Destination(String type, String ref) {}
+
+    /** @param dayOfWeek 1 = Monday .. 7 = Sunday; times {@code HH:mm[:ss]}, end exclusive */
+    public record TimeRange(int dayOfWeek, String start, String end) {}
+
+    /** @param date {@code yyyy-MM-dd}; open = false for a holiday (the day never matches), true for a special opening */
+    public record TimeException(String date, boolean open, String name) {}
+
+    public record TimeCondition(String tenant, String name, String timeZone, Destination match, Destination otherwise,
+                                List<TimeRange> ranges, List<TimeException> exceptions) {
+        public TimeCondition {
+            ranges = List.copyOf(ranges);
+            exceptions = List.copyOf(exceptions);
+        }
+    }
+
+    /** @param strategy RINGALL or HUNT; members are extension numbers in hunt order */
+    public record RingGroup(String tenant, String number, String name, String strategy, int ringTime,
+                            Destination noAnswer, List<String> members) {
+        public RingGroup {
+            members = List.copyOf(members);
+        }
+    }
+
+    public record CallQueue(String tenant, String name, String asteriskQueue, int maxWait, Destination failover) {}
+
+    /** @param didPattern null when the route is only reachable as a ROUTE destination */
+    public record InboundRoute(String tenant, String name, String didPattern, String callerIdPattern, int priority,
+                               Destination destination) {}
+
+    /** @param dialString Asterisk dial string with {@code {number}} where the number goes */
+    public record Trunk(String tenant, String name, String dialString) {}
+
+    public record DialPattern(String pattern, int strip, String prepend) {}
+
+    /** @param trunks trunk names in failover order */
+    public record OutboundRoute(String tenant, String name, int priority, String callerIdNumber, String callerIdName,
+                                int ringTime, List<DialPattern> patterns, List<String> trunks) {
+        public OutboundRoute {
+            patterns = List.copyOf(patterns);
+            trunks = List.copyOf(trunks);
+        }
+    }
+
+    public record BlockedCaller(String tenant, String pattern, String reason) {}
+}

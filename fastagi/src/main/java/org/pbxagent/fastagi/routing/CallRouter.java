@@ -1,0 +1,458 @@
+package org.pbxagent.fastagi.routing;
+
+import java.time.Clock;
+import java.util.List;
+import org.pbxagent.fastagi.AgiRequest;
+import org.pbxagent.fastagi.RouteDecision;
+
+/**
+ * The routing decisions behind the {@code route}, {@code outbound} and {@code next} scripts. Reads one volatile
+ * {@link State} (snapshot + degraded flag) per call: no lock, no I/O, no DB.
+ *
+ * <p>Every answer sets ROUTE_TARGET, ROUTE_TIMEOUT, ROUTE_OPTIONS, ROUTE_STEP, ROUTE_TENANT, ROUTE_REASON,
+ * ROUTE_DEGRADED and, last, ROUTE_ACTION: if the session breaks half-way the dialplan sees no ROUTE_ACTION and takes
+ * its fallback instead of acting on a partial answer. ROUTE_CALLERID_NUM / ROUTE_CALLERID_NAME and
+ * ROUTE_LIMIT / ROUTE_LIMIT_GROUP are set only when they apply (the dialplan clears ROUTE_* before each AGI).
+ */
+public final class CallRouter {
+    /** Hops through forwards and routes one decision may take before it gives up (data loops are refused at load). */
+    static final int MAX_HOPS = 8;
+    static final String DEFAULT_TENANT = "default";
+
+    /** Snapshot and whether it is served while the DB is unreachable; swapped as one reference. */
+    public record State(RoutingSnapshot snapshot, boolean degraded) {}
+
+    private volatile State state;
+    private final Clock clock;
+
+    public CallRouter(State initial, Clock clock) {
+        this.state = initial;
+        this.clock = clock;
+    }
+
+    public void update(State next) { this.state = next; }
+
+    public State state() { return state; }
+
+    // ------------------------------------------------------------------------------------------------ scripts
+
+    /** {@code route?tenant=T&did=D[&cid=C]}: a call arriving for a DID or an extension number. */
+    public RouteDecision route(AgiRequest request) {
+        State s = state;
+        Answer a = new Answer(s.degraded());
+        String tenantName = tenantOf(request);
+        RoutingSnapshot.Tenant t = tenant(s, tenantName, a);
+        if (t == null) {
+            return a.build();
+        }
+        String did = input(request, "did", request.dnid(), request.extension());
+        String cid = callerIdOf(request);
+        if (did == null || !RoutingSnapshot.NUMBER.matcher(did).matches()) {
+            return a.hangup("1", "invalid-number");
+        }
+        if (t.blocked(cid)) {
+            return a.hangup("21", "blocked");
+        }
+        RoutingSnapshot.Inbound r = t.inbound(did, cid);
+        if (r != null) {
+            destination(t, r.destination, a, 0, "route:" + r.name);
+            return a.build();
+        }
+        if (t.extension(did) != null) {
+            extension(t, t.extension(did), a, 0, "extension");
+            return a.build();
+        }
+        if (t.groups.containsKey(did)) {
+            ringGroup(t, t.groups.get(did), a, 0);
+            return a.build();
+        }
+        return a.hangup("1", "no-route");
+    }
+
+    /** {@code outbound?tenant=T&ext=E&number=N}: a number dialled by an internal extension. */
+    public RouteDecision outbound(AgiRequest request) {
+        State s = state;
+        Answer a = new Answer(s.degraded());
+        RoutingSnapshot.Tenant t = tenant(s, tenantOf(request), a);
+        if (t == null) {
+            return a.build();
+        }
+        String number = input(request, "number", request.extension(), null);
+        if (number == null || !RoutingSnapshot.NUMBER.matcher(number).matches()) {
+            return a.hangup("1", "invalid-number");
+        }
+        if (t.extension(number) != null) {
+            extension(t, t.extension(number), a, 0, "internal");
+            return a.build();
+        }
+        if (t.groups.containsKey(number)) {
+            ringGroup(t, t.groups.get(number), a, 0);
+            return a.build();
+        }
+        String caller = input(request, "ext", request.callerIdNumber(), null);
+        RoutingSnapshot.Extension from = caller == null ? null : t.extension(caller);
+        if (!outboundDial(t, number, from, a, "outbound")) {
+            a.action("CONGESTION").reason("no-outbound-route");
+        }
+        return a.build();
+    }
+
+    /** {@code next?tenant=T&step=S&dialstatus=D}: what to do after a Dial or Queue returned. */
+    public RouteDecision next(AgiRequest request) {
+        State s = state;
+        Answer a = new Answer(s.degraded());
+        RoutingSnapshot.Tenant t = tenant(s, tenantOf(request), a);
+        if (t == null) {
+            return a.build();
+        }
+        String step = input(request, "step", null, null);
+        String status = input(request, "dialstatus", null, null);
+        if (status == null) {
+            status = "";
+        }
+        if ("ANSWER".equals(status)) {
+            return a.hangup("16", "answered");
+        }
+        if ("CANCEL".equals(status)) {
+            return a.hangup("16", "caller-hung-up");
+        }
+        if (step == null || step.length() > 200) {
+            return a.hangup("41", "unknown-step");
+        }
+        String[] p = step.split(":", -1);
+        switch (p[0]) {
+            case "ext" -> {
+                RoutingSnapshot.Extension e = p.length == 2 ? t.extension(p[1]) : null;
+                if (e == null) {
+                    return a.hangup("41", "unknown-step");
+                }
+                afterExtension(t, e, status, a);
+            }
+            case "rg" -> {
+                RoutingSnapshot.RingGroup g = p.length >= 2 ? t.groups.get(p[1]) : null;
+                if (g == null) {
+                    return a.hangup("41", "unknown-step");
+                }
+                if (g.hunt && p.length == 3) {
+                    int from = parseIndex(p[2]);
+                    if (from < 0) {
+                        return a.hangup("41", "unknown-step");
+                    }
+                    if (!hunt(t, g, from + 1, a)) {
+                        destination(t, g.noAnswer, a, 1, "ring-group-no-answer");
+                    }
+                } else {
+                    destination(t, g.noAnswer, a, 1, "ring-group-no-answer");
+                }
+            }
+            case "q" -> {
+                RoutingSnapshot.Queue q = p.length == 2 ? t.queues.get(p[1]) : null;
+                if (q == null) {
+                    return a.hangup("41", "unknown-step");
+                }
+                destination(t, q.failover, a, 1, "queue-" + (status.isEmpty() ? "failed" : status.toLowerCase()));
+            }
+            case "out" -> {
+                RoutingSnapshot.Outbound o = p.length == 4 ? t.outboundByName.get(p[1]) : null;
+                int index = p.length == 4 ? parseIndex(p[2]) : -1;
+                if (o == null || index < 0 || !RoutingSnapshot.NUMBER.matcher(p[3]).matches()) {
+                    return a.hangup("41", "unknown-step");
+                }
+                switch (status) {
+                    case "BUSY" -> a.action("BUSY").reason("callee-busy");
+                    case "NOANSWER" -> a.hangup("19", "no-answer");
+                    default -> {
+                        // CHANUNAVAIL, CONGESTION, anything else: the trunk failed, not the callee: next trunk
+                        RoutingSnapshot.DialPattern dp = o.match(p[3]);
+                        if (dp == null || index + 1 >= o.trunkDialStrings.size()) {
+                            a.action("CONGESTION").reason("all-trunks-failed");
+                        } else {
+                            dialTrunk(o, dp, p[3], index + 1, a, "trunk-failover");
+                        }
+                    }
+                }
+            }
+            default -> {
+                return a.hangup("41", "unknown-step");
+            }
+        }
+        return a.build();
+    }
+
+    // ------------------------------------------------------------------------------------------------ logic
+
+    private void destination(RoutingSnapshot.Tenant t, Destination d, Answer a, int hops, String reason) {
+        if (hops > MAX_HOPS) {
+            a.action("CONGESTION").reason("too-many-hops");
+            return;
+        }
+        switch (d.type()) {
+            case EXTENSION -> extension(t, t.extension(d.ref()), a, hops, reason);
+            case VOICEMAIL -> voicemail(t.extension(d.ref()), "u", a, reason);
+            case RING_GROUP -> ringGroup(t, t.groups.get(d.ref()), a, hops);
+            case QUEUE -> {
+                RoutingSnapshot.Queue q = t.queues.get(d.ref());
+                a.action("QUEUE").target(q.asteriskQueue).timeout(q.maxWait).step("q:" + q.name).reason(reason);
+            }
+            case PLAYBACK -> a.action("PLAYBACK").target(d.ref()).reason(reason);
+            case HANGUP -> a.action("HANGUP").target(d.ref()).reason(reason);
+            case ROUTE -> {
+                RoutingSnapshot.Inbound r = t.routesByName.get(d.ref());
+                destination(t, r.destination, a, hops + 1, "route:" + r.name);
+            }
+            case TIME_CONDITION -> {
+                RoutingSnapshot.TimeCondition c = t.conditions.get(d.ref());
+                boolean open = c.matches(clock.instant());
+                destination(t, open ? c.match : c.otherwise, a, hops + 1,
+                        "time-condition:" + c.name + (open ? ":match" : ":else"));
+            }
+        }
+    }
+
+    private void extension(RoutingSnapshot.Tenant t, RoutingSnapshot.Extension e, Answer a, int hops, String reason) {
+        if (e.forwardAlways != null) {
+            forward(t, e.forwardAlways, a, hops + 1, "forward-always");
+            return;
+        }
+        if (e.dnd) {
+            if (e.mailbox != null) {
+                voicemail(e, "b", a, "dnd");
+            } else {
+                a.action("BUSY").reason("dnd");
+            }
+            return;
+        }
+        a.action("DIAL").target(e.endpoint).timeout(e.ringTime).step("ext:" + e.number).reason(reason);
+        if (e.callLimit > 0) {
+            a.limit(e.callLimit, t.name + "-" + e.number);
+        }
+    }
+
+    private void afterExtension(RoutingSnapshot.Tenant t, RoutingSnapshot.Extension e, String status, Answer a) {
+        switch (status) {
+            case "BUSY" -> {
+                if (e.forwardBusy != null) {
+                    forward(t, e.forwardBusy, a, 1, "forward-busy");
+                } else if (e.mailbox != null) {
+                    voicemail(e, "b", a, "voicemail-busy");
+                } else {
+                    a.action("BUSY").reason("busy");
+                }
+            }
+            case "NOANSWER" -> {
+                if (e.forwardNoAnswer != null) {
+                    forward(t, e.forwardNoAnswer, a, 1, "forward-no-answer");
+                } else if (e.mailbox != null) {
+                    voicemail(e, "u", a, "voicemail-no-answer");
+                } else {
+                    a.hangup("19", "no-answer");
+                }
+            }
+            default -> {
+                // CHANUNAVAIL, CONGESTION, DONTCALL, INVALIDARGS ...: the phone cannot be reached
+                if (e.mailbox != null) {
+                    voicemail(e, "u", a, "voicemail-unavailable");
+                } else {
+                    a.action("CONGESTION").reason("unavailable");
+                }
+            }
+        }
+    }
+
+    private void forward(RoutingSnapshot.Tenant t, String number, Answer a, int hops, String reason) {
+        if (hops > MAX_HOPS) {
+            a.action("CONGESTION").reason("too-many-hops");
+            return;
+        }
+        RoutingSnapshot.Extension target = t.extension(number);
+        if (target != null) {
+            extension(t, target, a, hops, reason);
+        } else if (!outboundDial(t, number, null, a, reason)) {
+            a.action("CONGESTION").reason(reason + "-no-route");
+        }
+    }
+
+    private static void voicemail(RoutingSnapshot.Extension e, String greeting, Answer a, String reason) {
+        a.action("VOICEMAIL").target(e.mailbox).options(greeting).reason(reason);
+    }
+
+    private void ringGroup(RoutingSnapshot.Tenant t, RoutingSnapshot.RingGroup g, Answer a, int hops) {
+        if (g.hunt) {
+            if (!hunt(t, g, 0, a)) {
+                destination(t, g.noAnswer, a, hops + 1, "ring-group-no-member");
+            }
+            return;
+        }
+        StringBuilder target = new StringBuilder();
+        for (int i = 0; i < g.members.size(); i++) {
+            RoutingSnapshot.Extension m = t.extension(g.members.get(i));
+            if (!m.dnd) {
+                if (target.length() > 0) {
+                    target.append('&');
+                }
+                target.append(m.endpoint);
+            }
+        }
+        if (target.length() == 0) {
+            destination(t, g.noAnswer, a, hops + 1, "ring-group-no-member");
+        } else {
+            a.action("DIAL").target(target.toString()).timeout(g.ringTime).step("rg:" + g.number).reason("ring-all");
+        }
+    }
+
+    /** Dials the first member at or after {@code from} that is not on DND; false when none is left. */
+    private static boolean hunt(RoutingSnapshot.Tenant t, RoutingSnapshot.RingGroup g, int from, Answer a) {
+        for (int i = from; i < g.members.size(); i++) {
+            RoutingSnapshot.Extension m = t.extension(g.members.get(i));
+            if (!m.dnd) {
+                a.action("DIAL").target(m.endpoint).timeout(g.ringTime).step("rg:" + g.number + ":" + i)
+                        .reason("hunt");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean outboundDial(RoutingSnapshot.Tenant t, String number, RoutingSnapshot.Extension from,
+                                        Answer a, String reason) {
+        List<RoutingSnapshot.Outbound> routes = t.outbound;
+        for (int i = 0; i < routes.size(); i++) {
+            RoutingSnapshot.Outbound o = routes.get(i);
+            RoutingSnapshot.DialPattern dp = o.match(number);
+            if (dp != null) {
+                dialTrunk(o, dp, number, 0, a, reason);
+                String cid = from != null && from.outboundCallerId != null ? from.outboundCallerId : o.callerIdNumber;
+                if (cid != null) {
+                    a.set("ROUTE_CALLERID_NUM", cid);
+                }
+                if (o.callerIdName != null) {
+                    a.set("ROUTE_CALLERID_NAME", o.callerIdName);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void dialTrunk(RoutingSnapshot.Outbound o, RoutingSnapshot.DialPattern dp, String number, int index,
+                                  Answer a, String reason) {
+        String dialled = dp.prepend + number.substring(dp.strip);
+        a.action("DIAL").target(o.trunkDialStrings.get(index).replace("{number}", dialled)).timeout(o.ringTime)
+                .step("out:" + o.name + ":" + index + ":" + number).reason(reason);
+    }
+
+    // ------------------------------------------------------------------------------------------------ input
+
+    private static RoutingSnapshot.Tenant tenant(State s, String name, Answer a) {
+        a.tenant(name);
+        RoutingSnapshot.Tenant t = name != null && RoutingSnapshot.NAME.matcher(name).matches()
+                ? s.snapshot().tenant(name) : null;
+        if (t == null) {
+            a.action("CONGESTION").reason("unknown-tenant");
+        }
+        return t;
+    }
+
+    private static String tenantOf(AgiRequest r) {
+        String t = input(r, "tenant", null, null);
+        return t == null ? DEFAULT_TENANT : t;
+    }
+
+    private static String callerIdOf(AgiRequest r) {
+        String cid = input(r, "cid", r.callerIdNumber(), null);
+        return cid == null || "unknown".equals(cid) ? null : cid;
+    }
+
+    /**
+     * A named input: the query-string parameter, else an {@code agi_arg_N} of the form {@code name=value}, else the
+     * given channel values in order. Empty values count as absent.
+     */
+    static String input(AgiRequest r, String name, String env1, String env2) {
+        String v = r.parameter(name);
+        if (v == null || v.isEmpty()) {
+            v = null;
+            List<String> args = r.arguments();
+            for (int i = 0; i < args.size(); i++) {
+                String arg = args.get(i);
+                if (arg != null && arg.length() > name.length() && arg.startsWith(name)
+                        && arg.charAt(name.length()) == '=') {
+                    v = arg.substring(name.length() + 1);
+                    break;
+                }
+            }
+        }
+        if (v == null || v.isEmpty()) {
+            v = env1 != null && !env1.isEmpty() ? env1 : env2;
+        }
+        return v == null || v.isEmpty() ? null : v.trim();
+    }
+
+    private static int parseIndex(String s) {
+        if (s.isEmpty() || s.length() > 3) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    /** Collects one answer; ROUTE_ACTION goes last. */
+    private static final class Answer {
+        private final boolean degraded;
+        private final RouteDecision.Builder extra = RouteDecision.builder();
+        private String action;
+        private String target = "";
+        private String timeout = "";
+        private String options = "";
+        private String step = "";
+        private String tenant = "";
+        private String reason = "";
+
+        Answer(boolean degraded) { this.degraded = degraded; }
+
+        Answer action(String v) { action = v; return this; }
+        Answer target(String v) { target = v; return this; }
+        Answer timeout(int seconds) { timeout = Integer.toString(seconds); return this; }
+        Answer options(String v) { options = v; return this; }
+        Answer step(String v) { step = v; return this; }
+        Answer reason(String v) { reason = v; return this; }
+        void tenant(String v) { tenant = v == null ? "" : v; }
+
+        void set(String name, String value) { extra.set(name, value); }
+
+        void limit(int limit, String group) {
+            extra.set("ROUTE_LIMIT", Integer.toString(limit));
+            extra.set("ROUTE_LIMIT_GROUP", group);
+        }
+
+        RouteDecision hangup(String cause, String why) {
+            action = "HANGUP";
+            target = cause;
+            reason = why;
+            return build();
+        }
+
+        RouteDecision build() {
+            RouteDecision.Builder b = RouteDecision.builder()
+                    .set("ROUTE_TARGET", target)
+                    .set("ROUTE_TIMEOUT", timeout)
+                    .set("ROUTE_OPTIONS", options)
+                    .set("ROUTE_STEP", step)
+                    .set("ROUTE_TENANT", tenant)
+                    .set("ROUTE_REASON", reason);
+            RouteDecision x = extra.build();
+            for (int i = 0; i < x.size(); i++) {
+                b.set(x.name(i), x.value(i));
+            }
+            return b.set("ROUTE_DEGRADED", degraded ? "1" : "0")
+                    .set("ROUTE_ACTION", action == null ? "CONGESTION" : action)
+                    .build();
+        }
+    }
+}
