@@ -55,7 +55,7 @@ public record DbSettings(String url, String user, Secret password, int poolMaxSi
     }
 
     /** A password may be written into a JDBC URL; never show that part. */
-    static String redactUrl(String url) {
+    public static String redactUrl(String url) {
         return url.replaceAll("(?i)(password=)[^&;]*", "$1******");
     }
 

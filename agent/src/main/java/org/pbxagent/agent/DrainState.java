@@ -1,0 +1,24 @@
+package org.pbxagent.agent;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Where this node stands in the balancer's rotation.
+ *
+ * @param drained true when no new calls should come
+ * @param reason  why (empty when in rotation)
+ * @param since   when the state last changed
+ * @param details implementation-specific facts for /status, e.g. per-proxy push results (never null)
+ */
+public record DrainState(boolean drained, String reason, Instant since, Map<String, Object> details) {
+
+    public DrainState {
+        reason = reason == null ? "" : reason;
+        details = details == null ? Map.of() : Map.copyOf(details);
+    }
+
+    public static DrainState active(Instant since) {
+        return new DrainState(false, "", since, Map.of());
+    }
+}

@@ -1,0 +1,95 @@
+package org.pbxagent.agent.http;
+
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.pbxagent.agent.DrainControl;
+import org.pbxagent.agent.config.HttpSettings;
+import org.pbxagent.agent.lifecycle.AgentComponent;
+import org.pbxagent.agent.lifecycle.StatusBoard;
+
+/**
+ * The agent's HTTP face on Jetty 12 (core handler API, no servlets): health, status, metrics, the status page and
+ * the token-protected drain/undrain. Binds exactly where configured.
+ */
+public final class AdminHttpServer implements AgentComponent {
+    private final HttpSettings settings;
+    private final AdminHandler handler;
+    private Server server;
+    private ServerConnector connector;
+
+    public AdminHttpServer(HttpSettings settings, StatusBoard board, Supplier<String> metrics,
+                           Supplier<DrainControl> drain) {
+        this.settings = settings;
+        this.handler = new AdminHandler(board, metrics, drain, settings.adminToken());
+    }
+
+    @Override
+    public String name() {
+        return "http";
+    }
+
+    @Override
+    public synchronized void start() throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(settings.maxThreads(), 2);
+        threads.setName("http");
+        threads.setDaemon(true);
+        Server s = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setRequestHeaderSize(8 * 1024);
+        ServerConnector c = new ServerConnector(s, 1, 1, new HttpConnectionFactory(http));
+        c.setHost(settings.bind());
+        c.setPort(settings.port());
+        c.setIdleTimeout(settings.idleTimeout().toMillis());
+        c.setReuseAddress(true);
+        s.addConnector(c);
+        s.setHandler(handler);
+        s.setStopTimeout(2000);
+        try {
+            s.start();
+        } catch (Exception e) {
+            try {
+                s.stop();
+            } catch (Exception ignored) {
+                // start already failed; nothing more to release
+            }
+            throw e;
+        }
+        server = s;
+        connector = c;
+    }
+
+    /** Bound port (useful with http.port=0). */
+    public int port() {
+        return connector == null ? -1 : connector.getLocalPort();
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress(settings.bind(), port());
+    }
+
+    @Override
+    public synchronized void close() throws Exception {
+        if (server != null) {
+            server.stop();
+            server = null;
+        }
+    }
+
+    /** Small helper for sections built of key/value pairs in a fixed order. */
+    public static Map<String, Object> fields(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}

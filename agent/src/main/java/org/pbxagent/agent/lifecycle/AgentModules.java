@@ -1,0 +1,17 @@
+package org.pbxagent.agent.lifecycle;
+
+import java.util.List;
+
+/**
+ * Every module the daemon installs, in order. Adding a capability to the daemon is one {@link AgentModule} class
+ * plus one line here (and its configuration section in {@code ConfigSections}).
+ */
+public final class AgentModules {
+    private AgentModules() {
+    }
+
+    public static List<AgentModule> all() {
+        return List.of(
+        );
+    }
+}

@@ -1,0 +1,7 @@
+package org.pbxagent.agent.lifecycle;
+
+/** A readiness check run on every GET /health; must answer from memory, without I/O. */
+@FunctionalInterface
+public interface HealthCheck {
+    Health check();
+}
