@@ -91,6 +91,13 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /** Runs one parameterised INSERT and returns the generated key. */
+    public long insert(String sql, Object... args) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return SampleRoutingData.insert(c, sql, args);
+        }
+    }
+
     @Override
     public void close() throws Exception {
         try {
