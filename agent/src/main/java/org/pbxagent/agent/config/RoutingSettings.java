@@ -13,7 +13,7 @@ public record RoutingSettings(Path snapshotFile, Duration refresh) {
 
     public static RoutingSettings read(ConfigSource s) {
         Path file = s.path("snapshot-file", "/var/lib/pbx-agent/routing-snapshot.json");
-        Duration refresh = s.millis("refresh-ms", 5000, 200, 3_600_000);
+        Duration refresh = s.millis("refresh-ms", 1000, 50, 60_000);
         return new RoutingSettings(file, refresh);
     }
 

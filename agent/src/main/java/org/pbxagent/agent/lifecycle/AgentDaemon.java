@@ -1,0 +1,435 @@
+package org.pbxagent.agent.lifecycle;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.pbxagent.agent.DrainControl;
+import org.pbxagent.agent.DrainState;
+import org.pbxagent.agent.config.AgentConfig;
+import org.pbxagent.agent.db.AgentDatabase;
+import org.pbxagent.agent.http.AdminHttpServer;
+import org.pbxagent.agent.scheduler.ClusterScheduler;
+import org.pbxagent.agent.scheduler.LocalScheduler;
+import org.pbxagent.agent.scheduler.RoutingConsistencyTask;
+import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.data.RoutingSchema;
+import org.pbxagent.fastagi.data.SampleRoutingData;
+import org.pbxagent.fastagi.routing.RoutingStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running agent. Starts, in order: DB pool (and embedded MariaDB), schema migrations, routing, FastAGI, HTTP,
+ * schedulers, then the installed modules' components. Stops in the order a PBX needs: drain (no new calls from the
+ * balancers), FastAGI stops accepting, sessions in flight finish up to {@code fastagi.shutdown-grace-ms}, then
+ * everything else in reverse start order.
+ */
+public final class AgentDaemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AgentDaemon.class);
+
+    /** Start options that are not configuration (the demo loads sample data; tests set the clock). */
+    public record Options(boolean loadSampleData, Clock clock) {
+        public static Options defaults() {
+            return new Options(false, Clock.systemUTC());
+        }
+    }
+
+    private final AgentConfig config;
+    private final Options options;
+    private final StatusBoard board;
+    private final PrometheusMeterRegistry meters;
+    private final List<AgentComponent> started = new ArrayList<>();
+    private final List<AgentComponent> moduleComponents = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Function<Map<String, DecisionScript>, CallListener> callListenerFactory;
+    private volatile DrainControl drain;
+    private AgentDatabase database;
+    private RoutingComponent routing;
+    private CallListener fastAgi;
+    private AdminHttpServer http;
+    private LocalScheduler localScheduler;
+    private RoutingConsistencyTask consistency;
+    private boolean stopping;
+
+    private AgentDaemon(AgentConfig config, Options options,
+                        Function<Map<String, DecisionScript>, CallListener> callListenerFactory) {
+        this.config = config;
+        this.options = options;
+        this.callListenerFactory = callListenerFactory;
+        this.board = new StatusBoard(config.node().id(), version(), options.clock());
+        this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.drain = new LocalDrainControl(options.clock());
+    }
+
+    /**
+     * Builds and starts the whole daemon; on a failure everything already started is stopped again and the
+     * exception says which part failed.
+     */
+    public static AgentDaemon start(AgentConfig config, List<AgentModule> modules, Options options,
+                                    Function<Map<String, DecisionScript>, CallListener> callListenerFactory)
+            throws Exception {
+        AgentDaemon d = new AgentDaemon(config, options, callListenerFactory);
+        try {
+            d.startAll(modules);
+        } catch (Exception | Error e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    private void startAll(List<AgentModule> modules) throws Exception {
+        Clock clock = options.clock();
+        bindJvmMetrics();
+        board.section("drain", () -> drain.state());
+        Gauge.builder("pbxagent_drained", () -> drain.state().drained() ? 1 : 0)
+                .description("1 while this node is drained (no new calls from the balancers)").register(meters);
+        Gauge.builder("pbxagent_ready", () -> board.healthReport().ready() ? 1 : 0)
+                .description("1 while /health reports ready").register(meters);
+
+        database = AgentDatabase.open(config.db());
+        started.add(component("db", () -> { }, database::close));
+        migrate();
+
+        routing = new RoutingComponent(database.dataSource(), config.routing(), clock);
+        routing.start();
+        started.add(routing);
+        board.section("routing", routing::statusSection);
+        board.health("routing", routing::health);
+        routingMetrics();
+
+        if (callListenerFactory != null) {
+            CallListener l = callListenerFactory.apply(routing.scripts());
+            startComponent(l);
+            fastAgi = l;
+            board.section("fastagi", this::fastAgiSection);
+            board.health("fastagi", () -> Health.ok(""));
+            FunctionCounter.builder("pbxagent_fastagi_sessions_served", l, CallListener::sessionsServed)
+                    .description("FastAGI sessions answered").register(meters);
+            FunctionCounter.builder("pbxagent_fastagi_sessions_refused", l, CallListener::sessionsRefused)
+                    .description("FastAGI sessions refused (over fastagi.max-sessions or stopping)").register(meters);
+            Gauge.builder("pbxagent_fastagi_sessions_in_flight", l, CallListener::sessionsInFlight)
+                    .description("FastAGI sessions in progress").register(meters);
+        } else {
+            board.health("fastagi", () -> Health.failed("no FastAGI listener in this build"));
+        }
+
+        if (config.http().enabled()) {
+            http = new AdminHttpServer(config.http(), board, meters::scrape, () -> drain);
+            startComponent(http);
+        }
+
+        AgentRuntime runtime = new Runtime();
+        localScheduler = new LocalScheduler(config.scheduler().threads());
+        List<ClusterScheduler> cluster = new ArrayList<>();
+        if (config.scheduler().enabled()) {
+            consistency = new RoutingConsistencyTask(database.dataSource(),
+                    config.scheduler().consistencyCheckInterval());
+            board.section("consistency", consistency::statusSection);
+            Gauge.builder("pbxagent_routing_consistency_problems", consistency,
+                            RoutingConsistencyTask::problemCount)
+                    .description("problems found by the latest cluster-wide routing consistency check (-1: none yet)")
+                    .register(meters);
+            if (config.scheduler().clusterEnabled()) {
+                ClusterScheduler cs = new ClusterScheduler(database.dataSource(), config.node().id(),
+                        config.scheduler().clusterCheckin(), config.scheduler().misfireThreshold(),
+                        config.scheduler().threads(), (task, when, outcome, detail) ->
+                        meters.counter("pbxagent_cluster_task_runs", "task", task, "outcome", outcome).increment());
+                cs.add(consistency);
+                cluster.add(cs);
+            }
+            Duration refresh = config.scheduler().consistencyCheckInterval().dividedBy(4);
+            localScheduler.every("consistency-result", refresh.compareTo(Duration.ofSeconds(5)) < 0
+                    ? Duration.ofSeconds(5) : refresh, consistency::refreshFromRunRecords);
+        }
+
+        for (AgentModule m : modules) {
+            try {
+                m.install(runtime);
+            } catch (Exception e) {
+                throw new IllegalStateException("module " + m.name() + " failed to install: " + e.getMessage(), e);
+            }
+        }
+        if (config.scheduler().enabled()) {
+            startComponent(localScheduler);
+            for (ClusterScheduler cs : cluster) {
+                try {
+                    startComponent(cs);
+                } catch (Exception e) {
+                    // Cluster work is not worth a dead node: the other nodes do it, this one retries at restart.
+                    log.error("cluster scheduler not started ({}); cluster work runs on the other nodes",
+                            e.getMessage());
+                    board.health("cluster-scheduler", () -> Health.ok("not running: " + e.getMessage()));
+                }
+            }
+        }
+        for (AgentComponent c : moduleComponents) {
+            startComponent(c);
+        }
+        board.state(AgentState.RUNNING);
+        log.info("pbx-agent {} running as node {}{}{}", version(), config.node().id(),
+                fastAgi != null ? ", FastAGI on " + config.fastagi().bind() + ":" + fastAgi.port() : "",
+                http != null ? ", HTTP on " + config.http().bind() + ":" + http.port() : "");
+    }
+
+    private void migrate() {
+        try {
+            RoutingSchema.migrate(database.dataSource());
+            if (options.loadSampleData()) {
+                SampleRoutingData.load(database.dataSource());
+            }
+        } catch (RuntimeException e) {
+            // A DB outage at start must not keep the node from serving its snapshot.
+            log.warn("routing schema not checked ({}); serving what routing can load", e.getMessage());
+        }
+    }
+
+    private void routingMetrics() {
+        Gauge.builder("pbxagent_routing_db_reachable", routing, r -> {
+            RoutingStatus s = r.status();
+            return s != null && s.dbReachable() ? 1 : 0;
+        }).description("1 when the last routing DB poll succeeded").register(meters);
+        Gauge.builder("pbxagent_routing_degraded", routing, r -> {
+            RoutingStatus s = r.status();
+            return s == null || s.degraded() ? 1 : 0;
+        }).description("1 while calls are answered from a snapshot (ROUTE_DEGRADED=1) or without data").register(meters);
+        Gauge.builder("pbxagent_routing_snapshot_version", routing, r -> {
+            RoutingStatus s = r.status();
+            return s == null ? -1 : s.snapshotVersion();
+        }).description("routing_version of the data in use").register(meters);
+        Gauge.builder("pbxagent_routing_snapshot_age_seconds", routing, r -> {
+            RoutingStatus s = r.status();
+            return s == null || s.snapshotAge() == null ? Double.NaN : s.snapshotAge().toMillis() / 1000.0;
+        }).description("age of the routing data in use").register(meters);
+        Gauge.builder("pbxagent_routing_problems", routing, r -> {
+            RoutingStatus s = r.status();
+            return s == null ? -1 : s.problems().size();
+        }).description("problems in the loaded routing data").register(meters);
+    }
+
+    private void bindJvmMetrics() {
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ClassLoaderMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        new UptimeMetrics().bindTo(meters);
+        new FileDescriptorMetrics().bindTo(meters);
+    }
+
+    private Map<String, Object> fastAgiSection() {
+        CallListener l = fastAgi;
+        return AdminHttpServer.fields("bind", config.fastagi().bind(), "port", l.port(),
+                "in_flight", l.sessionsInFlight(), "served", l.sessionsServed(), "refused", l.sessionsRefused(),
+                "max_sessions", config.fastagi().maxSessions());
+    }
+
+    private void startComponent(AgentComponent c) throws Exception {
+        try {
+            c.start();
+        } catch (Exception e) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // the start failure is what the operator needs
+            }
+            throw new IllegalStateException(c.name() + " did not start: " + e.getMessage(), e);
+        }
+        started.add(c);
+    }
+
+    private static AgentComponent component(String name, ThrowingRunnable start, ThrowingRunnable stop) {
+        return new AgentComponent() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void start() throws Exception {
+                start.run();
+            }
+
+            @Override
+            public void close() throws Exception {
+                stop.run();
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    public int fastAgiPort() {
+        return fastAgi == null ? -1 : fastAgi.port();
+    }
+
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    public StatusBoard board() {
+        return board;
+    }
+
+    public DrainControl drainControl() {
+        return drain;
+    }
+
+    public MeterRegistry meters() {
+        return meters;
+    }
+
+    public String jdbcUrl() {
+        return database.jdbcUrl();
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    /**
+     * The graceful stop: drain, stop accepting FastAGI sessions, let those in flight finish (up to
+     * fastagi.shutdown-grace-ms), then stop everything else in reverse order. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+        }
+        boolean wasRunning = board.state() == AgentState.RUNNING;
+        board.state(AgentState.STOPPING);
+        try {
+            if (wasRunning) {
+                DrainState s = drain.drain("agent stopping", true);
+                log.info("stopping: drained ({})", s.reason());
+            }
+        } catch (RuntimeException e) {
+            log.warn("stopping: drain failed ({}); going on with the stop", e.getMessage());
+        }
+        if (fastAgi != null) {
+            fastAgi.stopAccepting();
+            Duration grace = config.fastagi().shutdownGrace();
+            int inFlight = fastAgi.sessionsInFlight();
+            if (inFlight > 0) {
+                log.info("stopping: waiting up to {} ms for {} FastAGI session(s) in flight", grace.toMillis(),
+                        inFlight);
+            }
+            try {
+                if (!fastAgi.awaitIdle(grace)) {
+                    log.warn("stopping: {} FastAGI session(s) still in flight after {} ms; closing them",
+                            fastAgi.sessionsInFlight(), grace.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (int i = started.size() - 1; i >= 0; i--) {
+            AgentComponent c = started.get(i);
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("stopping {}: {}", c.name(), e.getMessage());
+            }
+        }
+        if (drain instanceof AutoCloseable ac && !started.contains(drain)) {
+            try {
+                ac.close();
+            } catch (Exception e) {
+                log.warn("stopping drain control: {}", e.getMessage());
+            }
+        }
+        meters.close();
+        board.state(AgentState.STOPPED);
+        log.info("pbx-agent stopped");
+        stopped.countDown();
+    }
+
+    public static String version() {
+        String v = AgentDaemon.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** What modules see. */
+    private final class Runtime implements AgentRuntime {
+        @Override
+        public AgentConfig config() {
+            return config;
+        }
+
+        @Override
+        public DataSource dataSource() {
+            return database.dataSource();
+        }
+
+        @Override
+        public MeterRegistry meters() {
+            return meters;
+        }
+
+        @Override
+        public Clock clock() {
+            return options.clock();
+        }
+
+        @Override
+        public void manage(AgentComponent component) {
+            moduleComponents.add(component);
+        }
+
+        @Override
+        public void status(String section, Supplier<?> supplier) {
+            board.section(section, supplier);
+        }
+
+        @Override
+        public void health(String name, HealthCheck check) {
+            board.health(name, check);
+        }
+
+        @Override
+        public void drainControl(DrainControl control) {
+            drain = control;
+        }
+
+        @Override
+        public DrainControl drainControl() {
+            return drain;
+        }
+
+        @Override
+        public void everyLocal(String name, Duration period, Runnable task) {
+            localScheduler.every(name, period, task);
+        }
+
+        @Override
+        public Optional<Integer> fastAgiPort() {
+            return fastAgi == null ? Optional.empty() : Optional.of(fastAgi.port());
+        }
+    }
+}

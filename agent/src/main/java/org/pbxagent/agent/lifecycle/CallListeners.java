@@ -1,0 +1,17 @@
+package org.pbxagent.agent.lifecycle;
+
+import java.util.Map;
+import java.util.function.Function;
+import org.pbxagent.agent.config.AgentConfig;
+import org.pbxagent.fastagi.DecisionScript;
+
+/** Builds the FastAGI listener the daemon serves calls with. */
+public final class CallListeners {
+    private CallListeners() {
+    }
+
+    public static Function<Map<String, DecisionScript>, CallListener> forConfig(AgentConfig config) {
+        // The FastAGI server is wired here once the fastagi module provides it.
+        return null;
+    }
+}
