@@ -16,6 +16,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.pbxagent.fastagi.data.RoutingData;
 
@@ -429,10 +431,10 @@ public final class RoutingSnapshot {
             }
             refuseForwardLoops();
 
-            Map<String, Object> conditions = new HashMap<>();
-            Map<String, Object> groups = new HashMap<>();
-            Map<String, Object> queues = new HashMap<>();
-            Map<String, Object> routes = new HashMap<>();
+            Map<String, Object> conditions = new TreeMap<>();
+            Map<String, Object> groups = new TreeMap<>();
+            Map<String, Object> queues = new TreeMap<>();
+            Map<String, Object> routes = new TreeMap<>();
             for (RoutingData.TimeCondition c : tc) {
                 TimeCondition compiled = compileCondition(c);
                 if (compiled != null) {
@@ -630,7 +632,7 @@ public final class RoutingSnapshot {
         }
 
         private void refuseForwardLoops() {
-            Set<String> looping = new LinkedHashSet<>();
+            Set<String> looping = new TreeSet<>();
             for (Extension e : tenant.extensions.values()) {
                 Set<String> seen = new LinkedHashSet<>();
                 Extension cur = e;
