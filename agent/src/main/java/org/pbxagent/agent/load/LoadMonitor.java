@@ -21,13 +21,16 @@ import org.slf4j.LoggerFactory;
  * Samples this node's load and publishes a {@link NodeLoad} on every interval and at once on every Asterisk
  * availability change. Inputs: the AMI counts and availability, /proc/stat (CPU busy between samples),
  * /proc/meminfo (MemAvailable/MemTotal) and the FastAGI sessions in flight. Score: {@link LoadScore}, held steady by
- * {@link ScoreHysteresis}. Listeners are called from the one sampling thread.
+ * {@link ScoreHysteresis}. Between intervals, a call count change that moves the published score (by the
+ * hysteresis rules) is published early, at most once per {@value #MIN_EARLY_GAP_MS} ms, so a real change reaches the
+ * balancer well within one interval. Listeners are called from the one sampling thread.
  *
  * <p>Register it with the AMI watch ({@code watch.addListener(monitor)}) so availability changes reach it at once.
  */
 public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadMonitor.class);
     private static final long READ_ERROR_LOG_PERIOD_NANOS = 60_000_000_000L;
+    static final long MIN_EARLY_GAP_MS = 100;
 
     private final LoadSettings settings;
     private final Supplier<AsteriskState> asterisk;
@@ -37,6 +40,7 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     private final List<NodeLoadListener> listeners = new CopyOnWriteArrayList<>();
     private final ScoreHysteresis hysteresis;
     private final AtomicBoolean immediatePending = new AtomicBoolean();
+    private final AtomicBoolean evaluatePending = new AtomicBoolean();
 
     private ScheduledThreadPoolExecutor executor;
     private volatile NodeLoad current;
@@ -49,6 +53,8 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     private long lastReadErrorLog;
     private boolean lastAvailable;
     private boolean first = true;
+    private long lastEarlyPublish;
+    private boolean delayedLookScheduled;
 
     public LoadMonitor(LoadSettings settings, Supplier<AsteriskState> asterisk, IntSupplier agiInFlight) {
         this(settings, asterisk, agiInFlight, Path.of("/proc/stat"), Path.of("/proc/meminfo"));
@@ -64,6 +70,7 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
         this.procMeminfo = procMeminfo;
         this.hysteresis = new ScoreHysteresis(settings);
         AsteriskState a = asterisk.get();
+        this.lastTransitions = a.transitions();
         this.current = new NodeLoad(a.available(), a.reason(), a.activeCalls(), a.activeChannels(),
                 settings.maxCalls(), 0, 0, 0, 100, Instant.now());
     }
@@ -111,11 +118,22 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
         return current;
     }
 
-    /** From the AMI watch's notifier thread: hands an availability change to the sampling thread at once. */
+    /**
+     * From the AMI watch's notifier thread: hands an availability change (full sample) or a count change (score
+     * re-evaluation) to the sampling thread, coalesced, never blocking the caller.
+     */
     @Override
     public void onAsteriskState(AsteriskState state) {
         if (state.transitions() == lastTransitions) {
-            return; // a count change only: the next interval publishes it
+            ScheduledThreadPoolExecutor ex = executor;
+            if (ex != null && evaluatePending.compareAndSet(false, true)) {
+                try {
+                    ex.execute(this::evaluateCounts);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    evaluatePending.set(false); // stopping
+                }
+            }
+            return;
         }
         lastTransitions = state.transitions();
         ScheduledThreadPoolExecutor ex = executor;
@@ -137,6 +155,43 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
         } catch (RuntimeException e) {
             // A failing sample must not cancel the schedule (a thrown exception would).
             log.warn("load sample failed", e);
+        }
+    }
+
+    /** On the sampling thread: publishes early if the new counts move the published score. */
+    private void evaluateCounts() {
+        // Cleared before reading the counts, so a change arriving while this runs schedules another look.
+        evaluatePending.set(false);
+        try {
+            AsteriskState a = asterisk.get();
+            if (first || !a.available() || a.available() != lastAvailable) {
+                return; // availability changes take the full-sample path
+            }
+            int agi = Math.max(0, agiInFlight.getAsInt());
+            int computed = LoadScore.score(true, a.activeCalls(), cpuBusy, memoryUsed, agi, settings);
+            if (!hysteresis.moves(computed)) {
+                return;
+            }
+            long now = System.nanoTime();
+            long wait = lastEarlyPublish + MIN_EARLY_GAP_MS * 1_000_000L - now;
+            ScheduledThreadPoolExecutor ex = executor;
+            if (lastEarlyPublish != 0 && wait > 0) {
+                // Too soon after the last early publish: one delayed look covers every change until then.
+                if (!delayedLookScheduled && ex != null) {
+                    delayedLookScheduled = true;
+                    ex.schedule(() -> {
+                        delayedLookScheduled = false;
+                        evaluateCounts();
+                    }, wait, TimeUnit.NANOSECONDS);
+                }
+                return;
+            }
+            lastEarlyPublish = now;
+            int score = hysteresis.offer(computed, false);
+            publish(new NodeLoad(true, "", a.activeCalls(), a.activeChannels(), settings.maxCalls(), cpuBusy,
+                    memoryUsed, agi, score, Instant.now()));
+        } catch (RuntimeException e) {
+            log.warn("load re-evaluation failed", e);
         }
     }
 

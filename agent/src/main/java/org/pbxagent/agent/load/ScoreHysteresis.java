@@ -20,11 +20,16 @@ public final class ScoreHysteresis {
 
     /** Offers a freshly computed score; returns the score to publish. */
     public int offer(int computed, boolean force) {
-        if (published < 0 || force || Math.abs(computed - published) >= step || (computed == 100 && published != 100)
-                || crosses(computed)) {
+        if (force || moves(computed)) {
             published = computed;
         }
         return published;
+    }
+
+    /** Whether {@link #offer} would change the published score (without changing it). */
+    public boolean moves(int computed) {
+        return published < 0 || (computed != published && (Math.abs(computed - published) >= step
+                || computed == 100 || crosses(computed)));
     }
 
     private boolean crosses(int computed) {

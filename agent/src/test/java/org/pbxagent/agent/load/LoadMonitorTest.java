@@ -76,6 +76,37 @@ class LoadMonitorTest {
     }
 
     @Test
+    void callCountChangeThatMovesTheScoreIsPublishedBeforeTheInterval(@TempDir Path dir) throws Exception {
+        Path stat = Files.writeString(dir.resolve("stat"), "cpu  100 0 100 800 0 0 0 0 0 0\n");
+        Path mem = Files.writeString(dir.resolve("meminfo"), "MemTotal: 1000 kB\nMemAvailable: 900 kB\n");
+        AtomicReference<AsteriskState> ast = new AtomicReference<>(state(true, "", 0, 1));
+        // A one-minute interval: every publish after the first comes from a count change.
+        try (LoadMonitor m = new LoadMonitor(new LoadSettings(60_000, 100, 0.9, 0.95, 100, 5, new int[] {50, 80}, 2),
+                ast::get, () -> 0, stat, mem)) {
+            m.addListener(seen::add);
+            m.start();
+            NodeLoad l = await("first sample", x -> x.asteriskAvailable());
+            assertEquals(11, l.score(), "memory 10 % of the 95 % ceiling");
+            ast.set(state(true, "", 12, 1));
+            m.onAsteriskState(ast.get());
+            Thread.sleep(300);
+            assertEquals(1, seen.size(), "12 calls of 100 (score 12, a move of 1) is not published early");
+            ast.set(state(true, "", 40, 1));
+            m.onAsteriskState(ast.get());
+            l = await("40 calls published early", x -> x.score() == 40);
+            assertEquals(40, l.activeCalls());
+            // A burst of significant changes is published at most once per 100 ms, and the last one always.
+            seen.clear();
+            for (int c = 45; c <= 95; c += 5) {
+                ast.set(state(true, "", c, 1));
+                m.onAsteriskState(ast.get());
+            }
+            await("the last count of the burst", x -> x.score() == 95);
+            assertTrue(seen.size() <= 3, "burst coalesced into " + seen.size() + " publishes");
+        }
+    }
+
+    @Test
     void unreadableProcKeepsPublishing(@TempDir Path dir) throws Exception {
         Path stat = dir.resolve("stat");
         Path mem = dir.resolve("meminfo");
