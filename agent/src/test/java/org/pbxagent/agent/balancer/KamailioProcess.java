@@ -1,0 +1,108 @@
+package org.pbxagent.agent.balancer;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kamailio 5.6 started from the shipped etc/kamailio/kamailio.cfg, unchanged: only its #!trydef site values are
+ * given on the command line (-A), so the test proves the file users install.
+ */
+final class KamailioProcess implements AutoCloseable {
+    final Path dir;
+    final int sipPort;
+    final int rpcPort;
+    final List<String> pbxUris;
+    private Process process;
+    private int starts;
+
+    KamailioProcess(Path dir, int sipPort, int rpcPort, List<String> pbxUris) throws IOException {
+        this.dir = dir;
+        this.sipPort = sipPort;
+        this.rpcPort = rpcPort;
+        this.pbxUris = pbxUris;
+        StringBuilder list = new StringBuilder();
+        for (String u : pbxUris) {
+            list.append("1 ").append(u).append(" 0 0\n");
+        }
+        Files.writeString(dir.resolve("dispatcher.list"), list.toString(), StandardCharsets.US_ASCII);
+    }
+
+    URI rpcUrl() {
+        return URI.create("http://127.0.0.1:" + rpcPort + "/RPC");
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Starts it and waits (bounded) until JSON-RPC answers a client from {@code pbxAddress}. */
+    void start(KamailioRpc probe) throws Exception {
+        starts++;
+        List<String> cmd = new ArrayList<>(List.of("kamailio", "-f", RealParts.shippedKamailioCfg().toString(),
+                "-DD", "-E", "-m", "64", "-M", "8",
+                "-Y", dir.toString(), "-P", dir.resolve("kamailio.pid").toString(), "-w", dir.toString(),
+                "-A", "SIP_IP=127.0.0.1", "-A", "SIP_PORT=" + sipPort,
+                "-A", "RPC_IP=127.0.0.1", "-A", "RPC_PORT=" + rpcPort,
+                "-A", "DS_LIST=\"" + dir.resolve("dispatcher.list") + "\"",
+                "-A", "CTL_SOCKET=\"unix:" + dir.resolve("kamailio_ctl") + "\""));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kamailio-" + starts + ".log").toFile()));
+        process = pb.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("kamailio exited with " + process.exitValue() + ": "
+                        + Files.readString(dir.resolve("kamailio-" + starts + ".log")));
+            }
+            RpcResult r = probe.call(rpcUrl(), "dispatcher.list").get();
+            if (r.ok()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("kamailio JSON-RPC did not answer within 15 s");
+    }
+
+    /** Dispatcher flags per URI in set 1, as this Kamailio sees them now. */
+    Map<String, String> flags(KamailioRpc probe) throws Exception {
+        RpcResult r = probe.call(rpcUrl(), "dispatcher.list").get();
+        if (!r.ok()) {
+            throw new IllegalStateException("dispatcher.list: " + r);
+        }
+        return LoadReporter.destinations(r.result(), 1);
+    }
+
+    /** The score under {@code key}, or null when Kamailio has none (expired or never set). */
+    Integer score(KamailioRpc probe, String key) throws Exception {
+        RpcResult r = probe.call(rpcUrl(), "htable.get", "pbxload", key).get();
+        if (!r.ok()) {
+            return null;
+        }
+        return r.result().path("item").path("value").asInt();
+    }
+
+    String log() throws IOException {
+        return Files.readString(dir.resolve("kamailio-" + starts + ".log"));
+    }
+
+    void stop() {
+        RealParts.stop(process, 5000);
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    static KamailioRpc probeFrom(String address) throws IOException {
+        return new KamailioRpc(InetAddress.getByName(address), Duration.ofSeconds(1), Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,139 @@
+package org.pbxagent.agent.balancer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** SIPp processes: a PBX stand-in (UAS) that runs until stopped, and caller runs (UAC) that end by themselves. */
+final class Sipp {
+    private Sipp() {
+    }
+
+    /** A PBX stand-in on {@code ip:port}; answers OPTIONS (-aa), logs each INVITE and BYE. */
+    static final class Uas implements AutoCloseable {
+        final String ip;
+        final int port;
+        final Path log;
+        private Process process;
+
+        Uas(Path dir, String ip, int port) {
+            this.ip = ip;
+            this.port = port;
+            this.log = dir.resolve("uas-" + ip + ".log");
+        }
+
+        String uri() {
+            return "sip:" + ip + ":" + port;
+        }
+
+        void start() throws IOException, InterruptedException {
+            Files.deleteIfExists(log);
+            List<String> cmd = List.of("sipp", "-sf", RealParts.resource("sipp/pbx-uas.xml").toString(),
+                    "-i", ip, "-p", Integer.toString(port), "-aa", "-nostdin",
+                    "-trace_logs", "-log_file", log.toString());
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(log.resolveSibling("uas-" + ip + ".out").toFile()).start();
+            // SIPp binds at once; a short bounded wait for the socket before Kamailio's first ping.
+            for (int i = 0; i < 50 && process.isAlive() && !bound(); i++) {
+                Thread.sleep(50);
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("sipp UAS on " + ip + " exited: "
+                        + Files.readString(log.resolveSibling("uas-" + ip + ".out")));
+            }
+        }
+
+        private boolean bound() {
+            try (java.net.DatagramSocket d = new java.net.DatagramSocket(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getByName(ip), port))) {
+                return false;
+            } catch (IOException e) {
+                return true;
+            }
+        }
+
+        /** The SIP side dies at once, as on a crash: calls up on it are lost. */
+        void kill() {
+            if (process != null) {
+                process.destroyForcibly();
+                try {
+                    process.waitFor(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        boolean alive() {
+            return process != null && process.isAlive();
+        }
+
+        @Override
+        public void close() {
+            RealParts.stop(process, 2000);
+        }
+    }
+
+    /** Result of one caller run: which PBX answered each call (by call number), and calls whose BYE got no 200. */
+    record CallerRun(int exitCode, int calls, List<String> answeredBy, int byeOk, List<String> byeLostOn,
+                     String output) {
+        long answeredBy(String ip) {
+            return answeredBy.stream().filter(ip::equals).count();
+        }
+
+        int answered() {
+            return (int) answeredBy.stream().filter(s -> s != null).count();
+        }
+
+        /** Calls numbered from {@code fromCall} (1-based) on. */
+        List<String> from(int fromCall) {
+            return answeredBy.subList(Math.min(fromCall - 1, answeredBy.size()), answeredBy.size());
+        }
+    }
+
+    /** Runs {@code calls} calls at {@code rate}/s through Kamailio, each held {@code holdMs}; bounded in time. */
+    static CallerRun call(Path dir, String name, int localPort, int kamailioPort, int calls, int rate, int holdMs)
+            throws IOException, InterruptedException {
+        Path log = dir.resolve("uac-" + name + ".log");
+        Path out = dir.resolve("uac-" + name + ".out");
+        Files.deleteIfExists(log);
+        List<String> cmd = List.of("sipp", "-sf", RealParts.resource("sipp/caller-uac.xml").toString(),
+                "-i", "127.0.0.1", "-p", Integer.toString(localPort), "127.0.0.1:" + kamailioPort,
+                "-s", "1000", "-r", Integer.toString(rate), "-m", Integer.toString(calls), "-l", "500",
+                "-d", Integer.toString(holdMs), "-nostdin", "-timeout_error",
+                "-timeout", (calls / rate + holdMs / 1000 + 30) + "s",
+                "-trace_logs", "-log_file", log.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        long limit = (long) calls * 1000 / rate + holdMs + 40_000;
+        if (!p.waitFor(limit, TimeUnit.MILLISECONDS)) {
+            RealParts.stop(p, 1000);
+            throw new IllegalStateException("sipp caller " + name + " did not end within " + limit + " ms");
+        }
+        List<String> answered = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            answered.add(null);
+        }
+        int byeOk = 0;
+        List<String> byeLost = new ArrayList<>();
+        if (Files.exists(log)) {
+            for (String line : Files.readAllLines(log, StandardCharsets.US_ASCII)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 3 && f[0].equals("answered")) {
+                    int n = Integer.parseInt(f[1]);
+                    if (n >= 1 && n <= calls) {
+                        answered.set(n - 1, f[2]);
+                    }
+                } else if (f.length >= 3 && f[0].equals("byeok")) {
+                    byeOk++;
+                } else if (f.length >= 3 && f[0].equals("byelost")) {
+                    byeLost.add(f[2]);
+                }
+            }
+        }
+        return new CallerRun(p.exitValue(), calls, answered, byeOk, byeLost, Files.readString(out));
+    }
+}
