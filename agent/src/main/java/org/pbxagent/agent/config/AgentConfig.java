@@ -28,6 +28,21 @@ public final class AgentConfig {
         this.file = file;
     }
 
+    /**
+     * Every key the given sections know, whether set or not (documentation checks: the sample file must list them).
+     */
+    public static java.util.SortedSet<String> knownKeys(List<SectionType<?>> types) {
+        ConfigSource root = ConfigSource.of(Map.of());
+        for (SectionType<?> type : types) {
+            try {
+                type.reader().apply(root.section(type.prefix()));
+            } catch (IllegalArgumentException ignored) {
+                // empty values may be refused by a settings constructor; the keys were read before that
+            }
+        }
+        return new java.util.TreeSet<>(root.readKeys());
+    }
+
     /** Reads and validates a properties file (ISO-8859-1 escapes as usual; UTF-8 text is accepted). */
     public static AgentConfig load(Path file) {
         return from(readFile(file), file, ConfigSections.ALL);

@@ -285,6 +285,11 @@ public final class ConfigSource {
         return Collections.unmodifiableList(shared.problems);
     }
 
+    /** Every key some section asked for (set or not). */
+    java.util.Set<String> readKeys() {
+        return Collections.unmodifiableSet(shared.read);
+    }
+
     /** Keys present in the values that no section has read. */
     List<String> unreadKeys() {
         List<String> out = new ArrayList<>();
