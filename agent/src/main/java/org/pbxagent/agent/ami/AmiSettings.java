@@ -1,6 +1,7 @@
 package org.pbxagent.agent.ami;
 
 import java.util.Objects;
+import org.pbxagent.agent.config.ConfigSource;
 
 /**
  * The {@code ami.*} configuration. Validated at construction; the exception names the bad key.
@@ -44,6 +45,32 @@ public record AmiSettings(String host, int port, String username, String secret,
         require(resyncIntervalMs >= 1000, "ami.resync-interval-ms", "must be at least 1000, was " + resyncIntervalMs);
         require(maxLineLength >= 256 && maxLineLength <= 1 << 20, "ami.max-line-length",
                 "must be 256..1048576, was " + maxLineLength);
+    }
+
+    /**
+     * Reads {@code ami.*}. Returns null when {@code ami.enabled} is false (the default, so that a node without an
+     * Asterisk to watch needs no AMI credentials); every key is still read, so a typo is reported either way.
+     */
+    public static AmiSettings read(ConfigSource s) {
+        boolean enabled = s.bool("enabled", false);
+        String host = s.host("host", "127.0.0.1");
+        int port = s.port("port", 5038, false);
+        String username = enabled ? s.requiredString("username", "the manager.conf user name")
+                : s.string("username", "");
+        org.pbxagent.agent.config.Secret secret = s.secret("secret", enabled, 1);
+        int connect = (int) s.millis("connect-timeout-ms", 2000, 100, 60_000).toMillis();
+        int pingInterval = (int) s.millis("ping-interval-ms", 1000, 50, 60_000).toMillis();
+        int pingTimeout = (int) s.millis("ping-timeout-ms", 2000, 50, 60_000).toMillis();
+        int action = (int) s.millis("action-timeout-ms", 5000, 100, 120_000).toMillis();
+        int backoffInitial = (int) s.millis("backoff-initial-ms", 500, 10, 60_000).toMillis();
+        int backoffMax = (int) s.millis("backoff-max-ms", 30_000, 10, 600_000).toMillis();
+        int resync = (int) s.millis("resync-interval-ms", 60_000, 1000, 86_400_000).toMillis();
+        int maxLine = s.intRange("max-line-length", 16 * 1024, 256, 1 << 20);
+        if (!enabled || username.isBlank() || secret.isEmpty()) {
+            return null; // disabled, or the missing value is already reported
+        }
+        return new AmiSettings(host, port, username, secret.reveal(), connect, pingInterval, pingTimeout, action,
+                backoffInitial, backoffMax, resync, maxLine);
     }
 
     /** Defaults for everything but address and credentials. */

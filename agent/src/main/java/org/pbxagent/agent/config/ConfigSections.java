@@ -17,6 +17,10 @@ public final class ConfigSections {
             new SectionType<>("routing", RoutingSettings.class, RoutingSettings::read),
             new SectionType<>("fastagi", FastAgiSettings.class, FastAgiSettings::read),
             new SectionType<>("http", HttpSettings.class, HttpSettings::read),
-            new SectionType<>("scheduler", SchedulerSettings.class, SchedulerSettings::read)
+            new SectionType<>("scheduler", SchedulerSettings.class, SchedulerSettings::read),
+            new SectionType<>("ami", org.pbxagent.agent.ami.AmiSettings.class,
+                    org.pbxagent.agent.ami.AmiSettings::read),
+            new SectionType<>("load", org.pbxagent.agent.load.LoadSettings.class,
+                    org.pbxagent.agent.load.LoadSettings::read)
     );
 }

@@ -11,7 +11,9 @@ public final class AgentModules {
     }
 
     public static List<AgentModule> all() {
+        org.pbxagent.agent.load.LoadModule load = new org.pbxagent.agent.load.LoadModule();
         return List.of(
+                load
         );
     }
 }

@@ -1,6 +1,7 @@
 package org.pbxagent.agent.load;
 
 import java.util.Arrays;
+import org.pbxagent.agent.config.ConfigSource;
 
 /**
  * The {@code load.*} configuration. Validated at construction; the exception names the bad key.
@@ -33,6 +34,28 @@ public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double 
         Arrays.sort(thresholds);
         require(thresholdBand >= 0 && thresholdBand <= 20, "load.threshold-band",
                 "must be 0..20, was " + thresholdBand);
+    }
+
+    /** Reads {@code load.*}; every key has a default. */
+    public static LoadSettings read(ConfigSource s) {
+        int interval = (int) s.millis("interval-ms", 1000, 50, 60_000).toMillis();
+        int maxCalls = s.intRange("max-calls", 200, 1, 1_000_000);
+        int cpuFull = s.intRange("cpu-full-percent", 90, 1, 100);
+        int memoryFull = s.intRange("memory-full-percent", 95, 1, 100);
+        int maxAgi = s.intRange("max-agi-in-flight", 100, 1, 1_000_000);
+        int step = s.intRange("hysteresis-points", 5, 1, 50);
+        int band = s.intRange("threshold-band", 2, 0, 20);
+        String list = s.string("thresholds", "50,80,95");
+        int[] thresholds;
+        try {
+            thresholds = list.isBlank() ? new int[0]
+                    : Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            s.problem("thresholds", "expected a comma-separated list of integers 1..100, got '" + list + "'");
+            thresholds = new int[] {50, 80, 95};
+        }
+        return new LoadSettings(interval, maxCalls, cpuFull / 100.0, memoryFull / 100.0, maxAgi, step, thresholds,
+                band);
     }
 
     public static LoadSettings defaults(int maxCalls) {
