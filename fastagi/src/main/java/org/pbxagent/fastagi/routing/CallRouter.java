@@ -18,6 +18,9 @@ public final class CallRouter {
     /** Hops through forwards and routes one decision may take before it gives up (data loops are refused at load). */
     static final int MAX_HOPS = 8;
     static final String DEFAULT_TENANT = "default";
+    /** Every ROUTE_ACTION value this router answers; the static dialplan has a branch for each. */
+    public static final List<String> ACTIONS =
+            List.of("DIAL", "VOICEMAIL", "QUEUE", "PLAYBACK", "HANGUP", "CONGESTION", "BUSY");
 
     /** Snapshot and whether it is served while the DB is unreachable; swapped as one reference. */
     public record State(RoutingSnapshot snapshot, boolean degraded) {}

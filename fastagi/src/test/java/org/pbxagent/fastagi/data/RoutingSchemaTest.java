@@ -50,6 +50,22 @@ class RoutingSchemaTest {
     }
 
     @Test
+    void theInMemorySampleIsExactlyWhatTheDatabaseHolds() throws Exception {
+        SampleRoutingData.load(db.dataSource());
+        RoutingData memory = SampleRoutingData.data();
+        RoutingData back = new RoutingDataReader(db.dataSource()).read();
+        assertEquals(java.util.Set.copyOf(memory.tenants()), java.util.Set.copyOf(back.tenants()));
+        assertEquals(java.util.Set.copyOf(memory.extensions()), java.util.Set.copyOf(back.extensions()));
+        assertEquals(java.util.Set.copyOf(memory.timeConditions()), java.util.Set.copyOf(back.timeConditions()));
+        assertEquals(java.util.Set.copyOf(memory.ringGroups()), java.util.Set.copyOf(back.ringGroups()));
+        assertEquals(java.util.Set.copyOf(memory.queues()), java.util.Set.copyOf(back.queues()));
+        assertEquals(java.util.Set.copyOf(memory.inboundRoutes()), java.util.Set.copyOf(back.inboundRoutes()));
+        assertEquals(java.util.Set.copyOf(memory.trunks()), java.util.Set.copyOf(back.trunks()));
+        assertEquals(java.util.Set.copyOf(memory.outboundRoutes()), java.util.Set.copyOf(back.outboundRoutes()));
+        assertEquals(java.util.Set.copyOf(memory.blockedCallers()), java.util.Set.copyOf(back.blockedCallers()));
+    }
+
+    @Test
     void everyWriteBumpsTheVersion() throws Exception {
         SampleRoutingData.load(db.dataSource());
         RoutingDataReader reader = new RoutingDataReader(db.dataSource());

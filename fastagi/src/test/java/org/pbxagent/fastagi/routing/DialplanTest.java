@@ -1,0 +1,218 @@
+package org.pbxagent.fastagi.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.pbxagent.fastagi.AgiRequest;
+import org.pbxagent.fastagi.data.SampleRoutingData;
+
+/**
+ * Reads etc/asterisk/extensions.conf the way Asterisk's config parser does (contexts, {@code exten =>}, {@code same
+ * => n}, labels) and checks that it executes every answer the router can give, and still routes a call when the
+ * agent is unreachable or silent.
+ */
+class DialplanTest {
+    /** context → extension → priorities in order (label or null, application line) */
+    static final Map<String, Map<String, List<String[]>>> plan = new LinkedHashMap<>();
+    static final Map<String, String> globals = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void parse() throws IOException {
+        Path file = Path.of("..", "etc", "asterisk", "extensions.conf");
+        assertTrue(Files.exists(file), "dialplan at " + file.toAbsolutePath());
+        String context = null;
+        String exten = null;
+        Pattern ext = Pattern.compile("exten\\s*=>\\s*([^,]+),\\s*(\\d+)(?:\\(([^)]+)\\))?,(.*)");
+        Pattern same = Pattern.compile("same\\s*=>\\s*n(?:\\(([^)]+)\\))?,(.*)");
+        for (String raw : Files.readAllLines(file)) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith(";")) {
+                continue;
+            }
+            if (line.startsWith("[")) {
+                context = line.substring(1, line.indexOf(']'));
+                plan.put(context, new LinkedHashMap<>());
+                continue;
+            }
+            if ("globals".equals(context)) {
+                int eq = line.indexOf('=');
+                globals.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+                continue;
+            }
+            Matcher m = ext.matcher(line);
+            if (m.matches()) {
+                exten = m.group(1).strip();
+                assertEquals("1", m.group(2), "first priority of " + context + "," + exten);
+                List<String[]> prios = new ArrayList<>();
+                prios.add(new String[] {m.group(3), m.group(4).strip()});
+                assertTrue(plan.get(context).put(exten, prios) == null, "duplicate " + context + "," + exten);
+                continue;
+            }
+            m = same.matcher(line);
+            assertTrue(m.matches(), "unparsed line: " + line);
+            assertNotNull(exten, "same => before any exten: " + line);
+            plan.get(context).get(exten).add(new String[] {m.group(1), m.group(2).strip()});
+        }
+    }
+
+    static List<String[]> ext(String context, String exten) {
+        Map<String, List<String[]>> c = plan.get(context);
+        assertNotNull(c, "context [" + context + "]");
+        List<String[]> p = c.get(exten);
+        assertNotNull(p, "extension " + exten + " in [" + context + "]");
+        return p;
+    }
+
+    @Test
+    void everyActionTheRouterCanAnswerHasABranch() {
+        assertEquals(new TreeSet<>(CallRouter.ACTIONS), new TreeSet<>(plan.get("route-action").keySet()),
+                "[route-action] holds exactly one extension per ROUTE_ACTION");
+        // the router never answers an action outside that list, for any call on the sample data
+        CallRouter router = new CallRouter(new CallRouter.State(
+                RoutingSnapshot.build(SampleRoutingData.data()), false),
+                Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
+        Set<String> seen = new TreeSet<>();
+        for (String tenant : List.of("acme", "default", "nosuch")) {
+            for (String n : List.of("100", "199", "200", "600", "601", "1001", "1002", "4930555000", "2125551234",
+                    "112", "0301234", "9301234", "77", "x'--")) {
+                seen.add(router.route(Calls.request("route?tenant=" + tenant + "&did=" + n, "5550001"))
+                        .get("ROUTE_ACTION"));
+                seen.add(router.outbound(Calls.request("outbound?tenant=" + tenant + "&number=" + n, "1001"))
+                        .get("ROUTE_ACTION"));
+                for (String status : List.of("BUSY", "NOANSWER", "CHANUNAVAIL", "CONGESTION", "ANSWER", "TIMEOUT")) {
+                    for (String step : List.of("ext:" + n, "rg:600", "rg:601:0", "rg:601:1", "q:support", "out:pstn:0:" + n)) {
+                        seen.add(router.next(Calls.request("next?tenant=" + tenant + "&step=" + step
+                                + "&dialstatus=" + status, "5550001")).get("ROUTE_ACTION"));
+                    }
+                }
+            }
+        }
+        assertTrue(CallRouter.ACTIONS.containsAll(seen), seen.toString());
+        assertEquals(new TreeSet<>(CallRouter.ACTIONS), seen, "the sample data exercises every action");
+    }
+
+    @Test
+    void everyAgentCallIsFollowedByTheAnswerHandler() {
+        Pattern agi = Pattern.compile("AGI\\(agi://\\$\\{AGENT\\}/(\\w+)\\?(.*)\\)");
+        Set<String> scripts = new TreeSet<>();
+        for (var c : plan.entrySet()) {
+            for (var e : c.getValue().entrySet()) {
+                List<String[]> p = e.getValue();
+                for (int i = 0; i < p.size(); i++) {
+                    Matcher m = agi.matcher(p.get(i)[1]);
+                    if (p.get(i)[1].startsWith("AGI(")) {
+                        assertTrue(m.matches(), p.get(i)[1]);
+                        scripts.add(m.group(1));
+                        assertFalse(m.group(2).contains(","), "commas end the AGI URL: " + p.get(i)[1]);
+                        assertTrue(m.group(2).contains("tenant=${URIENCODE(${ROUTE_TENANT})}"), p.get(i)[1]);
+                        assertEquals("Goto(route-exec,s,1)", p.get(i + 1)[1], "after " + p.get(i)[1]);
+                        assertEquals("Gosub(route-clear,s,1)", p.get(i - 1)[1], "old answer cleared first");
+                    }
+                }
+            }
+        }
+        assertEquals(new TreeSet<>(List.of("next", "outbound", "route")), scripts);
+        assertEquals("127.0.0.1:4573", globals.get("AGENT"));
+    }
+
+    @Test
+    void unreachableOrSilentAgentStillRoutesTheCall() {
+        List<String[]> exec = ext("route-exec", "s");
+        List<String> apps = exec.stream().map(p -> p[1]).toList();
+        int failure = apps.indexOf("GotoIf($[\"${AGISTATUS}\" != \"SUCCESS\"]?route-fallback,failure,1)");
+        int silent = apps.indexOf("GotoIf($[\"${ROUTE_ACTION}\" = \"\"]?route-fallback,silent,1)");
+        int apply = apps.indexOf("Goto(route-action,${ROUTE_ACTION},1)");
+        assertTrue(failure > 0 && silent > failure && apply > silent, apps.toString());
+        // an unknown action is not executed blindly
+        assertTrue(apps.contains("Goto(route-fallback,unknown,1)"));
+
+        // both fallbacks end up in "try": dial the number directly (or FALLBACK_DIAL), then a clear cause
+        assertEquals("Goto(route-fallback,try,1)", ext("route-fallback", "failure").get(1)[1]);
+        assertEquals("Goto(route-fallback,silent,1)".replace("silent", "try"), ext("route-fallback", "silent").get(1)[1]);
+        List<String> tryApps = ext("route-fallback", "try").stream().map(p -> p[1]).toList();
+        assertTrue(tryApps.contains("Dial(${FALLBACK_TECH}/${ROUTE_DID},${FALLBACK_RING})"), tryApps.toString());
+        assertTrue(tryApps.contains("Dial(${FALLBACK_DIAL},${FALLBACK_RING})"), tryApps.toString());
+        assertTrue(tryApps.contains("Hangup(34)"), "no fallback target: congestion cause");
+        List<String> endApps = ext("route-fallback", "end").stream().map(p -> p[1]).toList();
+        assertTrue(endApps.containsAll(List.of("Hangup(41)", "Hangup(17)", "Hangup(19)")), endApps.toString());
+        assertTrue(ext("route-fallback", "steps").stream().anyMatch(p -> p[1].equals("Hangup(41)")));
+        assertTrue(globals.containsKey("FALLBACK_TECH") && globals.containsKey("MAX_STEPS"));
+    }
+
+    @Test
+    void dialAndQueueHandTheirResultToNextAndRespectTheCallLimit() {
+        List<String> dial = ext("route-action", "DIAL").stream().map(p -> p[1]).toList();
+        assertTrue(dial.contains("Dial(${ROUTE_TARGET},${ROUTE_TIMEOUT},${ROUTE_OPTIONS})"), dial.toString());
+        assertTrue(dial.contains("Set(ROUTE_RESULT=${DIALSTATUS})"));
+        assertTrue(dial.contains("Set(ROUTE_RESULT=BUSY)"), "over the limit counts as busy");
+        assertTrue(dial.stream().anyMatch(a -> a.contains("GROUP_COUNT(${ROUTE_LIMIT_GROUP}@route-limit)")));
+        List<String> queue = ext("route-action", "QUEUE").stream().map(p -> p[1]).toList();
+        assertTrue(queue.contains("Set(ROUTE_RESULT=${QUEUESTATUS})"));
+        List<String> next = ext("route-next", "s").stream().map(p -> p[1]).toList();
+        assertTrue(next.stream().anyMatch(a -> a.contains("step=${URIENCODE(${ROUTE_PREV_STEP})}")
+                && a.contains("dialstatus=${URIENCODE(${ROUTE_RESULT})}")), next.toString());
+        List<String> clear = ext("route-clear", "s").stream().map(p -> p[1]).toList();
+        for (String v : List.of("ROUTE_ACTION", "ROUTE_TARGET", "ROUTE_TIMEOUT", "ROUTE_OPTIONS", "ROUTE_STEP",
+                "ROUTE_REASON", "ROUTE_DEGRADED", "ROUTE_CALLERID_NUM", "ROUTE_CALLERID_NAME", "ROUTE_LIMIT",
+                "ROUTE_LIMIT_GROUP")) {
+            assertTrue(clear.stream().anyMatch(a -> a.contains(v + "=,") || a.contains(v + "=)")), v);
+        }
+    }
+
+    @Test
+    void everyGotoTargetExists() {
+        Pattern jump = Pattern.compile("(Goto|Gosub)\\(([^)]*)\\)|GotoIf\\(.*\\?([^:)]+)(?::([^)]+))?\\)");
+        for (var c : plan.entrySet()) {
+            for (var e : c.getValue().entrySet()) {
+                for (String[] p : e.getValue()) {
+                    Matcher m = jump.matcher(p[1]);
+                    if (!m.find()) {
+                        continue;
+                    }
+                    List<String> targets = new ArrayList<>();
+                    if (m.group(2) != null) {
+                        targets.add(m.group(2));
+                    } else {
+                        targets.add(m.group(3));
+                        if (m.group(4) != null) {
+                            targets.add(m.group(4));
+                        }
+                    }
+                    for (String t : targets) {
+                        String[] parts = t.split(",");
+                        if (parts.length == 3) {
+                            if (!parts[1].contains("$")) {
+                                ext(parts[0], parts[1]);
+                            } else {
+                                assertNotNull(plan.get(parts[0]), t);
+                            }
+                        } else if (parts.length == 2) {
+                            ext(c.getKey(), parts[0]);
+                        } else {
+                            assertTrue(e.getValue().stream().anyMatch(q -> t.equals(q[0])),
+                                    "label " + t + " in " + c.getKey() + "," + e.getKey());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
