@@ -1,0 +1,166 @@
+package org.pbxagent.agent.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pbxagent.agent.config.AgentConfig;
+import org.pbxagent.agent.http.Json;
+
+/** The daemon on a real MariaDB (embedded), seen through its HTTP API the way operators and Pacemaker see it. */
+class AgentDaemonTest {
+    private static final String TOKEN = "daemon-test-token-5c1d9e7a";
+
+    @TempDir
+    static Path dir;
+    private static AgentDaemon daemon;
+    private static HttpClient http;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("node.id", "pbx-test");
+        v.put("node.data-dir", dir.toString());
+        v.put("db.url", "embedded");
+        v.put("routing.snapshot-file", dir.resolve("snapshot.json").toString());
+        v.put("fastagi.port", "0");
+        v.put("fastagi.shutdown-grace-ms", "2000");
+        v.put("http.port", "0");
+        v.put("http.admin-token", TOKEN);
+        v.put("scheduler.consistency-check-interval-ms", "1000");
+        v.put("scheduler.cluster.checkin-interval-ms", "1000");
+        daemon = AgentDaemon.start(AgentConfig.from(v), List.of(), new AgentDaemon.Options(true,
+                Clock.systemUTC()), CallListeners.forConfig(AgentConfig.from(v)));
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        base = "http://127.0.0.1:" + daemon.httpPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void statusShowsNodeRoutingFromTheDatabaseAndDrainState() throws Exception {
+        HttpResponse<String> r = get("/status");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"));
+        JsonNode s = Json.mapper().readTree(r.body());
+        assertEquals("pbx-test", s.path("node").path("id").asText());
+        assertEquals("running", s.path("node").path("state").asText());
+        JsonNode routing = s.path("routing");
+        assertTrue(routing.path("has_data").asBoolean(), r.body());
+        assertTrue(routing.path("db_reachable").asBoolean(), r.body());
+        assertFalse(routing.path("degraded").asBoolean(), r.body());
+        assertEquals("database", routing.path("source").asText());
+        assertTrue(routing.path("snapshot_version").asLong() > 0, r.body());
+        assertFalse(s.path("drain").path("drained").asBoolean(), r.body());
+    }
+
+    @Test
+    void healthAnswersWithReasonsAsJson() throws Exception {
+        HttpResponse<String> r = get("/health");
+        JsonNode h = Json.mapper().readTree(r.body());
+        assertEquals(h.path("ready").asBoolean() ? 200 : 503, r.statusCode(), r.body());
+        for (JsonNode f : h.path("failures")) {
+            assertFalse(f.asText().startsWith("routing"), r.body());
+        }
+        HttpResponse<String> live = get("/health/live");
+        assertEquals(200, live.statusCode());
+    }
+
+    @Test
+    void metricsArePrometheusTextWithRoutingAndJvmFigures() throws Exception {
+        HttpResponse<String> r = get("/metrics");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+        String body = r.body();
+        assertTrue(body.contains("# TYPE pbxagent_routing_snapshot_version gauge"), body);
+        assertTrue(body.lines().anyMatch(l -> l.startsWith("pbxagent_routing_db_reachable 1")), body);
+        assertTrue(body.contains("jvm_memory_used_bytes"), body);
+        assertTrue(body.contains("process_uptime_seconds"), body);
+    }
+
+    @Test
+    void drainNeedsTheAdminTokenAndChangesTheState() throws Exception {
+        assertEquals(401, post("/drain", null).statusCode());
+        HttpResponse<String> wrong = post("/drain", TOKEN + "x");
+        assertEquals(401, wrong.statusCode());
+        assertTrue(wrong.headers().firstValue("www-authenticate").isPresent());
+        assertEquals(405, get("/drain").statusCode());
+        assertFalse(daemon.drainControl().state().drained());
+
+        HttpResponse<String> ok = post("/drain?reason=kernel%20update", TOKEN);
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertTrue(Json.mapper().readTree(ok.body()).path("drained").asBoolean(), ok.body());
+        JsonNode s = Json.mapper().readTree(get("/status").body());
+        assertTrue(s.path("drain").path("drained").asBoolean());
+        assertEquals("kernel update", s.path("drain").path("reason").asText());
+        assertTrue(get("/metrics").body().lines().anyMatch(l -> l.startsWith("pbxagent_drained 1")));
+
+        assertEquals(401, post("/undrain", null).statusCode());
+        HttpResponse<String> back = post("/undrain", TOKEN);
+        assertEquals(200, back.statusCode());
+        assertFalse(daemon.drainControl().state().drained());
+    }
+
+    @Test
+    void statusPageIsPlainHtmlWithEscapedValues() throws Exception {
+        HttpResponse<String> r = get("/");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+        assertTrue(r.body().contains("<h1>pbx-agent pbx-test</h1>"), r.body());
+        assertFalse(r.body().contains("<script"), r.body());
+        assertFalse(r.body().contains("http://") || r.body().contains("https://"), "no external assets");
+        assertEquals(404, get("/nothing-here").statusCode());
+    }
+
+    @Test
+    void clusterConsistencyCheckRunsAndIsPublished() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        JsonNode c = null;
+        while (System.nanoTime() < deadline) {
+            c = Json.mapper().readTree(get("/status").body()).path("consistency");
+            if (c.has("problems")) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertTrue(c != null && c.has("problems"), String.valueOf(c));
+        assertEquals(0, c.path("problems").asInt(), c.toString());
+        assertTrue(get("/metrics").body().lines()
+                .anyMatch(l -> l.startsWith("pbxagent_routing_consistency_problems 0")));
+    }
+}
