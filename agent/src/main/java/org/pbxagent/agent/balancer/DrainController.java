@@ -36,6 +36,7 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
 
     private final LoadReporter reporter;
     private final Duration waitLimit;
+    private final boolean automaticEnabled;
     private final boolean forceAutomatic;
     private final Clock clock;
     private final ExecutorService automatic;
@@ -53,11 +54,14 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
     /**
      * @param waitLimit      how long drain()/undrain() wait for the Kamailios' answers (their request timeout plus
      *                       a margin); a Kamailio that does not answer gets the state on its next full re-send
+     * @param automatic      drain on Asterisk failure and undrain when it is back
      * @param forceAutomatic true drains on Asterisk failure even if it leaves the set with no active destination
      */
-    public DrainController(LoadReporter reporter, Duration waitLimit, boolean forceAutomatic, Clock clock) {
+    public DrainController(LoadReporter reporter, Duration waitLimit, boolean automatic, boolean forceAutomatic,
+                           Clock clock) {
         this.reporter = reporter;
         this.waitLimit = waitLimit;
+        this.automaticEnabled = automatic;
         this.forceAutomatic = forceAutomatic;
         this.clock = clock;
         this.since = clock.instant();
@@ -110,7 +114,7 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
     /** Automatic drain and undrain from Asterisk's health. Never blocks the caller. */
     @Override
     public void onLoad(NodeLoad load) {
-        boolean wantDrain = !load.asteriskAvailable();
+        boolean wantDrain = automaticEnabled && !load.asteriskAvailable();
         boolean change;
         synchronized (this) {
             change = wantDrain ? automaticReason == null : automaticReason != null || !applied;

@@ -43,9 +43,6 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
      */
     public LoadReporter(List<URI> kamailios, BalancerTarget target, KamailioRpc rpc, Duration resendInterval,
                         Duration retryInterval, Clock clock) {
-        if (kamailios.isEmpty()) {
-            throw new IllegalArgumentException("at least one Kamailio JSON-RPC URL is needed");
-        }
         this.target = target;
         this.rpc = rpc;
         this.resendInterval = resendInterval;
@@ -77,6 +74,10 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
         for (KamailioLink link : links) {
             link.pushScore(load.score());
         }
+    }
+
+    List<KamailioLink> links() {
+        return links;
     }
 
     public NodeLoad latest() {
