@@ -55,7 +55,8 @@ final class OcfSandbox implements AutoCloseable {
         if (cp == null || cp.isBlank()) {
             throw new IllegalStateException("system property agent.cli.classpath is not set (run through Maven failsafe)");
         }
-        // Flags for a short-lived JVM: the monitor pays its start on every run.
+        // Flags for a short-lived JVM: the monitor pays its start on every run. No perf data file: pids in the
+        // cluster tests' pid namespaces would collide in the shared /tmp/hsperfdata_root.
         Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
                 + " -cp '" + cp + "' org.pbxagent.agent.cluster.ClusterCli \"$@\"\n");
         executable(launcher);

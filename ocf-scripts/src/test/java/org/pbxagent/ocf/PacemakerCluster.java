@@ -1,0 +1,255 @@
+package org.pbxagent.ocf;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * A real Corosync + Pacemaker cluster of one or more nodes on this machine. Each node is a set of fresh network,
+ * mount and pid namespaces (see the cluster-node script); nodes are joined by veth pairs on 10.213.0.0/24, an
+ * address range that exists only inside these namespaces. The resource agents and the fence agent under test are
+ * overlaid at their installed paths inside each node. Closing kills every node (SIGKILL to its namespace) and
+ * removes the veths and the node dirs.
+ */
+final class PacemakerCluster implements AutoCloseable {
+
+    static final String SUBNET = "10.213.0.";
+
+    final Path root;
+    final List<Node> nodes = new ArrayList<>();
+
+    /** One node: its dir, its namespace holder process and that namespace's PID 1 (for nsenter). */
+    final class Node {
+        final int id;
+        final String name;
+        final Path dir;
+        Process holder;
+        long init;
+
+        Node(int id, Path dir) {
+            this.id = id;
+            this.name = "pbx" + id;
+            this.dir = dir;
+        }
+
+        String address() {
+            return nodes.size() == 1 ? "127.0.0.1" : SUBNET + id;
+        }
+
+        /** Runs argv inside this node's network, mount and pid namespaces (its /proc belongs to the last). */
+        OcfSandbox.Result exec(Duration limit, String... argv) {
+            List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(init), "-n", "-m", "-p", "--"));
+            cmd.addAll(List.of(argv));
+            return OcfSandbox.exec(new ProcessBuilder(cmd), limit);
+        }
+
+        Process spawn(Path stdout, String... argv) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(init), "-n", "-m", "-p", "--"));
+            cmd.addAll(List.of(argv));
+            return new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectErrorStream(true).start();
+        }
+
+        boolean alive() {
+            return holder != null && holder.isAlive();
+        }
+
+        /** Pulls the power: SIGKILL to the namespace holder, whose --kill-child takes PID 1 and so every process. */
+        void kill() throws InterruptedException {
+            if (holder != null) {
+                holder.destroyForcibly();
+                holder.waitFor();
+            }
+        }
+
+        /** Net namespace identity, to tell which node a process runs on. */
+        String netns() throws IOException {
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(init), "ns", "net")).toString();
+        }
+    }
+
+    PacemakerCluster(int size) throws IOException {
+        root = Files.createTempDirectory("pbx-cluster-");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (int i = 1; i <= size; i++) {
+            Path d = root.resolve("node" + i);
+            Files.createDirectories(d);
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+            nodes.add(new Node(i, d));
+        }
+        copyResource("cluster-node", root.resolve("cluster-node"));
+        copyResource("ami-watch", root.resolve("ami-watch"));
+    }
+
+    private static void copyResource(String name, Path to) throws IOException {
+        try (InputStream in = PacemakerCluster.class.getResourceAsStream("/" + name)) {
+            Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** Makes a file appear at /usr/lib/ocf/resource.d/{provider}/ on every node. */
+    void installAgent(String provider, Path agent) throws IOException {
+        for (Node n : nodes) {
+            Path d = n.dir.resolve("ocf").resolve(provider);
+            Files.createDirectories(d);
+            Files.copy(agent, d.resolve(agent.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(d.resolve(agent.getFileName()), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** Makes a file appear in /usr/sbin on every node (fence agents). */
+    void installSbin(Path file) throws IOException {
+        for (Node n : nodes) {
+            Path d = n.dir.resolve("sbin");
+            Files.createDirectories(d);
+            Files.copy(file, d.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(d.resolve(file.getFileName()), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    private String corosyncConf() {
+        StringBuilder sb = new StringBuilder();
+        // token 1000 ms: a dead node is declared lost about 1.2 s after its last token, not the default 3.6 s.
+        sb.append("totem {\n  version: 2\n  cluster_name: pbxtest\n  transport: knet\n  crypto_cipher: none\n"
+                + "  crypto_hash: none\n  token: 1000\n}\nnodelist {\n");
+        for (Node n : nodes) {
+            sb.append("  node {\n    ring0_addr: ").append(n.address()).append("\n    name: ").append(n.name)
+                    .append("\n    nodeid: ").append(n.id).append("\n  }\n");
+        }
+        sb.append("}\nquorum {\n  provider: corosync_votequorum\n");
+        if (nodes.size() == 2) {
+            sb.append("  two_node: 1\n");
+        }
+        sb.append("}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  to_logfile: no\n}\n");
+        return sb.toString();
+    }
+
+    /**
+     * Starts the namespaces, loads {@code crm} (crm shell syntax) into each node's CIB file offline, joins the
+     * nodes, then starts Corosync and Pacemaker. Returns once every node's processes are started.
+     */
+    void start(String crm) throws IOException, InterruptedException {
+        String conf = corosyncConf();
+        Path crmFile = root.resolve("cluster.crm");
+        Files.writeString(crmFile, crm);
+        for (Node n : nodes) {
+            Files.writeString(n.dir.resolve("corosync.conf"), conf);
+            n.holder = new ProcessBuilder("unshare", "--net", "--mount", "--pid", "--fork", "--kill-child",
+                    "--mount-proc", "--propagation", "private", "sh", root.resolve("cluster-node").toString(),
+                    n.dir.toString())
+                    .redirectOutput(n.dir.resolve("node.out").toFile()).redirectErrorStream(true).start();
+        }
+        for (Node n : nodes) {
+            waitFor(Duration.ofSeconds(10), () -> n.holder.children().findFirst().isPresent()
+                    && Files.exists(n.dir.resolve("lib-pacemaker/cib")), "namespaces of " + n.name);
+            n.init = n.holder.children().findFirst().orElseThrow().pid();
+            // The mounts must be up before we write the CIB through them.
+            waitFor(Duration.ofSeconds(10), () -> n.exec(Duration.ofSeconds(5), "test", "-d", "/run/crm").rc() == 0,
+                    "private /run of " + n.name);
+            Path cib = n.dir.resolve("lib-pacemaker/cib/cib.xml");
+            OcfSandbox.Result empty = n.exec(Duration.ofSeconds(20), "cibadmin", "--empty");
+            check(empty, "cibadmin --empty");
+            Files.writeString(cib, empty.stdout());
+            OcfSandbox.Result load = n.exec(Duration.ofSeconds(60), "env", "CIB_file=/var/lib/pacemaker/cib/cib.xml",
+                    "crm", "-F", "configure", "load", "update", crmFile.toString());
+            check(load, "crm configure load");
+            n.exec(Duration.ofSeconds(10), "chown", "-R", "hacluster:haclient", "/var/lib/pacemaker/cib");
+        }
+        if (nodes.size() > 1) {
+            for (Node a : nodes) {
+                for (Node b : nodes) {
+                    if (a.id < b.id) {
+                        link(a, b);
+                    }
+                }
+            }
+        }
+        for (Node n : nodes) {
+            Files.writeString(n.dir.resolve("net-ready"), "");
+        }
+        for (Node n : nodes) {
+            waitFor(Duration.ofSeconds(20), () -> Files.exists(n.dir.resolve("started")) || !n.alive(),
+                    "corosync and pacemaker on " + n.name);
+            if (!n.alive()) {
+                throw new IllegalStateException(n.name + " failed to start: " + Files.readString(n.dir.resolve("node.out")));
+            }
+        }
+    }
+
+    private void link(Node a, Node b) {
+        String va = "pbxv" + ProcessHandle.current().pid() % 100000 + a.id + b.id + "a";
+        String vb = va.substring(0, va.length() - 1) + "b";
+        run("ip", "link", "add", va, "type", "veth", "peer", "name", vb);
+        run("ip", "link", "set", va, "netns", Long.toString(a.init));
+        run("ip", "link", "set", vb, "netns", Long.toString(b.init));
+        check(a.exec(Duration.ofSeconds(5), "ip", "addr", "add", a.address() + "/24", "dev", va), "addr");
+        check(a.exec(Duration.ofSeconds(5), "ip", "link", "set", va, "up"), "up");
+        check(b.exec(Duration.ofSeconds(5), "ip", "addr", "add", b.address() + "/24", "dev", vb), "addr");
+        check(b.exec(Duration.ofSeconds(5), "ip", "link", "set", vb, "up"), "up");
+    }
+
+    private static void run(String... argv) {
+        check(OcfSandbox.exec(new ProcessBuilder(argv), Duration.ofSeconds(10)), String.join(" ", argv));
+    }
+
+    static void check(OcfSandbox.Result r, String what) {
+        if (r.rc() != 0) {
+            throw new IllegalStateException(what + " failed (" + r.rc() + "): " + r.stdout() + r.stderr());
+        }
+    }
+
+    /** crm_mon as XML from a node. */
+    String monXml(Node n) {
+        return n.exec(Duration.ofSeconds(10), "crm_mon", "-1", "--output-as=xml").stdout();
+    }
+
+    static void waitFor(Duration limit, BooleanSupplier cond, String what) throws InterruptedException {
+        waitFor(limit, cond, () -> what);
+    }
+
+    static void waitFor(Duration limit, BooleanSupplier cond, java.util.function.Supplier<String> what)
+            throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + limit + " waiting for " + what.get());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (Node n : nodes) {
+            try {
+                n.kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        // Keep what a failed run needs to be understood.
+        Path logs = Path.of("target", "cluster-logs");
+        Files.createDirectories(logs);
+        for (Node n : nodes) {
+            for (String f : List.of("log-pacemaker/pacemaker.log", "corosync.out", "node.out")) {
+                Path src = n.dir.resolve(f);
+                if (Files.exists(src)) {
+                    Files.copy(src, logs.resolve(n.name + "-" + src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        // Veths die with their namespaces; the dirs are ours alone.
+        try (Stream<Path> files = Files.walk(root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
