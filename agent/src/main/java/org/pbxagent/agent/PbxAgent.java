@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 CheckConfigCommand.class,
                 StatusCommand.class,
+                org.pbxagent.agent.cluster.AsteriskProbeCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class PbxAgent implements Runnable {
