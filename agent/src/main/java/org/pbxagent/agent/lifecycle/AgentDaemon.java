@@ -252,9 +252,27 @@ public final class AgentDaemon implements AutoCloseable {
             } catch (Exception ignored) {
                 // the start failure is what the operator needs
             }
-            throw new IllegalStateException(c.name() + " did not start: " + e.getMessage(), e);
+            throw new IllegalStateException(c.name() + " did not start: " + explain(c.name(), e), e);
         }
         started.add(c);
+    }
+
+    /** A taken port is the common start failure; say which keys move it. */
+    private String explain(String component, Exception e) {
+        Throwable t = e;
+        while (t != null && !(t instanceof java.net.BindException)) {
+            t = t.getCause();
+        }
+        if (t == null) {
+            return e.getMessage();
+        }
+        String where = switch (component) {
+            case "http" -> config.http().bind() + ":" + config.http().port() + " (change http.port or http.bind)";
+            case "fastagi" -> config.fastagi().bind() + ":" + config.fastagi().port()
+                    + " (change fastagi.port or fastagi.bind)";
+            default -> "its address";
+        };
+        return "cannot listen on " + where + ": " + t.getMessage();
     }
 
     private static AgentComponent component(String name, ThrowingRunnable start, ThrowingRunnable stop) {

@@ -148,6 +148,25 @@ class AgentDaemonTest {
     }
 
     @Test
+    void takenHttpPortFailsTheStartNamingTheKey() throws Exception {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("node.id", "pbx-second");
+        v.put("db.url", daemon.jdbcUrl());
+        v.put("db.user", "root");
+        v.put("routing.snapshot-file", dir.resolve("second-snapshot.json").toString());
+        v.put("fastagi.port", "0");
+        v.put("http.port", Integer.toString(daemon.httpPort()));
+        v.put("http.admin-token", TOKEN);
+        v.put("scheduler.enabled", "false");
+        AgentConfig c = AgentConfig.from(v);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(), CallListeners.forConfig(c)));
+        assertTrue(e.getMessage().contains("change http.port"), e.getMessage());
+        // The first daemon is untouched.
+        assertEquals(200, get("/health/live").statusCode());
+    }
+
+    @Test
     void clusterConsistencyCheckRunsAndIsPublished() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         JsonNode c = null;
