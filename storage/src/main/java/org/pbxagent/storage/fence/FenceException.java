@@ -1,0 +1,8 @@
+package org.pbxagent.storage.fence;
+
+/** The SAN answered but the fence could not be done or verified (target missing, ACL rule refused, verify failed). */
+public final class FenceException extends Exception {
+    public FenceException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,120 @@
+package org.pbxagent.storage.fence;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import org.pbxagent.storage.command.CommandResult;
+import org.pbxagent.storage.iscsi.IscsiName;
+
+/**
+ * tgt (userspace target): ACLs by initiator name through {@code tgtadm --mode target --op bind|unbind}, sessions ended
+ * through {@code --mode conn --op delete}. Runtime changes only: tgt does not write them back to targets.conf, so
+ * a restarted tgtd must be configured without the fenced node's ACL (see the storage README).
+ */
+public final class TgtadmBackend implements SanBackend {
+
+    private final SanShell shell;
+    private final IscsiName target;
+    private final OptionalInt controlPort;
+    private final Duration commandTimeout;
+
+    public TgtadmBackend(SanShell shell, IscsiName target, OptionalInt controlPort, Duration commandTimeout) {
+        this.shell = shell;
+        this.target = target;
+        this.controlPort = controlPort;
+        this.commandTimeout = commandTimeout;
+    }
+
+    private List<String> tgtadm(String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add("tgtadm");
+        if (controlPort.isPresent()) {
+            argv.add("-C");
+            argv.add(Integer.toString(controlPort.getAsInt()));
+        }
+        argv.add("--lld");
+        argv.add("iscsi");
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    /** The tgtadm argv that shows every target (exposed for tests of the argv). */
+    List<String> showArgv() {
+        return tgtadm("--mode", "target", "--op", "show");
+    }
+
+    private TgtTarget show() throws SanAccessException, FenceException {
+        CommandResult r = shell.run(showArgv(), commandTimeout);
+        if (!r.ok()) {
+            throw new FenceException("cannot read the SAN's targets: " + r.reason());
+        }
+        TgtTarget t = TgtTarget.parse(r.stdout()).get(target.value());
+        if (t == null) {
+            throw new FenceException("target " + target + " does not exist on the SAN");
+        }
+        return t;
+    }
+
+    @Override
+    public void checkTarget() throws SanAccessException, FenceException {
+        TgtTarget t = show();
+        if (t.acl().stream().anyMatch(a -> a.equalsIgnoreCase("ALL"))) {
+            throw new FenceException("target " + target + " admits ALL initiator addresses:"
+                    + " removing one initiator name could not keep that node out; unbind ALL first");
+        }
+    }
+
+    @Override
+    public InitiatorAccess access(IscsiName initiator) throws SanAccessException, FenceException {
+        TgtTarget t = show();
+        return new InitiatorAccess(t.aclGrants(initiator.value()), t.sessionsOf(initiator.value()));
+    }
+
+    @Override
+    public void revoke(IscsiName initiator) throws SanAccessException, FenceException {
+        checkTarget();
+        TgtTarget t = show();
+        String tid = Integer.toString(t.tid());
+        if (t.aclGrants(initiator.value())) {
+            CommandResult r = shell.run(tgtadm("--mode", "target", "--op", "unbind", "--tid", tid,
+                    "--initiator-name", initiator.value()), commandTimeout);
+            // 22 "rule does not exist": another fence got there first; the verify that follows decides.
+            if (!r.ok() && !(r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() == 22)) {
+                throw new FenceException("removing " + initiator + " from the ACL failed: " + r.reason());
+            }
+        }
+        // ACL first, sessions second: once the rule is gone the initiator cannot log back in between the two.
+        for (TgtTarget.Nexus n : show().nexuses()) {
+            if (!n.initiator().equalsIgnoreCase(initiator.value())) {
+                continue;
+            }
+            for (int cid : n.connections()) {
+                CommandResult r = shell.run(tgtadm("--mode", "conn", "--op", "delete", "--tid", tid,
+                        "--sid", Integer.toString(n.sid()), "--cid", Integer.toString(cid)), commandTimeout);
+                if (!r.ok() && !(r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() == 22)) {
+                    throw new FenceException("ending session " + n.sid() + " of " + initiator + " failed: "
+                            + r.reason());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void restore(IscsiName initiator) throws SanAccessException, FenceException {
+        TgtTarget t = show();
+        if (t.aclGrants(initiator.value())) {
+            return;
+        }
+        CommandResult r = shell.run(tgtadm("--mode", "target", "--op", "bind", "--tid", Integer.toString(t.tid()),
+                "--initiator-name", initiator.value()), commandTimeout);
+        if (!r.ok() && !(r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() == 22)) {
+            throw new FenceException("adding " + initiator + " to the ACL failed: " + r.reason());
+        }
+    }
+
+    @Override
+    public List<String> aclEntries() throws SanAccessException, FenceException {
+        return show().acl();
+    }
+}
