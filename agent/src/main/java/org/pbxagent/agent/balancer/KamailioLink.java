@@ -24,6 +24,8 @@ final class KamailioLink {
     private boolean scoreDirty;
     private Boolean wantedDrained;
     private boolean stateDirty;
+    /** The wanted state was pushed and Kamailio said ok. */
+    private boolean stateConfirmed;
     private boolean inFlight;
     private boolean unreachable;
     private CompletableFuture<RpcResult> stateWaiter;
@@ -63,6 +65,7 @@ final class KamailioLink {
         synchronized (this) {
             wantedDrained = drained;
             stateDirty = true;
+            stateConfirmed = false;
             if (stateWaiter == null) {
                 stateWaiter = new CompletableFuture<>();
             }
@@ -76,9 +79,33 @@ final class KamailioLink {
     void resendAll() {
         synchronized (this) {
             scoreDirty = wantedScore != null;
-            stateDirty = wantedDrained != null;
+            markStateForResend();
         }
         pump();
+    }
+
+    /**
+     * Once per push interval: an unreachable Kamailio gets everything, a drain is repeated (a Kamailio that restarted
+     * between two pushes unnoticed has this PBX active again from its list file), and an unconfirmed state is retried.
+     */
+    void tick() {
+        synchronized (this) {
+            if (unreachable) {
+                scoreDirty = wantedScore != null;
+            }
+            markStateForResend();
+        }
+        pump();
+    }
+
+    /**
+     * "d" is idempotent and safe to repeat. "ap" is not repeated once confirmed: it would override the keepalive's
+     * inactive mark of a PBX whose SIP side is dead; a restarted Kamailio has the PBX active from its list anyway.
+     */
+    private void markStateForResend() {
+        if (wantedDrained != null && (wantedDrained || !stateConfirmed)) {
+            stateDirty = true;
+        }
     }
 
     /** Stops re-sending the score, so Kamailio lets it expire. */
@@ -131,11 +158,14 @@ final class KamailioLink {
                 lastError = (wasState ? "dispatcher.set_state " : "htable.setxi ") + result;
                 lastErrorAt = lastPushAt;
             }
+            if (wasState && result.ok() && !stateDirty) {
+                stateConfirmed = true;
+            }
             if (result.answered() && unreachable) {
                 // It came back: it may have restarted with nothing of ours.
                 unreachable = false;
                 scoreDirty = wantedScore != null;
-                stateDirty = wantedDrained != null;
+                markStateForResend();
             } else if (!result.answered()) {
                 unreachable = true;
             }

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * Pushes this node's load score to every configured Kamailio at its own address (dispatcher and htable state are
  * per instance, and the standby proxy must be ready when the floating IP moves). Each {@link NodeLoad} goes out at
  * once with a TTL; the full state (score and dispatcher state) is re-sent every {@code resendInterval}, and to a
- * Kamailio as soon as it answers again after being unreachable, so a restarted Kamailio catches up.
+ * Kamailio as soon as it answers again after being unreachable; a drain is repeated every {@code retryInterval}.
+ * So a restarted Kamailio, noticed or not, has this node's state back within one interval.
  */
 public final class LoadReporter implements NodeLoadListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadReporter.class);
@@ -39,7 +40,7 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
 
     /**
      * @param resendInterval full re-send to every Kamailio (e.g. 5 s)
-     * @param retryInterval  how often an unreachable Kamailio is tried again (e.g. the load interval)
+     * @param retryInterval  how often an unreachable Kamailio is tried again and a drain repeated (the load interval)
      */
     public LoadReporter(List<URI> kamailios, BalancerTarget target, KamailioRpc rpc, Duration resendInterval,
                         Duration retryInterval, Clock clock) {
@@ -64,7 +65,7 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
         long resend = resendInterval.toMillis();
         timer.scheduleAtFixedRate(this::resendAll, resend, resend, TimeUnit.MILLISECONDS);
         long retry = retryInterval.toMillis();
-        timer.scheduleAtFixedRate(this::retryUnreachable, retry, retry, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(this::tick, retry, retry, TimeUnit.MILLISECONDS);
     }
 
     /** Never blocks: the pushes are asynchronous and coalesced per Kamailio. */
@@ -150,13 +151,11 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
         }
     }
 
-    private void retryUnreachable() {
+    private void tick() {
         try {
             dropStaleScore();
             for (KamailioLink link : links) {
-                if (link.unreachable()) {
-                    link.resendAll();
-                }
+                link.tick();
             }
         } catch (RuntimeException e) {
             log.warn("retry of unreachable Kamailio failed: {}", e.toString());

@@ -30,7 +30,7 @@ final class BalancerAgent implements AutoCloseable {
         this.pbxUri = pbxUri;
         rpc = new KamailioRpc(InetAddress.getByName(sourceAddress), Duration.ofMillis(500), Duration.ofMillis(1000));
         BalancerTarget target = new BalancerTarget(1, pbxUri, "pbxload", pbxUri, interval.multipliedBy(3));
-        reporter = new LoadReporter(kamailios, target, rpc, Duration.ofSeconds(5), interval, Clock.systemUTC());
+        reporter = new LoadReporter(kamailios, target, rpc, Duration.ofSeconds(2), interval, Clock.systemUTC());
         drain = new DrainController(reporter, Duration.ofMillis(1500), true, false, Clock.systemUTC());
         reporter.start();
         publisher = Executors.newSingleThreadScheduledExecutor(r -> {

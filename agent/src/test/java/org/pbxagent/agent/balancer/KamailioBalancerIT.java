@@ -248,6 +248,9 @@ class KamailioBalancerIT {
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.byeLostOn().stream().allMatch(PBX1::equals), "only calls up on the dead PBX are lost");
         assertTrue(inactiveMs <= 3000, "PBX1 inactive after " + inactiveMs + " ms");
+        // The agent's periodic re-sends (every 2 s here) never override the keepalive's verdict.
+        assertTrue((System.nanoTime() - killedAt) / 1_000_000 > 3000);
+        assertTrue(flags().get(uas1.uri()).startsWith("I"), "still inactive: " + flags());
     }
 
     @Test
@@ -270,6 +273,49 @@ class KamailioBalancerIT {
         RpcResult down = probe.call(URI.create("http://127.0.0.1:" + RealParts.freePort("127.0.0.1") + "/RPC"),
                 "dispatcher.list").get();
         assertEquals(RpcResult.Outcome.UNREACHABLE, down.outcome(), down.toString());
+    }
+
+    @Test
+    @Order(8)
+    void hungKamailioDoesNotDelayPushesToTheOther() throws Exception {
+        Path dir2 = Files.createDirectories(dir.resolve("second"));
+        try (KamailioProcess second = new KamailioProcess(dir2, RealParts.freePort("127.0.0.1"),
+                RealParts.freePort("127.0.0.1"), kamailio.pbxUris);
+             KamailioRpc rpc = KamailioProcess.probeFrom(PBX1)) {
+            second.start(probe);
+            BalancerTarget t = new BalancerTarget(1, uas1.uri(), "pbxload", uas1.uri(), Duration.ofSeconds(3));
+            try (LoadReporter both = new LoadReporter(List.of(second.rpcUrl(), kamailio.rpcUrl()), t, rpc,
+                    Duration.ofSeconds(5), INTERVAL, java.time.Clock.systemUTC())) {
+                both.start();
+                both.onLoad(sample(20));
+                await("both have 20", 3000, () -> Integer.valueOf(20).equals(second.score(probe, uas1.uri()))
+                        && Integer.valueOf(20).equals(score(uas1.uri())));
+
+                // The second Kamailio hangs (every process stopped): its request waits for the 1 s timeout.
+                second.signal("STOP");
+                try {
+                    long t0 = System.nanoTime();
+                    both.onLoad(sample(55));
+                    await("the running Kamailio has 55", 3000, () -> Integer.valueOf(55).equals(score(uas1.uri())));
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    System.out.printf("hung second Kamailio: first one had the new score after %d ms%n", ms);
+                    assertTrue(ms < 900, "the push to the running Kamailio waited " + ms + " ms");
+                    await("the hung one is reported", 5000, () -> !both.status().get(0).get("lastError").toString()
+                            .isEmpty());
+                    String err = String.valueOf(both.status().get(0).get("lastError"));
+                    assertTrue(err.contains("timeout") || err.contains("unreachable"), err);
+                } finally {
+                    second.signal("CONT");
+                }
+                both.onLoad(sample(56));
+                await("the second catches up after it wakes", 5000,
+                        () -> Integer.valueOf(56).equals(second.score(probe, uas1.uri())));
+            }
+        }
+    }
+
+    private static org.pbxagent.agent.load.NodeLoad sample(int score) {
+        return new org.pbxagent.agent.load.NodeLoad(true, "", 1, 2, 100, 0.1, 0.2, 0, score, java.time.Instant.now());
     }
 
     private static CompletableFuture<Sipp.CallerRun> callAsync(String name, int calls, int rate, int holdMs)

@@ -89,6 +89,17 @@ final class KamailioProcess implements AutoCloseable {
         return r.result().path("item").path("value").asInt();
     }
 
+    /** Sends a signal (STOP, CONT) to every Kamailio process, by pid. */
+    void signal(String name) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("kill", "-" + name, Long.toString(process.pid())));
+        process.descendants().forEach(h -> cmd.add(Long.toString(h.pid())));
+        Process k = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!k.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || k.exitValue() != 0) {
+            k.destroyForcibly();
+            throw new IllegalStateException("kill -" + name + " failed: " + new String(k.getInputStream().readAllBytes()));
+        }
+    }
+
     String log() throws IOException {
         return Files.readString(dir.resolve("kamailio-" + starts + ".log"));
     }
