@@ -20,6 +20,10 @@ public final class RoutingDataSource {
         HikariConfig cfg = new HikariConfig();
         cfg.setPoolName("routing-db");
         cfg.setJdbcUrl(withDefaults(jdbcUrl));
+        if (jdbcUrl.startsWith("jdbc:mysql:")) {
+            // name the driver: DriverManager lookup fails under class loaders that hide the driver's service entry
+            cfg.setDriverClassName("com.mysql.cj.jdbc.Driver");
+        }
         cfg.setUsername(user);
         cfg.setPassword(password);
         cfg.setMaximumPoolSize(2);
