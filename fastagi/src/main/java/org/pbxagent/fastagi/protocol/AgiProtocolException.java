@@ -1,0 +1,6 @@
+package org.pbxagent.fastagi.protocol;
+
+/** Bytes on an AGI session that res_agi would never send or accept. */
+public class AgiProtocolException extends Exception {
+    public AgiProtocolException(String message) { super(message); }
+}
