@@ -138,6 +138,11 @@ class CallRoutingTest {
         assertEquals("route:after-hours", xmas.get("ROUTE_REASON"));
         clock.set("2026-12-19T20:00:00Z"); // special opening on a Saturday: open all day
         assertAnswer(call("route?tenant=acme&did=4930555000", "5550001"), "DIAL", "SIP/1001&SIP/1002&SIP/1003");
+        // daylight saving time: 08:00 Berlin is 07:00Z in winter and 06:00Z in summer
+        clock.set("2026-03-27T06:30:00Z"); // Friday 07:30 CET: before opening
+        assertAnswer(call("route?tenant=acme&did=4930555000", "5550001"), "VOICEMAIL", "1001@acme");
+        clock.set("2026-03-30T06:30:00Z"); // Monday 08:30 CEST: open
+        assertAnswer(call("route?tenant=acme&did=4930555000", "5550001"), "DIAL", "SIP/1001&SIP/1002&SIP/1003");
     }
 
     @Test
