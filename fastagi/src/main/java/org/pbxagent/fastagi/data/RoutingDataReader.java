@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +20,16 @@ public final class RoutingDataReader {
     static final int QUERY_TIMEOUT_SECONDS = 5;
 
     private final DataSource ds;
+    private final Clock clock;
 
     public RoutingDataReader(DataSource ds) {
+        this(ds, Clock.systemUTC());
+    }
+
+    /** @param clock stamps {@link RoutingData#readAtMillis()} (the service's clock, so snapshot ages agree) */
+    public RoutingDataReader(DataSource ds, Clock clock) {
         this.ds = ds;
+        this.clock = clock;
     }
 
     /** The change counter: one primary-key read. */
@@ -65,9 +73,9 @@ public final class RoutingDataReader {
         }
     }
 
-    private static RoutingData readAll(Connection c) throws SQLException {
+    private RoutingData readAll(Connection c) throws SQLException {
         long version = version(c);
-        long readAt = System.currentTimeMillis();
+        long readAt = clock.millis();
 
         List<RoutingData.Tenant> tenants = new ArrayList<>();
         query(c, "SELECT name, time_zone FROM tenant ORDER BY name", rs ->

@@ -347,9 +347,10 @@ public final class CallRouter {
     // ------------------------------------------------------------------------------------------------ input
 
     private static RoutingSnapshot.Tenant tenant(State s, String name, Answer a) {
-        a.tenant(name);
-        RoutingSnapshot.Tenant t = name != null && RoutingSnapshot.NAME.matcher(name).matches()
-                ? s.snapshot().tenant(name) : null;
+        boolean wellFormed = name != null && RoutingSnapshot.NAME.matcher(name).matches();
+        // only a well-formed name is echoed back: input never reaches the AGI command line unchecked
+        a.tenant(wellFormed ? name : "");
+        RoutingSnapshot.Tenant t = wellFormed ? s.snapshot().tenant(name) : null;
         if (t == null) {
             a.action("CONGESTION").reason("unknown-tenant");
         }

@@ -57,7 +57,7 @@ public final class RoutingService implements AutoCloseable {
         if (refreshInterval.compareTo(Duration.ofMillis(50)) < 0 || refreshInterval.compareTo(Duration.ofSeconds(60)) > 0) {
             throw new IllegalArgumentException("routing refresh interval must be 50 ms .. 60 s, got " + refreshInterval);
         }
-        this.reader = new RoutingDataReader(ds);
+        this.reader = new RoutingDataReader(ds, clock);
         this.snapshotFile = new SnapshotFile(snapshotFile);
         this.refreshInterval = refreshInterval;
         this.clock = clock;

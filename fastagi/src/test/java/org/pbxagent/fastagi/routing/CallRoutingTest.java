@@ -1,12 +1,16 @@
 package org.pbxagent.fastagi.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,6 +73,37 @@ class CallRoutingTest {
         assertEquals(action, d.get("ROUTE_ACTION"), d.toString());
         assertEquals(target, d.get("ROUTE_TARGET"), d.toString());
         assertEquals("0", d.get("ROUTE_DEGRADED"), d.toString());
+    }
+
+    /** The request exactly as Asterisk 20 sent it in the recorded session (environment block and arguments). */
+    @Test
+    void theRecordedAsteriskRequestGetsTheRecordedAnswer() throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("src/test/resources/asterisk-20/agi-sessions.txt"));
+        int start = lines.indexOf("##### session: agi://127.0.0.1:4573/route?tenant=acme&did=100");
+        assertTrue(start >= 0, "recorded session present");
+        Map<String, String> env = new LinkedHashMap<>();
+        List<String> args = new ArrayList<>();
+        for (int i = start + 1; !lines.get(i).equals("A> "); i++) {
+            String kv = lines.get(i).substring(3);
+            int colon = kv.indexOf(": ");
+            String key = kv.substring(0, colon).substring("agi_".length());
+            String value = kv.substring(colon + 2);
+            if (key.startsWith("arg_")) {
+                args.add(value);
+            } else {
+                env.put(key, value);
+            }
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        String networkScript = env.get("network_script");
+        for (String kv : networkScript.substring(networkScript.indexOf('?') + 1).split("&")) {
+            params.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        AgiRequest request = new AgiRequest("route", params, args, env);
+        RouteDecision d = scripts.get("route").decide(request);
+        // the recorded server answered SET VARIABLE ROUTE_ACTION "DIAL" and ROUTE_TARGET "SIP/1001"
+        assertAnswer(d, "DIAL", "SIP/1001");
+        assertEquals("5551234", request.callerIdNumber());
     }
 
     @Test
@@ -327,6 +362,16 @@ class CallRoutingTest {
         assertAnswer(call("outbound?tenant=lab&ext=2001&number=0033%27%3B", "1"), "HANGUP", "1");
         assertAnswer(call("route?tenant=acme&did=100", "5550001"), "DIAL", "SIP/1001");
         assertEquals(before, new RoutingDataReader(db.dataSource()).version(), "nothing was written");
+
+        // nothing from the request is echoed unchecked into a value the server puts on an AGI command line
+        for (String script : List.of("route?tenant=x%22%0AEXEC%20System%20reboot&did=100",
+                "next?tenant=acme&step=ext:1001%0AHANGUP&dialstatus=BUSY%22",
+                "outbound?tenant=acme&number=1%0A2&ext=%22")) {
+            RouteDecision d = call(script, "1\n\"2");
+            for (int i = 0; i < d.size(); i++) {
+                assertFalse(d.value(i).contains("\n") || d.value(i).contains("\""), d.name(i) + "=" + d.value(i));
+            }
+        }
     }
 
     @Test
@@ -337,5 +382,8 @@ class CallRoutingTest {
         assertEquals("database", s.source());
         assertTrue(s.snapshotVersion() > 1);
         assertTrue(Files.exists(dir.resolve("routing.snapshot")), "snapshot written to disk");
+        assertEquals(java.time.Instant.parse("2026-11-24T15:00:00Z"), s.loadedAt(), "read at start, on the service clock");
+        clock.set("2026-11-24T15:01:30Z");
+        assertEquals(Duration.ofSeconds(90), service.status().snapshotAge());
     }
 }
