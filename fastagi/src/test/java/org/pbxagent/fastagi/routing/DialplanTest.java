@@ -177,6 +177,25 @@ class DialplanTest {
         }
     }
 
+    /** Asterisk splits application arguments on commas: comma-free messages never depend on how Log joins them. */
+    @Test
+    void logMessagesHaveNoComma() {
+        Pattern log = Pattern.compile("Log\\((\\w+),([^)]*(\\([^)]*\\)[^)]*)*)\\)");
+        int logs = 0;
+        for (var c : plan.values()) {
+            for (var e : c.values()) {
+                for (String[] p : e) {
+                    Matcher m = log.matcher(p[1]);
+                    while (m.find()) {
+                        logs++;
+                        assertFalse(m.group(2).contains(","), p[1]);
+                    }
+                }
+            }
+        }
+        assertTrue(logs >= 4, "fallback paths log why");
+    }
+
     @Test
     void everyGotoTargetExists() {
         Pattern jump = Pattern.compile("(Goto|Gosub)\\(([^)]*)\\)|GotoIf\\(.*\\?([^:)]+)(?::([^)]+))?\\)");
