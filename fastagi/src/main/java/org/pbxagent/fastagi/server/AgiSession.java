@@ -502,14 +502,15 @@ final class AgiSession implements AgiChannel {
     void close(End end, String why) {
         if (state == State.CLOSED) return;
         state = State.CLOSED;
-        if (key != null) key.cancel();
-        AgiSelectorLoop.closeQuietly(ch);
+        // Counters first: whoever sees the socket close must also see the session counted.
+        if (end == End.SERVED && countServed) loop.server.served.incrementAndGet();
         if (overload) {
             loop.server.overloadInFlight.decrementAndGet();
         } else {
             loop.server.inFlight.decrementAndGet();
         }
-        if (end == End.SERVED && countServed) loop.server.served.incrementAndGet();
+        if (key != null) key.cancel();
+        AgiSelectorLoop.closeQuietly(ch);
         if (log.isDebugEnabled()) log.debug("FastAGI session {} ended: {} ({})", request, end, why);
     }
 
