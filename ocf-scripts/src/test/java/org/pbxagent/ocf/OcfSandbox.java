@@ -51,10 +51,7 @@ final class OcfSandbox implements AutoCloseable {
         executable(standIn);
         launcher = dir.resolve("pbx-agent-cli");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("agent.cli.classpath");
-        if (cp == null || cp.isBlank()) {
-            throw new IllegalStateException("system property agent.cli.classpath is not set (run through Maven failsafe)");
-        }
+        String cp = worldReadableClasspath();
         // Flags for a short-lived JVM: the monitor pays its start on every run. No perf data file: pids in the
         // cluster tests' pid namespaces would collide in the shared /tmp/hsperfdata_root.
         Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
@@ -63,6 +60,37 @@ final class OcfSandbox implements AutoCloseable {
         secretFile = dir.resolve("ami.secret");
         Files.writeString(secretFile, AMI_SECRET + "\n");
     }
+
+    /**
+     * The agent's classpath copied into this sandbox: Pacemaker's controller reads agents' metadata as user
+     * hacluster, who cannot read root's Maven repository, and a snapshot cannot change under a running test.
+     */
+    private String worldReadableClasspath() throws IOException {
+        String cp = System.getProperty("agent.cli.classpath");
+        if (cp == null || cp.isBlank()) {
+            throw new IllegalStateException("system property agent.cli.classpath is not set (run through Maven failsafe)");
+        }
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        for (String entry : cp.split(java.io.File.pathSeparator)) {
+            Path src = Path.of(entry);
+            if (!Files.isRegularFile(src)) {
+                continue;
+            }
+            // Numbered: two artifacts may share a file name.
+            Path copy = lib.resolve((i++) + "-" + src.getFileName());
+            Files.copy(src, copy, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+            out.append(out.length() == 0 ? "" : java.io.File.pathSeparator).append(copy);
+        }
+        Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rwxr-xr-x"));
+        classpath = out.toString();
+        return classpath;
+    }
+
+    /** The sandbox's copy of the agent's classpath. */
+    String classpath;
 
     private static Path executable(Path p) throws IOException {
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));

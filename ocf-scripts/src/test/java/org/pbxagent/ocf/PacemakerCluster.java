@@ -24,8 +24,15 @@ final class PacemakerCluster implements AutoCloseable {
 
     static final String SUBNET = "10.213.0.";
 
+    static final String SAN_ADDRESS = SUBNET + "100";
+    static final String TARGET = "iqn.2026-11.org.pbxagent:san.shared";
+
     final Path root;
     final List<Node> nodes = new ArrayList<>();
+    /** The SAN's namespace holder and dir, when the cluster has one. */
+    Process san;
+    long sanInit;
+    Path sanDir;
 
     /** One node: its dir, its namespace holder process and that namespace's PID 1 (for nsenter). */
     final class Node {
@@ -43,6 +50,10 @@ final class PacemakerCluster implements AutoCloseable {
 
         String address() {
             return nodes.size() == 1 ? "127.0.0.1" : SUBNET + id;
+        }
+
+        String initiator() {
+            return "iqn.2026-11.org.pbxagent:" + name;
         }
 
         /** Runs argv inside this node's network, mount and pid namespaces (its /proc belongs to the last). */
@@ -94,6 +105,46 @@ final class PacemakerCluster implements AutoCloseable {
             Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
         }
         Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /**
+     * Starts the SAN namespace (tgtd + sshd on {@link #SAN_ADDRESS}, both nodes' initiators admitted) before the
+     * nodes, and sets each node up to run fence_pbx_san against it: /etc/default/pbx-agent names the classpath.
+     */
+    void withSan(String fenceClasspath) throws IOException, InterruptedException {
+        sanDir = root.resolve("san");
+        Files.createDirectories(sanDir);
+        run("truncate", "-s", "16M", sanDir.resolve("lun.img").toString());
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "san-host", "-f", sanDir.resolve("ssh_host_ed25519_key").toString());
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fencer", "-f", sanDir.resolve("id_ed25519").toString());
+        Files.copy(sanDir.resolve("id_ed25519.pub"), sanDir.resolve("authorized_keys"));
+        String[] hostKey = Files.readString(sanDir.resolve("ssh_host_ed25519_key.pub")).strip().split(" ");
+        Files.writeString(sanDir.resolve("known_hosts"), SAN_ADDRESS + " " + hostKey[0] + " " + hostKey[1] + "\n");
+        StringBuilder initiators = new StringBuilder();
+        for (Node n : nodes) {
+            initiators.append(n.initiator()).append('\n');
+            Path etc = n.dir.resolve("etc-default");
+            Files.createDirectories(etc);
+            Files.writeString(etc.resolve("pbx-agent"), "PBX_AGENT_CLASSPATH='" + fenceClasspath + "'\n");
+        }
+        Files.writeString(sanDir.resolve("initiators"), initiators);
+        copyResource("san-node", root.resolve("san-node"));
+        san = new ProcessBuilder("unshare", "--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
+                "--propagation", "private", "sh", root.resolve("san-node").toString(), sanDir.toString(),
+                SAN_ADDRESS + "/24")
+                .redirectOutput(sanDir.resolve("san.out").toFile()).redirectErrorStream(true).start();
+        waitFor(Duration.ofSeconds(20), () -> Files.exists(sanDir.resolve("ready")) || !san.isAlive(), "SAN up");
+        if (!san.isAlive()) {
+            throw new IllegalStateException("SAN failed: " + Files.readString(sanDir.resolve("san.out")));
+        }
+        sanInit = san.children().findFirst().orElseThrow().pid();
+    }
+
+    /** Runs argv inside the SAN's namespaces. */
+    OcfSandbox.Result sanExec(Duration limit, String... argv) {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(sanInit), "-n", "-m", "-p", "--"));
+        cmd.addAll(List.of(argv));
+        return OcfSandbox.exec(new ProcessBuilder(cmd), limit);
     }
 
     /** Makes a file appear at /usr/lib/ocf/resource.d/{provider}/ on every node. */
@@ -164,7 +215,11 @@ final class PacemakerCluster implements AutoCloseable {
             check(load, "crm configure load");
             n.exec(Duration.ofSeconds(10), "chown", "-R", "hacluster:haclient", "/var/lib/pacemaker/cib");
         }
-        if (nodes.size() > 1) {
+        if (san != null) {
+            for (Node n : nodes) {
+                plugIntoSan(n);
+            }
+        } else if (nodes.size() > 1) {
             for (Node a : nodes) {
                 for (Node b : nodes) {
                     if (a.id < b.id) {
@@ -195,6 +250,18 @@ final class PacemakerCluster implements AutoCloseable {
         check(a.exec(Duration.ofSeconds(5), "ip", "link", "set", va, "up"), "up");
         check(b.exec(Duration.ofSeconds(5), "ip", "addr", "add", b.address() + "/24", "dev", vb), "addr");
         check(b.exec(Duration.ofSeconds(5), "ip", "link", "set", vb, "up"), "up");
+    }
+
+    /** One veth per node into the SAN's bridge: the cluster's LAN. */
+    private void plugIntoSan(Node n) {
+        String vn = "pbxv" + ProcessHandle.current().pid() % 100000 + "n" + n.id;
+        String vs = vn + "s";
+        run("ip", "link", "add", vn, "type", "veth", "peer", "name", vs);
+        run("ip", "link", "set", vn, "netns", Long.toString(n.init));
+        run("ip", "link", "set", vs, "netns", Long.toString(sanInit));
+        check(sanExec(Duration.ofSeconds(5), "ip", "link", "set", vs, "master", "br0", "up"), "bridge port");
+        check(n.exec(Duration.ofSeconds(5), "ip", "addr", "add", n.address() + "/24", "dev", vn), "addr");
+        check(n.exec(Duration.ofSeconds(5), "ip", "link", "set", vn, "up"), "up");
     }
 
     private static void run(String... argv) {
@@ -236,14 +303,29 @@ final class PacemakerCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (san != null) {
+            san.destroyForcibly();
+            try {
+                san.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         // Keep what a failed run needs to be understood.
         Path logs = Path.of("target", "cluster-logs");
         Files.createDirectories(logs);
         for (Node n : nodes) {
-            for (String f : List.of("log-pacemaker/pacemaker.log", "corosync.out", "node.out")) {
+            for (String f : List.of("log-pacemaker/pacemaker.log", "corosync.out", "node.out", "pacemakerd.out")) {
                 Path src = n.dir.resolve(f);
                 if (Files.exists(src)) {
                     Files.copy(src, logs.resolve(n.name + "-" + src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        if (sanDir != null) {
+            for (String f : List.of("san.out", "tgtd.log", "sshd.log")) {
+                if (Files.exists(sanDir.resolve(f))) {
+                    Files.copy(sanDir.resolve(f), logs.resolve("san-" + f), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
