@@ -101,6 +101,25 @@ class RoutingSchemaTest {
     }
 
     @Test
+    void twoNodesMigratingAtOnceApplyEachMigrationOnce() throws Exception {
+        String url = db.jdbcUrl().replace("/" + TestDatabase.SCHEMA + "?", "/pbx_concurrent?");
+        try (HikariDataSource a = RoutingDataSource.create(url, "root", "");
+             HikariDataSource b = RoutingDataSource.create(url, "root", "")) {
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var fa = pool.submit(() -> RoutingSchema.migrate(a).migrationsExecuted);
+                var fb = pool.submit(() -> RoutingSchema.migrate(b).migrationsExecuted);
+                int applied = fa.get(60, java.util.concurrent.TimeUnit.SECONDS)
+                        + fb.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(2, applied, "V1 and V2 applied once in all");
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(1L, new RoutingDataReader(a).version(), "schema usable");
+        }
+    }
+
+    @Test
     void migrationAgainstANonExistingServerFailsClearly() {
         try (HikariDataSource dead = RoutingDataSource.create("jdbc:mysql://127.0.0.1:1/none", "root", "")) {
             RoutingDataException e = assertThrows(RoutingDataException.class, () -> RoutingSchema.migrate(dead));
