@@ -1,5 +1,6 @@
 package org.pbxagent.agent;
 
+import org.pbxagent.agent.cli.AgiCallCommand;
 import org.pbxagent.agent.cli.CheckConfigCommand;
 import org.pbxagent.agent.cli.RunCommand;
 import org.pbxagent.agent.cli.StatusCommand;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 CheckConfigCommand.class,
                 StatusCommand.class,
+                AgiCallCommand.class,
                 org.pbxagent.agent.cluster.AsteriskProbeCommand.class,
                 CommandLine.HelpCommand.class,
         })

@@ -1,19 +1,64 @@
 package org.pbxagent.agent.demo;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.pbxagent.agent.PbxAgent;
+import org.pbxagent.agent.cli.AgiCallCommand;
 import org.pbxagent.agent.lifecycle.AgentDaemon;
+import org.pbxagent.fastagi.client.AgiCallClient;
+import org.pbxagent.fastagi.client.AgiCallResult;
 
-/** Plays the demo's sample call over FastAGI and prints the decision. */
+/** Plays the demo's sample call over FastAGI, as Asterisk would, and explains the decision. */
 final class SampleCall {
+    private static final String CALLER = "5551234";
+
     private SampleCall() {
     }
 
     static int play(AgentDaemon daemon, String script, PrintWriter out, PrintWriter err) {
-        if (daemon.fastAgiPort() < 0) {
-            err.println("pbx-agent demo: this build has no FastAGI listener; no sample call played");
+        int port = daemon.fastAgiPort();
+        out.println();
+        out.println("Sample call: AGI(agi://127.0.0.1:" + port + "/" + script + ") from caller " + CALLER
+                + ", played over FastAGI as Asterisk 20 would");
+        AgiCallResult r;
+        try {
+            r = new AgiCallClient().call("127.0.0.1", port, script, Map.of("callerid", CALLER), List.of(),
+                    Duration.ofSeconds(10));
+        } catch (IOException e) {
+            err.println("pbx-agent demo: the sample call failed: " + e.getMessage());
             return PbxAgent.EXIT_FAILURE;
         }
-        return PbxAgent.EXIT_OK;
+        Map<String, String> v = r.variables();
+        out.println("Decision (channel variables the static dialplan executes):");
+        AgiCallCommand.print(out, v);
+        out.println("In words: " + inWords(v));
+        out.flush();
+        return v.containsKey("ROUTE_ACTION") ? PbxAgent.EXIT_OK : PbxAgent.EXIT_FAILURE;
+    }
+
+    private static String inWords(Map<String, String> v) {
+        String action = v.getOrDefault("ROUTE_ACTION", "");
+        String target = v.getOrDefault("ROUTE_TARGET", "");
+        String timeout = v.get("ROUTE_TIMEOUT");
+        String reason = v.get("ROUTE_REASON");
+        String what = switch (action) {
+            case "DIAL" -> "dial " + target + (timeout != null ? " for " + timeout + " s" : "");
+            case "VOICEMAIL" -> "send to voicemail " + target;
+            case "QUEUE" -> "put into queue " + target;
+            case "PLAYBACK" -> "play " + target;
+            case "HANGUP" -> "hang up" + (target.isEmpty() ? "" : " (cause " + target + ")");
+            case "" -> "no decision (the dialplan's fallback branch runs)";
+            default -> action.toLowerCase() + (target.isEmpty() ? "" : " " + target);
+        };
+        if (reason != null && !reason.isEmpty()) {
+            what += ", reason: " + reason;
+        }
+        if ("1".equals(v.get("ROUTE_DEGRADED"))) {
+            what += " (degraded: answered from the snapshot)";
+        }
+        return what;
     }
 }

@@ -129,6 +129,15 @@ public final class AgentDaemon implements AutoCloseable {
                     .description("FastAGI sessions refused (over fastagi.max-sessions or stopping)").register(meters);
             Gauge.builder("pbxagent_fastagi_sessions_in_flight", l, CallListener::sessionsInFlight)
                     .description("FastAGI sessions in progress").register(meters);
+            if (l instanceof FastAgiListener f) {
+                for (String outcome : f.details().keySet()) {
+                    FunctionCounter.builder("pbxagent_fastagi_sessions_outcome", f,
+                                    x -> x.details().get(outcome))
+                            .tag("outcome", outcome)
+                            .description("FastAGI sessions (or replies) by outcome other than answered")
+                            .register(meters);
+                }
+            }
         } else {
             board.health("fastagi", () -> Health.failed("no FastAGI listener in this build"));
         }
@@ -238,9 +247,13 @@ public final class AgentDaemon implements AutoCloseable {
 
     private Map<String, Object> fastAgiSection() {
         CallListener l = fastAgi;
-        return AdminHttpServer.fields("bind", config.fastagi().bind(), "port", l.port(),
+        Map<String, Object> m = AdminHttpServer.fields("bind", config.fastagi().bind(), "port", l.port(),
                 "in_flight", l.sessionsInFlight(), "served", l.sessionsServed(), "refused", l.sessionsRefused(),
                 "max_sessions", config.fastagi().maxSessions());
+        if (l instanceof FastAgiListener f) {
+            m.putAll(new java.util.TreeMap<>(f.details()));
+        }
+        return m;
     }
 
     private void startComponent(AgentComponent c) throws Exception {

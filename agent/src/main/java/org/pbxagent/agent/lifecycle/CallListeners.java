@@ -11,7 +11,6 @@ public final class CallListeners {
     }
 
     public static Function<Map<String, DecisionScript>, CallListener> forConfig(AgentConfig config) {
-        // The FastAGI server is wired here once the fastagi module provides it.
-        return null;
+        return scripts -> new FastAgiListener(config.fastagi(), scripts);
     }
 }

@@ -65,13 +65,19 @@ public final class RoutingComponent implements AgentComponent {
                 t.setDaemon(true);
                 return t;
             });
-            long ms = Math.max(1000, settings.refresh().toMillis());
-            retry.scheduleWithFixedDelay(() -> {
-                if (tryStart()) {
-                    retry.shutdown();
-                }
-            }, ms, ms, TimeUnit.MILLISECONDS);
+            scheduleRetry(Math.max(1000, settings.refresh().toMillis()));
         }
+    }
+
+    /** Retries with a doubling delay (up to 30 s): a DB without data stays so for a while, logs need not say it each second. */
+    private void scheduleRetry(long delayMs) {
+        retry.schedule(() -> {
+            if (!tryStart()) {
+                scheduleRetry(Math.min(delayMs * 2, 30_000));
+            } else {
+                retry.shutdown();
+            }
+        }, delayMs, TimeUnit.MILLISECONDS);
     }
 
     private synchronized boolean tryStart() {

@@ -1,0 +1,97 @@
+package org.pbxagent.agent.lifecycle;
+
+import java.time.Duration;
+import java.util.Map;
+import org.pbxagent.agent.config.Cidr;
+import org.pbxagent.agent.config.FastAgiSettings;
+import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.server.FastAgiServer;
+import org.pbxagent.fastagi.server.FastAgiServerSettings;
+
+/**
+ * The fastagi module's server inside the daemon. The server keeps accepting during the stop grace on purpose:
+ * after the drain no new calls arrive, but calls already up may still need a decision (the {@code next} script
+ * after a failed dial), and refusing them would drop live calls.
+ */
+public final class FastAgiListener implements CallListener {
+    private final FastAgiServer server;
+
+    public FastAgiListener(FastAgiSettings s, Map<String, DecisionScript> scripts) {
+        this.server = new FastAgiServer(toServerSettings(s), scripts);
+    }
+
+    /** The same keys, same meaning; the server validates again and names the key of a bad value. */
+    public static FastAgiServerSettings toServerSettings(FastAgiSettings s) {
+        return FastAgiServerSettings.builder()
+                .bindAddress(s.bind())
+                .port(s.port())
+                .allow(s.allow().stream().map(Cidr::toString).toList())
+                .maxSessions(s.maxSessions())
+                .environmentTimeout(s.environmentTimeout())
+                .replyTimeout(s.replyTimeout())
+                .maxLineLength(s.maxLineLength())
+                .maxEnvironmentLines(s.maxEnvironmentLines())
+                .selectorThreads(s.effectiveSelectorThreads())
+                .build()
+                .validate();
+    }
+
+    @Override
+    public String name() {
+        return "fastagi";
+    }
+
+    @Override
+    public void start() throws Exception {
+        server.start();
+    }
+
+    @Override
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public int sessionsInFlight() {
+        return server.sessionsInFlight();
+    }
+
+    @Override
+    public long sessionsServed() {
+        return server.sessionsServed();
+    }
+
+    @Override
+    public long sessionsRefused() {
+        return server.sessionsRefusedByOverload() + server.sessionsRefusedByAllowList();
+    }
+
+    /** Counters beyond the three every listener has, for /status and /metrics. */
+    public Map<String, Long> details() {
+        return Map.of(
+                "refused_overload", server.sessionsRefusedByOverload(),
+                "refused_not_allowed", server.sessionsRefusedByAllowList(),
+                "closed_unanswered", server.sessionsClosedUnanswered(),
+                "malformed", server.sessionsMalformed(),
+                "timed_out", server.sessionsTimedOut(),
+                "unknown_script", server.sessionsUnknownScript(),
+                "script_error", server.sessionsScriptError(),
+                "peer_closed_early", server.sessionsPeerClosedEarly(),
+                "error_replies", server.errorReplies());
+    }
+
+    @Override
+    public void stopAccepting() {
+        // See the class comment: accepting continues until close().
+    }
+
+    @Override
+    public boolean awaitIdle(Duration max) throws InterruptedException {
+        return server.awaitIdle(max);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
