@@ -48,8 +48,21 @@ public record RoutingData(
     /** @param dayOfWeek 1 = Monday .. 7 = Sunday; times {@code HH:mm[:ss]}, end exclusive */
     public record TimeRange(int dayOfWeek, String start, String end) {}
 
-    /** @param date {@code yyyy-MM-dd}; open = false for a holiday (the day never matches), true for a special opening */
-    public record TimeException(String date, boolean open, String name) {}
+    /**
+     * A dated exception. Without hours it decides the whole day: open = false for a holiday, true for a special
+     * opening. With hours ({@code HH:mm[:ss]}, end exclusive, {@code 24:00} allowed): open = true gives special hours
+     * that replace the weekly ranges on that date, open = false a closed period within them.
+     *
+     * @param date {@code yyyy-MM-dd}
+     * @param start null for the whole day
+     * @param end   null for the whole day
+     */
+    public record TimeException(String date, boolean open, String name, String start, String end) {
+        /** A whole-day exception. */
+        public TimeException(String date, boolean open, String name) {
+            this(date, open, name, null, null);
+        }
+    }
 
     public record TimeCondition(String tenant, String name, String timeZone, Destination match, Destination otherwise,
                                 List<TimeRange> ranges, List<TimeException> exceptions) {

@@ -96,10 +96,12 @@ public final class RoutingDataReader {
                 ranges.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
                         .add(new RoutingData.TimeRange(rs.getInt(2), rs.getString(3), rs.getString(4))));
         Map<Long, List<RoutingData.TimeException>> exceptions = new LinkedHashMap<>();
-        query(c, "SELECT time_condition_id, DATE_FORMAT(on_date, '%Y-%m-%d'), is_open, name FROM time_exception"
-                + " ORDER BY time_condition_id, on_date", rs ->
+        query(c, "SELECT time_condition_id, DATE_FORMAT(on_date, '%Y-%m-%d'), is_open, name,"
+                + " TIME_FORMAT(start_time, '%H:%i:%s'), TIME_FORMAT(end_time, '%H:%i:%s') FROM time_exception"
+                + " ORDER BY time_condition_id, on_date, start_time, id", rs ->
                 exceptions.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
-                        .add(new RoutingData.TimeException(rs.getString(2), rs.getBoolean(3), rs.getString(4))));
+                        .add(new RoutingData.TimeException(rs.getString(2), rs.getBoolean(3), rs.getString(4),
+                                rs.getString(5), rs.getString(6))));
         List<RoutingData.TimeCondition> conditions = new ArrayList<>();
         query(c, "SELECT tc.id, t.name, tc.name, tc.time_zone, tc.match_type, tc.match_ref, tc.else_type, tc.else_ref"
                 + " FROM time_condition tc JOIN tenant t ON t.id = tc.tenant_id ORDER BY t.name, tc.name", rs ->

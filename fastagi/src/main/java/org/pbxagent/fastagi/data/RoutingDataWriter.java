@@ -57,8 +57,8 @@ public final class RoutingDataWriter {
                         + " VALUES (?, ?, ?, ?)", id, r.dayOfWeek(), r.start(), r.end());
             }
             for (RoutingData.TimeException x : tc.exceptions()) {
-                insert(c, "INSERT INTO time_exception (time_condition_id, on_date, is_open, name) VALUES (?, ?, ?, ?)",
-                        id, x.date(), x.open(), x.name());
+                insert(c, "INSERT INTO time_exception (time_condition_id, on_date, is_open, name, start_time,"
+                        + " end_time) VALUES (?, ?, ?, ?, ?, ?)", id, x.date(), x.open(), x.name(), x.start(), x.end());
             }
         }
         for (RoutingData.RingGroup g : data.ringGroups()) {

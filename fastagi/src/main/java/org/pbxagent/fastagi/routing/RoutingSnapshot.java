@@ -123,10 +123,11 @@ public final class RoutingSnapshot {
         final Destination match;
         final Destination otherwise;
         final int[][] rangesByDay;          // [1..7] -> start,end,start,end ... seconds of day
-        final Map<LocalDate, Boolean> exceptions;
+        /** date -> open,start,end triples (seconds of day; whole day = 0..86400 with start -1) */
+        final Map<LocalDate, int[]> exceptions;
 
         TimeCondition(String name, ZoneId zone, Destination match, Destination otherwise, int[][] rangesByDay,
-                      Map<LocalDate, Boolean> exceptions) {
+                      Map<LocalDate, int[]> exceptions) {
             this.name = name;
             this.zone = zone;
             this.match = match;
@@ -135,13 +136,31 @@ public final class RoutingSnapshot {
             this.exceptions = exceptions;
         }
 
+        /**
+         * A whole-day exception decides the day; inside a timed exception, that exception decides; a date with
+         * special opening hours is closed outside them; otherwise the weekly ranges apply.
+         */
         boolean matches(Instant now) {
             ZonedDateTime t = now.atZone(zone);
-            Boolean open = exceptions.get(t.toLocalDate());
-            if (open != null) {
-                return open;
-            }
             int second = t.toLocalTime().toSecondOfDay();
+            int[] x = exceptions.get(t.toLocalDate());
+            if (x != null) {
+                boolean specialHours = false;
+                for (int i = 0; i < x.length; i += 3) {
+                    if (x[i + 1] < 0) {
+                        return x[i] == 1;
+                    }
+                }
+                for (int i = 0; i < x.length; i += 3) {
+                    if (second >= x[i + 1] && second < x[i + 2]) {
+                        return x[i] == 1;
+                    }
+                    specialHours |= x[i] == 1;
+                }
+                if (specialHours) {
+                    return false;
+                }
+            }
             int[] ranges = rangesByDay[t.getDayOfWeek().getValue()];
             for (int i = 0; i < ranges.length; i += 2) {
                 if (second >= ranges[i] && second < ranges[i + 1]) {
@@ -684,18 +703,33 @@ public final class RoutingSnapshot {
                         throw new IllegalArgumentException("day of week " + r.dayOfWeek() + " is not 1..7");
                     }
                     int start = LocalTime.parse(r.start()).toSecondOfDay();
-                    int end = "24:00".equals(r.end()) || "24:00:00".equals(r.end()) ? 86_400
-                            : LocalTime.parse(r.end()).toSecondOfDay();
+                    int end = endOfRange(r.end());
                     if (end <= start) {
                         throw new IllegalArgumentException("range " + r.start() + "-" + r.end() + " ends before it starts");
                     }
                     byDay.get(r.dayOfWeek()).add(start);
                     byDay.get(r.dayOfWeek()).add(end);
                 }
-                Map<LocalDate, Boolean> exceptions = new HashMap<>();
+                Map<LocalDate, List<Integer>> byDate = new HashMap<>();
                 for (RoutingData.TimeException x : c.exceptions()) {
-                    exceptions.put(LocalDate.parse(x.date()), x.open());
+                    List<Integer> l = byDate.computeIfAbsent(LocalDate.parse(x.date()), k -> new ArrayList<>());
+                    l.add(x.open() ? 1 : 0);
+                    if (x.start() == null && x.end() == null) {
+                        l.add(-1);
+                        l.add(86_400);
+                    } else {
+                        int start = LocalTime.parse(x.start()).toSecondOfDay();
+                        int end = endOfRange(x.end());
+                        if (end <= start) {
+                            throw new IllegalArgumentException("exception " + x.date() + " " + x.start() + "-"
+                                    + x.end() + " ends before it starts");
+                        }
+                        l.add(start);
+                        l.add(end);
+                    }
                 }
+                Map<LocalDate, int[]> exceptions = new HashMap<>();
+                byDate.forEach((d, l) -> exceptions.put(d, l.stream().mapToInt(Integer::intValue).toArray()));
                 if (match == null || otherwise == null) {
                     return null;
                 }
@@ -708,6 +742,10 @@ public final class RoutingSnapshot {
                 problem(what, "bad time range or date: " + e.getMessage() + " (refused)");
                 return null;
             }
+        }
+
+        private static int endOfRange(String end) {
+            return "24:00".equals(end) || "24:00:00".equals(end) ? 86_400 : LocalTime.parse(end).toSecondOfDay();
         }
 
         /** Checks the reference's form and, for leaf types, that it exists; returns null (with a problem) if not. */

@@ -163,6 +163,15 @@ class CallRoutingTest {
         assertAnswer(call("route?tenant=lab&did=6000", "5550001"), "PLAYBACK", "closed");
         clock.set("2026-11-28T15:00:00Z"); // Saturday
         assertAnswer(call("route?tenant=lab&did=6000", "5550001"), "PLAYBACK", "closed");
+        // dated exceptions with hours: special hours replace the weekly ones, a closed period cuts into them
+        clock.set("2026-12-24T15:00:00Z"); // Thu 10:00 New York, inside 09:00-12:00
+        assertAnswer(call("route?tenant=lab&did=6000", "5550001"), "DIAL", "SIP/2001");
+        clock.set("2026-12-24T18:00:00Z"); // Thu 13:00: a normal Thursday would be open
+        assertAnswer(call("route?tenant=lab&did=6000", "5550001"), "PLAYBACK", "closed");
+        clock.set("2026-12-31T15:00:00Z"); // Thu 10:00: weekly hours still apply before 13:00
+        assertAnswer(call("route?tenant=lab&did=6000", "5550001"), "DIAL", "SIP/2001");
+        clock.set("2026-12-31T19:00:00Z"); // Thu 14:00: closed period
+        assertAnswer(call("route?tenant=lab&did=6000", "5550001"), "PLAYBACK", "closed");
 
         // acme, Europe/Berlin: open → ring group 600, closed → route after-hours → voicemail 1001
         clock.set("2026-11-24T08:00:00Z"); // 09:00 Berlin

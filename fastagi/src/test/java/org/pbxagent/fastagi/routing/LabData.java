@@ -41,6 +41,12 @@ final class LabData {
         }
         db.insert("INSERT INTO time_exception (time_condition_id, on_date, is_open, name) VALUES (?, ?, ?, ?)",
                 tc, "2026-11-26", false, "Thanksgiving");
+        db.insert("INSERT INTO time_exception (time_condition_id, on_date, is_open, name, start_time, end_time)"
+                + " VALUES (?, ?, ?, ?, ?, ?)", tc, "2026-12-24", true, "Christmas Eve: mornings only", "09:00:00",
+                "12:00:00");
+        db.insert("INSERT INTO time_exception (time_condition_id, on_date, is_open, name, start_time, end_time)"
+                + " VALUES (?, ?, ?, ?, ?, ?)", tc, "2026-12-31", false, "New Year's Eve: closed from 13:00",
+                "13:00:00", "24:00:00");
 
         inbound(db, t, "exact", "5000", null, 10, "EXTENSION", "2001");
         inbound(db, t, "vip", "5000", "5551212", 10, "PLAYBACK", "welcome-vip");
