@@ -21,6 +21,12 @@ public final class ConfigSections {
             new SectionType<>("ami", org.pbxagent.agent.ami.AmiSettings.class,
                     org.pbxagent.agent.ami.AmiSettings::read),
             new SectionType<>("load", org.pbxagent.agent.load.LoadSettings.class,
-                    org.pbxagent.agent.load.LoadSettings::read)
+                    org.pbxagent.agent.load.LoadSettings::read),
+            new SectionType<>("kamailio", org.pbxagent.agent.balancer.KamailioSettings.class,
+                    org.pbxagent.agent.balancer.KamailioSettings::read),
+            new SectionType<>("haproxy", org.pbxagent.agent.balancer.HaproxySettings.class,
+                    org.pbxagent.agent.balancer.HaproxySettings::read),
+            new SectionType<>("drain", org.pbxagent.agent.balancer.DrainSettings.class,
+                    org.pbxagent.agent.balancer.DrainSettings::read)
     );
 }

@@ -13,7 +13,8 @@ public final class AgentModules {
     public static List<AgentModule> all() {
         org.pbxagent.agent.load.LoadModule load = new org.pbxagent.agent.load.LoadModule();
         return List.of(
-                load
+                load,
+                new org.pbxagent.agent.balancer.BalancerModule(load::addListener)
         );
     }
 }
