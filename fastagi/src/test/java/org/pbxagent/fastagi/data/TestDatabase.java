@@ -47,11 +47,30 @@ public final class TestDatabase implements AutoCloseable {
                 .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
                 .addArg("--user=root")
                 .addArg("--bind-address=127.0.0.1");
-        DB db = DB.newEmbeddedDB(cfg.build());
-        db.start();
-        TestDatabase t = new TestDatabase(dir, port, db);
-        t.running = true;
-        return t;
+        DB db = null;
+        try {
+            db = DB.newEmbeddedDB(cfg.build());
+            db.start();
+            TestDatabase t = new TestDatabase(dir, port, db);
+            t.running = true;
+            return t;
+        } catch (ManagedProcessException | RuntimeException e) {
+            if (db != null) {
+                try {
+                    db.stop();
+                } catch (ManagedProcessException ignored) {
+                    // not started: nothing to stop
+                }
+            }
+            deleteTree(dir);
+            throw e;
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     private static int freePort() throws IOException {
@@ -104,9 +123,7 @@ public final class TestDatabase implements AutoCloseable {
             dataSource.close();
             stop();
         } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dir);
         }
     }
 }
