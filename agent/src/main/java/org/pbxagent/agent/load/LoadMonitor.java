@@ -31,6 +31,8 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadMonitor.class);
     private static final long READ_ERROR_LOG_PERIOD_NANOS = 60_000_000_000L;
     static final long MIN_EARLY_GAP_MS = 100;
+    static final long COALESCE_MS = 10;
+    static final long MAX_SETTLE_MS = 50;
 
     private final LoadSettings settings;
     private final Supplier<AsteriskState> asterisk;
@@ -45,6 +47,7 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     private ScheduledThreadPoolExecutor executor;
     private volatile NodeLoad current;
     private volatile long lastTransitions = -1;
+    private volatile long lastCountChange;
 
     // Sampling state, used by the sampling thread only.
     private CpuTimes lastCpu;
@@ -55,6 +58,7 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     private boolean first = true;
     private long lastEarlyPublish;
     private boolean delayedLookScheduled;
+    private long settleSince;
 
     public LoadMonitor(LoadSettings settings, Supplier<AsteriskState> asterisk, IntSupplier agiInFlight) {
         this(settings, asterisk, agiInFlight, Path.of("/proc/stat"), Path.of("/proc/meminfo"));
@@ -125,10 +129,13 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     @Override
     public void onAsteriskState(AsteriskState state) {
         if (state.transitions() == lastTransitions) {
+            lastCountChange = System.nanoTime();
             ScheduledThreadPoolExecutor ex = executor;
             if (ex != null && evaluatePending.compareAndSet(false, true)) {
                 try {
-                    ex.execute(this::evaluateCounts);
+                    // A short wait gathers a burst of events (several calls set up at once) into one evaluation,
+                    // so the published score takes the whole change instead of stopping at its first step.
+                    ex.schedule(this::evaluateCounts, COALESCE_MS, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     evaluatePending.set(false); // stopping
                 }
@@ -170,11 +177,28 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
             int agi = Math.max(0, agiInFlight.getAsInt());
             int computed = LoadScore.score(true, a.activeCalls(), cpuBusy, memoryUsed, agi, settings);
             if (!hysteresis.moves(computed)) {
+                settleSince = 0;
                 return;
             }
             long now = System.nanoTime();
-            long wait = lastEarlyPublish + MIN_EARLY_GAP_MS * 1_000_000L - now;
             ScheduledThreadPoolExecutor ex = executor;
+            // Still moving (events of a burst arriving): wait until quiet for COALESCE_MS, at most MAX_SETTLE_MS,
+            // so the score is published once with the whole change rather than stuck at a first step.
+            if (settleSince == 0) {
+                settleSince = now;
+            }
+            long quietFor = now - lastCountChange;
+            if (quietFor < COALESCE_MS * 1_000_000L && now - settleSince < MAX_SETTLE_MS * 1_000_000L) {
+                if (!delayedLookScheduled && ex != null) {
+                    delayedLookScheduled = true;
+                    ex.schedule(() -> {
+                        delayedLookScheduled = false;
+                        evaluateCounts();
+                    }, COALESCE_MS * 1_000_000L - quietFor, TimeUnit.NANOSECONDS);
+                }
+                return;
+            }
+            long wait = lastEarlyPublish + MIN_EARLY_GAP_MS * 1_000_000L - now;
             if (lastEarlyPublish != 0 && wait > 0) {
                 // Too soon after the last early publish: one delayed look covers every change until then.
                 if (!delayedLookScheduled && ex != null) {
@@ -187,6 +211,7 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
                 return;
             }
             lastEarlyPublish = now;
+            settleSince = 0;
             int score = hysteresis.offer(computed, false);
             publish(new NodeLoad(true, "", a.activeCalls(), a.activeChannels(), settings.maxCalls(), cpuBusy,
                     memoryUsed, agi, score, Instant.now()));
