@@ -55,7 +55,7 @@ final class OcfSandbox implements AutoCloseable {
         // Flags for a short-lived JVM: the monitor pays its start on every run. No perf data file: pids in the
         // cluster tests' pid namespaces would collide in the shared /tmp/hsperfdata_root.
         Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
-                + " -cp '" + cp + "' org.pbxagent.agent.cluster.ClusterCli \"$@\"\n");
+                + " -cp '" + cp + "' org.pbxagent.agent.PbxAgent \"$@\"\n");
         executable(launcher);
         secretFile = dir.resolve("ami.secret");
         Files.writeString(secretFile, AMI_SECRET + "\n");

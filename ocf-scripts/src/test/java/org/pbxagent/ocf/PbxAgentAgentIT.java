@@ -1,0 +1,135 @@
+package org.pbxagent.ocf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** pbx-agent (the resource agent) running the real daemon, on an embedded MariaDB, under ocf-tester and by hand. */
+class PbxAgentAgentIT {
+
+    private static final Duration LIMIT = Duration.ofSeconds(90);
+    private static final Map<String, String> MONITOR = Map.of("interval", "5000", "timeout", "10000");
+
+    private OcfSandbox box;
+    private Map<String, String> params;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        box = new OcfSandbox();
+        int http = OcfSandbox.freePort();
+        int agi = OcfSandbox.freePort();
+        Path token = box.dir.resolve("admin.token");
+        Files.writeString(token, "t0ken-for-the-resource-agent-test-0123456789\n");
+        Path config = box.dir.resolve("pbx-agent.properties");
+        Files.writeString(config, String.join("\n",
+                "node.id = pbx1",
+                "node.data-dir = " + box.dir.resolve("data"),
+                "db.url = embedded",
+                "routing.snapshot-file = " + box.dir.resolve("data/routing-snapshot.json"),
+                "fastagi.bind = 127.0.0.1",
+                "fastagi.port = " + agi,
+                "http.bind = 127.0.0.1",
+                "http.port = " + http,
+                "http.admin-token = file:" + token,
+                "scheduler.enabled = false",
+                "ami.enabled = false",
+                ""));
+        params = new LinkedHashMap<>();
+        params.put("agent_cli", box.launcher.toString());
+        params.put("config", config.toString());
+        params.put("pidfile", box.dir.resolve("pbx-agent.pid").toString());
+        params.put("health_url", "http://127.0.0.1:" + http + "/health/live");
+        params.put("status_url", "http://127.0.0.1:" + http + "/status");
+        params.put("log", box.dir.resolve("console.log").toString());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        box.close();
+    }
+
+    private OcfSandbox.Result run(String action, Map<String, String> meta) {
+        return box.run("pbx-agent", action, params, meta, LIMIT);
+    }
+
+    private long pid() {
+        return OcfSandbox.pidIn(Path.of(params.get("pidfile")));
+    }
+
+    @Test
+    void passesOcfTester() {
+        List<String> cmd = new ArrayList<>(List.of("ocf-tester", "-n", "agent-under-test"));
+        params.forEach((k, v) -> {
+            cmd.add("-o");
+            cmd.add(k + "=" + v);
+        });
+        cmd.add(box.agent("pbx-agent").toString());
+        OcfSandbox.Result r = OcfSandbox.exec(new ProcessBuilder(cmd), Duration.ofSeconds(240));
+        assertEquals(0, r.rc(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("passed all tests"), r.stdout());
+    }
+
+    @Test
+    void aWedgedDaemonFailsItsMonitorInTimeAndIsKilledByStop() {
+        OcfSandbox.Result start = run("start", Map.of("timeout", "60000"));
+        assertEquals(0, start.rc(), start.stderr());
+        OcfSandbox.Result deep = box.run("pbx-agent", "monitor", params, MONITOR, Map.of("OCF_CHECK_LEVEL", "10"), LIMIT);
+        assertEquals(0, deep.rc(), deep.stderr());
+        long pid = pid();
+        OcfSandbox.signal(pid, "STOP");
+        OcfSandbox.Result mon = run("monitor", MONITOR);
+        assertEquals(1, mon.rc(), "alive but not answering is a failure, never 'not running'");
+        assertTrue(mon.millis() < 10_000, "monitor took " + mon.millis() + " ms");
+        assertTrue(mon.exitReason().contains("does not answer"), mon.stderr());
+        OcfSandbox.Result stop = run("stop", Map.of("timeout", "15000"));
+        assertEquals(0, stop.rc(), stop.stderr());
+        assertTrue(stop.millis() < 15_000, "stop took " + stop.millis() + " ms");
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !zombie(pid));
+        assertEquals(7, run("monitor", MONITOR).rc());
+    }
+
+    @Test
+    void aDaemonOnAnotherConfigIsNotOurs() throws Exception {
+        Process foreign = new ProcessBuilder("sleep", "60").start();
+        try {
+            Files.writeString(Path.of(params.get("pidfile")), foreign.pid() + "\n");
+            assertEquals(7, run("monitor", MONITOR).rc());
+            assertEquals(0, run("stop", Map.of()).rc());
+            assertTrue(foreign.isAlive(), "stop must not signal a process that is not our daemon");
+        } finally {
+            foreign.destroyForcibly();
+        }
+    }
+
+    @Test
+    void badParametersAreNamedAndStopStillWorks() {
+        params.put("config", box.dir.resolve("missing.properties").toString());
+        OcfSandbox.Result v = run("validate-all", Map.of());
+        assertEquals(6, v.rc());
+        assertTrue(v.exitReason().contains("missing.properties"), v.stderr());
+        assertEquals(0, run("stop", Map.of()).rc(), "stop never validates");
+        params.put("agent_cli", "/nonexistent/pbx-agent");
+        assertEquals(7, run("monitor", Map.of("interval", "0", "timeout", "10000")).rc(),
+                "a probe where the agent is not installed says 'not running'");
+    }
+
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException e) {
+            return true;
+        }
+    }
+}
