@@ -129,10 +129,25 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path root) {
-        if (root == null || !Files.exists(root)) {
-            return;
+    /**
+     * Removes the directory; tries again for a moment when it fills up while being removed (mariadbd may still
+     * flush a file or two right after its stop returned).
+     */
+    public static void deleteTree(Path root) {
+        for (int attempt = 1; attempt <= 10 && root != null && Files.exists(root); attempt++) {
+            if (deleteOnce(root, attempt == 10)) {
+                return;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
+    }
+
+    private static boolean deleteOnce(Path root, boolean last) {
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
@@ -147,8 +162,12 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                     return FileVisitResult.CONTINUE;
                 }
             });
+            return true;
         } catch (IOException e) {
-            log.warn("could not remove {}: {}", root, e.getMessage());
+            if (last) {
+                log.warn("could not remove {}: {}", root, e.getMessage());
+            }
+            return false;
         }
     }
 }

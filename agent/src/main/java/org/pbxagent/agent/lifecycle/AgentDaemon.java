@@ -152,7 +152,7 @@ public final class AgentDaemon implements AutoCloseable {
         List<ClusterScheduler> cluster = new ArrayList<>();
         if (config.scheduler().enabled()) {
             consistency = new RoutingConsistencyTask(database.dataSource(),
-                    config.scheduler().consistencyCheckInterval());
+                    config.scheduler().consistencyCheckInterval(), config.node().id());
             board.section("consistency", consistency::statusSection);
             Gauge.builder("pbxagent_routing_consistency_problems", consistency,
                             RoutingConsistencyTask::problemCount)

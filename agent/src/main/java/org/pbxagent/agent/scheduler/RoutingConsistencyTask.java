@@ -26,6 +26,7 @@ public final class RoutingConsistencyTask implements ClusterTask {
 
     private final DataSource dataSource;
     private final Duration period;
+    private final String nodeId;
     private volatile Result last;
 
     /**
@@ -34,9 +35,10 @@ public final class RoutingConsistencyTask implements ClusterTask {
     public record Result(int problems, String summary, String node, Instant at) {
     }
 
-    public RoutingConsistencyTask(DataSource dataSource, Duration period) {
+    public RoutingConsistencyTask(DataSource dataSource, Duration period, String nodeId) {
         this.dataSource = dataSource;
         this.period = period;
+        this.nodeId = nodeId;
     }
 
     @Override
@@ -56,7 +58,7 @@ public final class RoutingConsistencyTask implements ClusterTask {
             log.warn("routing consistency: {}", p);
         }
         String summary = problems.size() + " problem(s)" + (problems.isEmpty() ? "" : ": " + String.join("; ", problems));
-        last = new Result(problems.size(), summary, "this node", Instant.now());
+        last = new Result(problems.size(), summary, nodeId, Instant.now());
         return summary;
     }
 

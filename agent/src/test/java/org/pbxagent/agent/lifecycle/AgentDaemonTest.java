@@ -194,6 +194,7 @@ class AgentDaemonTest {
         }
         assertTrue(c != null && c.has("problems"), String.valueOf(c));
         assertEquals(0, c.path("problems").asInt(), c.toString());
+        assertEquals("pbx-test", c.path("ran_on").asText(), c.toString());
         assertTrue(get("/metrics").body().lines()
                 .anyMatch(l -> l.startsWith("pbxagent_routing_consistency_problems 0")));
     }
