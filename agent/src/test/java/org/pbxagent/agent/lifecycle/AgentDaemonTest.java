@@ -163,6 +163,42 @@ class AgentDaemonTest {
     }
 
     @Test
+    void withTheDatabaseDownANodeStartsFromItsSnapshotAndAnswersDegraded() throws Exception {
+        Path snapshot = dir.resolve("outage-snapshot.json");
+        java.nio.file.Files.copy(dir.resolve("snapshot.json"), snapshot);
+        int deadDbPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            deadDbPort = s.getLocalPort();
+        }
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("node.id", "pbx-outage");
+        v.put("db.url", "jdbc:mysql://127.0.0.1:" + deadDbPort + "/pbx");
+        v.put("db.user", "agent");
+        v.put("db.password", "unused-pass");
+        v.put("routing.snapshot-file", snapshot.toString());
+        v.put("fastagi.port", "0");
+        v.put("http.port", "0");
+        v.put("http.admin-token", TOKEN);
+        AgentConfig c = AgentConfig.from(v);
+        try (AgentDaemon outage = AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(),
+                CallListeners.forConfig(c))) {
+            AgiCallResult r = new AgiCallClient().call("127.0.0.1", outage.fastAgiPort(),
+                    "route?tenant=acme&did=100", Map.of("callerid", "5551234"), List.of(), Duration.ofSeconds(5));
+            assertEquals("DIAL", r.variable("ROUTE_ACTION"), r.transcript());
+            assertEquals("1", r.variable("ROUTE_DEGRADED"), r.transcript());
+            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + outage.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, h.statusCode(), h.body());
+            assertTrue(h.body().contains("degraded"), h.body());
+            JsonNode routing = Json.mapper().readTree(http.send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + outage.httpPort() + "/status")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).path("routing");
+            assertFalse(routing.path("db_reachable").asBoolean(), routing.toString());
+            assertEquals("disk", routing.path("source").asText(), routing.toString());
+        }
+    }
+
+    @Test
     void takenHttpPortFailsTheStartNamingTheKey() throws Exception {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("node.id", "pbx-second");
