@@ -1,0 +1,101 @@
+package org.pbxagent.ocf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shipped etc/pacemaker/pbx-cluster.crm loads with the real crm shell into a CIB that Pacemaker's own
+ * crm_verify accepts, with the agents installed by install.sh (inside a private mount namespace, so the host's
+ * /usr is untouched), and holds the choices the cluster depends on.
+ */
+class PacemakerConfigIT {
+
+    private static OcfSandbox box;
+    private static Path staging;
+    private static OcfSandbox.Result load;
+    private static String cib;
+
+    @BeforeAll
+    static void loadShippedConfiguration() throws Exception {
+        box = new OcfSandbox();
+        Path scripts = Path.of(System.getProperty("ocf.scripts.dir", "."));
+        staging = box.dir.resolve("staging");
+        // DESTDIR goes through the environment, as packagers pass it.
+        ProcessBuilder pb = new ProcessBuilder("sh", scripts.resolve("install.sh").toString());
+        pb.environment().put("DESTDIR", staging.toString());
+        OcfSandbox.Result install = OcfSandbox.exec(pb, Duration.ofSeconds(30));
+        assertEquals(0, install.rc(), install.stdout() + install.stderr());
+        Path etcDefault = Files.createDirectories(box.dir.resolve("etc-default"));
+        Files.writeString(etcDefault.resolve("pbx-agent"), "PBX_AGENT_CLASSPATH='" + box.classpath + "'\n");
+        Path cibFile = box.dir.resolve("cib.xml");
+        Path check = box.dir.resolve("check.sh");
+        Files.writeString(check, String.join("\n",
+                "set -eu",
+                "mount -t overlay overlay -o lowerdir=\"$1/usr/lib/ocf/resource.d:/usr/lib/ocf/resource.d\" /usr/lib/ocf/resource.d",
+                "mount -t overlay overlay -o lowerdir=\"$1/usr/sbin:/usr/sbin\" /usr/sbin",
+                "mount -t overlay overlay -o lowerdir=\"$2:/etc/default\" /etc/default",
+                "cibadmin --empty > \"$3\"",
+                "export CIB_file=\"$3\"",
+                "crm configure load update \"$4\"",
+                "crm_verify --live-check -V",
+                ""));
+        Path crm = Path.of(System.getProperty("ocf.scripts.dir", ".")).resolve("../etc/pacemaker/pbx-cluster.crm")
+                .normalize();
+        load = OcfSandbox.exec(new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", check.toString(),
+                staging.toString(), etcDefault.toString(), cibFile.toString(), crm.toString()), Duration.ofSeconds(120));
+        cib = Files.readString(cibFile);
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        box.close();
+    }
+
+    @Test
+    void loadsAndVerifiesWithEveryAgentFound() {
+        assertEquals(0, load.rc(), load.stdout() + load.stderr());
+        // crm prints ERROR for an agent it cannot find or a parameter the agent does not declare, yet exits 0.
+        assertFalse(load.stdout().contains("ERROR") || load.stderr().contains("ERROR"), load.stdout() + load.stderr());
+        assertFalse(load.stderr().contains("error:"), load.stderr());
+    }
+
+    @Test
+    void installPutsEveryAgentWherePacemakerLooks() {
+        for (String agent : new String[] {"pbx-storage", "pbx-asterisk", "pbx-agent"}) {
+            Path p = staging.resolve("usr/lib/ocf/resource.d/pbx").resolve(agent);
+            assertTrue(Files.isExecutable(p) && Files.isReadable(p), p.toString());
+        }
+        assertTrue(Files.isExecutable(staging.resolve("usr/sbin/fence_pbx_san")));
+    }
+
+    @Test
+    void clonesTheOrderedGroupOnBothNodes() {
+        assertTrue(cib.matches("(?s).*<clone id=\"cl-pbx\">.*<group id=\"g-pbx\">.*<primitive id=\"p-storage\".*"
+                + "<primitive id=\"p-asterisk\".*<primitive id=\"p-agent\".*</group>.*"), cib);
+        assertTrue(cib.contains("name=\"clone-max\" value=\"2\""));
+        assertTrue(cib.contains("name=\"interleave\" value=\"true\""));
+    }
+
+    @Test
+    void restartsInPlaceThenBansAfterTheThirdFailure() {
+        assertTrue(cib.contains("name=\"migration-threshold\" value=\"3\""), cib);
+        assertTrue(cib.contains("name=\"failure-timeout\" value=\"10min\""), cib);
+    }
+
+    @Test
+    void fencesFabricStyleThroughTheSan() {
+        assertTrue(cib.contains("name=\"stonith-enabled\" value=\"true\""));
+        assertTrue(cib.contains("type=\"fence_pbx_san\""));
+        assertTrue(cib.contains("name=\"pcmk_reboot_action\" value=\"off\""), "fabric fencing has no reboot");
+        assertTrue(cib.contains("name=\"provides\" value=\"unfencing\""), "a returning node must be re-admitted first");
+        assertTrue(cib.contains("name=\"no-quorum-policy\" value=\"stop\""));
+    }
+}
