@@ -27,6 +27,13 @@ public final class Shutdown {
                 log.debug("signal {} not available here: {}", name, e.getMessage());
             }
         }
+        try {
+            // The JVM's default for SIGHUP is to exit; a closed terminal or a stray `kill -HUP` must not stop calls.
+            Signal.handle(new Signal("HUP"), sig -> log.warn(
+                    "SIGHUP ignored: the configuration is read at start only; restart the agent to apply changes"));
+        } catch (IllegalArgumentException e) {
+            log.debug("SIGHUP not available here: {}", e.getMessage());
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
             try {

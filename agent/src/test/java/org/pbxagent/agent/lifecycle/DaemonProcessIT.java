@@ -97,6 +97,13 @@ class DaemonProcessIT {
                 assertTrue(status.stdout().contains("node pbx-it: ready"), status.stdout());
             }
 
+            // SIGHUP (a closed terminal, a stray reload) is logged, not fatal.
+            Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(agent.pid())).start();
+            assertEquals(0, hup.waitFor());
+            agent.awaitOutput("SIGHUP ignored", Duration.ofSeconds(10));
+            assertTrue(agent.isAlive());
+            assertEquals(200, get(base + "/health").statusCode());
+
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", agiPort), 2000);
                 s.setSoTimeout(20_000);
