@@ -432,6 +432,11 @@ public final class AsteriskWatch implements AutoCloseable {
         }
     }
 
+    /*
+     * Writes happen on the reader thread without their own timeout. They cannot block in practice: the watch sends
+     * about one small action per second, and a peer that stops reading stops answering too, so the Ping deadline
+     * closes the connection seconds before the kernel's socket buffers could fill.
+     */
     private void send(String action) throws IOException {
         out.write(action.getBytes(StandardCharsets.UTF_8));
         out.flush();
