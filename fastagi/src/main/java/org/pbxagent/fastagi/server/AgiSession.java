@@ -84,8 +84,9 @@ final class AgiSession implements AgiChannel {
         this.deadline = now + loop.environmentTimeoutNanos;
     }
 
+    /** ROUTE_ACTION goes last, as in every routing answer: a session cut half-way leaves no action behind. */
     private static byte[] answer(String action, String reason) {
-        return (AgiCommands.setVariable(ROUTE_ACTION, action) + AgiCommands.setVariable(ROUTE_REASON, reason))
+        return (AgiCommands.setVariable(ROUTE_REASON, reason) + AgiCommands.setVariable(ROUTE_ACTION, action))
                 .getBytes(StandardCharsets.US_ASCII);
     }
 

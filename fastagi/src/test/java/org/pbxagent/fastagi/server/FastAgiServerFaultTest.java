@@ -151,7 +151,7 @@ class FastAgiServerFaultTest {
     @Test
     void unknownScriptIsAnsweredHangupUnknownScript() throws Exception {
         AgiCallResult r = call("nosuch?x=1");
-        assertEquals(List.of(Map.entry("ROUTE_ACTION", "HANGUP"), Map.entry("ROUTE_REASON", "unknown-script")),
+        assertEquals(List.of(Map.entry("ROUTE_REASON", "unknown-script"), Map.entry("ROUTE_ACTION", "HANGUP")),
                 r.variablesSet());
         assertEquals(1, server.sessionsUnknownScript());
         assertEquals(0, server.sessionsServed());
@@ -161,7 +161,7 @@ class FastAgiServerFaultTest {
     void scriptThatThrowsOrReturnsNothingGetsCongestionSoTheCallFailsOver() throws Exception {
         for (String script : List.of("boom", "nulls", "badname")) {
             AgiCallResult r = call(script);
-            assertEquals(List.of(Map.entry("ROUTE_ACTION", "CONGESTION"), Map.entry("ROUTE_REASON", "script-error")),
+            assertEquals(List.of(Map.entry("ROUTE_REASON", "script-error"), Map.entry("ROUTE_ACTION", "CONGESTION")),
                     r.variablesSet(), script);
         }
         assertEquals(3, server.sessionsScriptError());
@@ -315,7 +315,7 @@ class FastAgiServerFaultTest {
             }
             assertEquals(2, server.sessionsInFlight());
             AgiCallResult r = call("route?did=100");
-            assertEquals(List.of(Map.entry("ROUTE_ACTION", "CONGESTION"), Map.entry("ROUTE_REASON", "overload")),
+            assertEquals(List.of(Map.entry("ROUTE_REASON", "overload"), Map.entry("ROUTE_ACTION", "CONGESTION")),
                     r.variablesSet());
             assertEquals(1, server.sessionsRefusedByOverload());
             // The held sessions go on normally.
