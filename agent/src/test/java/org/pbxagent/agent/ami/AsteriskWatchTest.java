@@ -113,6 +113,48 @@ class AsteriskWatchTest {
     }
 
     @Test
+    void missingBannerAndUnansweredLoginHitTheirDeadlines() throws Exception {
+        peer = new AmiPeer("agent", "agentsecret").start();
+        peer.hang(); // accepts the connection, says nothing: not even the banner
+        watch(settings("agentsecret").withTimings(1000, 2000, 100, 400));
+        AsteriskState s = await("banner deadline", st -> st.reason().startsWith("no AMI banner"));
+        assertEquals("no AMI banner within 2000 ms", s.reason());
+        peer.resume();
+        await("available once the peer talks", AsteriskState::available);
+        watch.stop();
+        seen.clear();
+
+        // A manager that greets but never answers the Login.
+        try (java.net.ServerSocket mute = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread greeter = new Thread(() -> {
+                List<java.net.Socket> open = new java.util.ArrayList<>();
+                try {
+                    while (true) {
+                        java.net.Socket c = mute.accept();
+                        open.add(c);
+                        c.getOutputStream().write(AmiRecording.load().banner.getBytes(StandardCharsets.UTF_8));
+                    }
+                } catch (java.io.IOException closed) {
+                    for (java.net.Socket c : open) {
+                        try {
+                            c.close();
+                        } catch (java.io.IOException ignored) {
+                            // test cleanup
+                        }
+                    }
+                }
+            });
+            greeter.setDaemon(true);
+            greeter.start();
+            watch(AmiSettings.defaults("127.0.0.1", mute.getLocalPort(), "agent", "agentsecret")
+                    .withTimings(1000, 2000, 100, 400));
+            AsteriskState s2 = await("login deadline", st -> st.reason().startsWith("no reply to Login"));
+            assertEquals("no reply to Login within 2000 ms", s2.reason());
+            watch.stop();
+        }
+    }
+
+    @Test
     void closedConnectionIsUnavailableAtOnceAndResyncCorrectsCounts() throws Exception {
         peer = new AmiPeer("agent", "agentsecret").start();
         watch(settings("agentsecret").withTimings(1000, 10_000, 100, 400));
