@@ -8,7 +8,7 @@ import org.pbxagent.agent.config.ConfigSource;
  *
  * @param host              manager address (normally 127.0.0.1)
  * @param port              manager port (5038)
- * @param username          manager user from manager.conf (needs read=system,call and write=system,reporting)
+ * @param username          manager user from manager.conf (needs read=system,call and write=system,command)
  * @param secret            its secret; never logged, masked in {@link #toString()}
  * @param connectTimeoutMs  TCP connect, banner and login reply deadline
  * @param pingIntervalMs    a Ping is sent this long after the previous reply
