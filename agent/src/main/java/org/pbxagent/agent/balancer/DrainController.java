@@ -41,6 +41,7 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
     private final Clock clock;
     private final ExecutorService automatic;
     private final AtomicBoolean automaticBusy = new AtomicBoolean();
+    private volatile NodeLoad latestLoad;
 
     // Guarded by this.
     private String operatorReason;
@@ -114,31 +115,61 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
     /** Automatic drain and undrain from Asterisk's health. Never blocks the caller. */
     @Override
     public void onLoad(NodeLoad load) {
-        boolean wantDrain = automaticEnabled && !load.asteriskAvailable();
-        boolean change;
-        synchronized (this) {
-            change = wantDrain ? automaticReason == null : automaticReason != null || !applied;
-        }
-        if (change && automaticBusy.compareAndSet(false, true)) {
-            String reason = load.unavailableReason() == null || load.unavailableReason().isBlank()
-                    ? "asterisk unavailable" : "asterisk unavailable: " + load.unavailableReason();
+        latestLoad = load;
+        if (needsChange(load) && automaticBusy.compareAndSet(false, true)) {
             try {
-                automatic.execute(() -> {
-                    try {
-                        automaticChange(wantDrain, reason);
-                    } catch (RuntimeException e) {
-                        log.warn("automatic {} failed: {}", wantDrain ? "drain" : "undrain", e.toString());
-                    } finally {
-                        automaticBusy.set(false);
-                    }
-                });
+                automatic.execute(this::automaticLoop);
             } catch (RuntimeException e) {
                 automaticBusy.set(false);
             }
         }
     }
 
-    private void automaticChange(boolean drain, String reason) {
+    private boolean needsChange(NodeLoad load) {
+        boolean wantDrain = automaticEnabled && !load.asteriskAvailable();
+        synchronized (this) {
+            return wantDrain ? automaticReason == null : automaticReason != null || !applied;
+        }
+    }
+
+    /**
+     * Follows the newest sample: samples that arrived while a change was being applied are not lost, so an
+     * undrain right after a drain does not wait for the next interval. Bounded; a refused drain waits for the next
+     * sample (one dispatcher.list per sample while refused).
+     */
+    private void automaticLoop() {
+        boolean refused = false;
+        try {
+            for (int round = 0; round < 4 && !refused; round++) {
+                NodeLoad load = latestLoad;
+                if (load == null || !needsChange(load)) {
+                    return;
+                }
+                boolean drain = automaticEnabled && !load.asteriskAvailable();
+                String reason = load.unavailableReason() == null || load.unavailableReason().isBlank()
+                        ? "asterisk unavailable" : "asterisk unavailable: " + load.unavailableReason();
+                refused = !automaticChange(drain, reason);
+            }
+        } catch (RuntimeException e) {
+            log.warn("automatic drain/undrain failed: {}", e.toString());
+            refused = true;
+        } finally {
+            automaticBusy.set(false);
+        }
+        // A sample that came in while busy and found it busy: follow it now. Not after a refusal or a failure,
+        // which wait for the next sample instead of retrying in a tight loop.
+        NodeLoad load = latestLoad;
+        if (!refused && load != null && needsChange(load) && automaticBusy.compareAndSet(false, true)) {
+            try {
+                automatic.execute(this::automaticLoop);
+            } catch (RuntimeException e) {
+                automaticBusy.set(false);
+            }
+        }
+    }
+
+    /** Returns false when the drain was refused. */
+    private boolean automaticChange(boolean drain, String reason) {
         if (drain) {
             if (!forceAutomatic) {
                 String refusal = refusal();
@@ -147,7 +178,7 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
                         lastRefusal = "automatic drain (" + reason + ") refused: " + refusal;
                     }
                     log.warn("automatic drain ({}) refused: {}", reason, refusal);
-                    return;
+                    return false;
                 }
             }
             synchronized (this) {
@@ -164,6 +195,7 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
             }
         }
         apply();
+        return true;
     }
 
     /** Why draining this node now would leave no active PBX, or null when it would not. */

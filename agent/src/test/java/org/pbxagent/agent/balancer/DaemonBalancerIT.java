@@ -1,0 +1,302 @@
+package org.pbxagent.agent.balancer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.pbxagent.agent.ami.AmiPeer;
+import org.pbxagent.agent.db.EmbeddedMariaDb;
+import org.pbxagent.agent.lifecycle.AgentProcess;
+import org.pbxagent.fastagi.data.RoutingSchema;
+import org.pbxagent.fastagi.data.SampleRoutingData;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The issue's real-parts setup with the whole daemon: two {@code pbx-agent run} child JVMs (one per PBX), each
+ * watching its own AMI peer (replaying Asterisk 20) and reporting to a real Kamailio running the shipped
+ * kamailio.cfg, from its own PBX address; SIPp stand-ins answer the calls on 127.0.0.2 and 127.0.0.3. Drives the
+ * operator's POST /drain and /undrain, an Asterisk shutdown (automatic drain and undrain), the HAProxy agent-check
+ * port, and SIGTERM (drain before the stop, exit 0).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DaemonBalancerIT {
+    private static final String TOKEN = "balancer-it-token-5be0a3f1";
+    private static final String PBX1 = "127.0.0.2";
+    private static final String PBX2 = "127.0.0.3";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Path dir;
+    private static EmbeddedMariaDb db;
+    private static KamailioProcess kamailio;
+    private static KamailioRpc probe;
+    private static Sipp.Uas uas1;
+    private static Sipp.Uas uas2;
+    private static AmiPeer ami1;
+    private static AmiPeer ami2;
+    private static AgentProcess agent1;
+    private static AgentProcess agent2;
+    private static int http1;
+    private static int http2;
+    private static int agentCheck2;
+    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("daemon-balancer-it");
+        db = EmbeddedMariaDb.start(0, null);
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(db.jdbcUrl());
+        c.setUsername("root");
+        try (HikariDataSource ds = new HikariDataSource(c)) {
+            RoutingSchema.migrate(ds);
+            SampleRoutingData.load(ds);
+        }
+        int pbxPort = RealParts.freePort(PBX1, PBX2);
+        uas1 = new Sipp.Uas(dir, PBX1, pbxPort);
+        uas2 = new Sipp.Uas(dir, PBX2, pbxPort);
+        uas1.start();
+        uas2.start();
+        kamailio = new KamailioProcess(Files.createDirectories(dir.resolve("kamailio")),
+                RealParts.freePort("127.0.0.1"), RealParts.freePort("127.0.0.1"), List.of(uas1.uri(), uas2.uri()));
+        probe = KamailioProcess.probeFrom(PBX2);
+        kamailio.start(probe);
+        ami1 = new AmiPeer("agent", "agentsecret").start();
+        ami2 = new AmiPeer("agent", "agentsecret").start();
+        http1 = AgentProcess.freePort();
+        http2 = AgentProcess.freePort();
+        agentCheck2 = AgentProcess.freePort();
+        agent1 = startAgent("pbx1", PBX1, uas1.uri(), ami1.port(), http1, "haproxy.enabled = false");
+        agent2 = startAgent("pbx2", PBX2, uas2.uri(), ami2.port(), http2,
+                "haproxy.enabled = true\nhaproxy.port = " + agentCheck2);
+        awaitReady(agent1, http1);
+        awaitReady(agent2, http2);
+    }
+
+    private static AgentProcess startAgent(String node, String address, String uri, int amiPort, int httpPort,
+                                           String extra) throws Exception {
+        Path work = Files.createDirectories(dir.resolve(node));
+        Path config = work.resolve("pbx-agent.properties");
+        Files.writeString(config, String.join("\n",
+                "node.id = " + node,
+                "node.data-dir = " + work,
+                "db.url = " + db.jdbcUrl(),
+                "db.user = root",
+                "routing.snapshot-file = " + work.resolve("routing-snapshot.json"),
+                "fastagi.port = " + AgentProcess.freePort(),
+                "http.port = " + httpPort,
+                "http.admin-token = " + TOKEN,
+                "scheduler.cluster.enabled = false",
+                "ami.enabled = true",
+                "ami.host = 127.0.0.1",
+                "ami.port = " + amiPort,
+                "ami.username = agent",
+                "ami.secret = agentsecret",
+                "ami.backoff-initial-ms = 200",
+                "ami.backoff-max-ms = 1000",
+                "load.max-calls = 10",
+                "kamailio.rpc-urls = " + kamailio.rpcUrl(),
+                "kamailio.node-uri = " + uri,
+                "kamailio.source-address = " + address,
+                extra,
+                ""));
+        return AgentProcess.start(work, "run", "--config", config.toString());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AgentProcess a : new AgentProcess[]{agent1, agent2}) {
+            if (a != null) {
+                a.close();
+                // The agents' own account of drains and pushes, for a failure's report.
+                a.stderr().lines().filter(l -> l.contains("balancer") || l.contains("rain"))
+                        .forEach(System.out::println);
+            }
+        }
+        for (AutoCloseable c : new AutoCloseable[]{ami1, ami2, probe}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        if (kamailio != null) {
+            kamailio.stop();
+        }
+        if (uas1 != null) {
+            uas1.close();
+        }
+        if (uas2 != null) {
+            uas2.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+        RealParts.deleteTree(dir);
+    }
+
+    @Test
+    @Order(1)
+    void bothDaemonsReportTheirAsteriskLoadToKamailio() throws Exception {
+        // Until its AMI login an agent knows nothing of Asterisk and holds its PBX drained (unless it is the last).
+        await("both in rotation with scores in Kamailio", 20_000, () -> kamailio.score(probe, uas1.uri()) != null
+                && kamailio.score(probe, uas2.uri()) != null
+                && kamailio.flags(probe).get(uas1.uri()).startsWith("A")
+                && kamailio.flags(probe).get(uas2.uri()).startsWith("A"));
+        JsonNode status = status(http1).path("balancer");
+        JsonNode k = status.path("kamailio").get(0);
+        assertEquals(kamailio.rpcUrl().toString(), k.path("url").asText(), status.toString());
+        assertEquals("ok", k.path("lastResult").asText(), status.toString());
+        assertTrue(k.path("reachable").asBoolean(), status.toString());
+        String metrics = get(http1, "/metrics").body();
+        assertTrue(metrics.contains("pbxagent_kamailio_pushes_total{kamailio=\"" + kamailio.rpcUrl() + "\"}"),
+                metrics);
+
+        await("agent-check ready", 5000, () -> agentCheck(agentCheck2).matches("\\d{1,3}% ready"));
+    }
+
+    @Test
+    @Order(2)
+    void operatorDrainOverHttpKeepsNewCallsOffThePbxUntilUndrain() throws Exception {
+        assertEquals(401, post(http1, "/drain?reason=maintenance", null).statusCode());
+        HttpResponse<String> r = post(http1, "/drain?reason=maintenance", TOKEN);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(kamailio.flags(probe).get(uas1.uri()).startsWith("D"), kamailio.flags(probe).toString());
+
+        Sipp.CallerRun drained = Sipp.call(dir, "daemon-drained", RealParts.freePort("127.0.0.1"), kamailio.sipPort,
+                30, 20, 100);
+        assertEquals(0, drained.exitCode(), drained.output());
+        assertEquals(30, drained.answered());
+        assertEquals(0, drained.answeredBy(PBX1));
+
+        // Asterisk going down and up again does not undo the operator's drain.
+        ami1.shutdown();
+        Thread.sleep(1500);
+        ami1.start();
+        await("asterisk 1 back", 10_000, () -> status(http1).path("ami").path("available").asBoolean());
+        Thread.sleep(1500);
+        assertTrue(kamailio.flags(probe).get(uas1.uri()).startsWith("D"), kamailio.flags(probe).toString());
+
+        r = post(http1, "/undrain", TOKEN);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(kamailio.flags(probe).get(uas1.uri()).startsWith("A"), kamailio.flags(probe).toString());
+        Sipp.CallerRun back = Sipp.call(dir, "daemon-undrained", RealParts.freePort("127.0.0.1"), kamailio.sipPort,
+                30, 20, 100);
+        assertEquals(0, back.exitCode(), back.output());
+        assertTrue(back.answeredBy(PBX1) > 0, "PBX1 takes calls again");
+    }
+
+    @Test
+    @Order(3)
+    void asteriskShutdownDrainsAutomaticallyAndItsReturnUndrains() throws Exception {
+        ami2.shutdown();
+        await("PBX2 drained after its Asterisk shut down", 5000,
+                () -> kamailio.flags(probe).get(uas2.uri()).startsWith("D"));
+        String line = agentCheck(agentCheck2);
+        assertTrue(line.startsWith("down#"), line);
+        assertEquals(100, kamailio.score(probe, uas2.uri()));
+
+        ami2.start();
+        await("PBX2 back in rotation", 15_000, () -> kamailio.flags(probe).get(uas2.uri()).startsWith("A"));
+        await("agent-check ready", 5000, () -> agentCheck(agentCheck2).endsWith("% ready"));
+    }
+
+    @Test
+    @Order(4)
+    void sigtermDrainsBeforeTheAgentExits() throws Exception {
+        agent1.terminate();
+        assertEquals(0, agent1.waitFor(Duration.ofSeconds(60)), agent1.stderr());
+        assertTrue(agent1.stderr().contains("stopping: drained"), agent1.stderr());
+        assertTrue(kamailio.flags(probe).get(uas1.uri()).startsWith("D"), "the stopped PBX gets no new calls");
+        Sipp.CallerRun run = Sipp.call(dir, "daemon-stopped", RealParts.freePort("127.0.0.1"), kamailio.sipPort,
+                20, 20, 100);
+        assertEquals(0, run.exitCode(), run.output());
+        assertEquals(0, run.answeredBy(PBX1));
+    }
+
+    private static String agentCheck(int port) throws Exception {
+        try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
+            s.setSoTimeout(2000);
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+        }
+    }
+
+    private static JsonNode status(int port) throws Exception {
+        return JSON.readTree(get(port, "/status").body());
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(int port, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void awaitReady(AgentProcess agent, int port) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!agent.isAlive()) {
+                throw new AssertionError("agent exited: " + agent.stderr());
+            }
+            try {
+                if (get(port, "/health").statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("agent not ready: " + agent.stderr());
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void await(String what, long limitMs, Check check) throws Exception {
+        long deadline = System.nanoTime() + limitMs * 1_000_000;
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (check.ok()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(what + ": not within " + limitMs + " ms" + (last == null ? "" : " (" + last + ")"));
+    }
+}
