@@ -87,6 +87,37 @@ class AsteriskWatchTest {
     }
 
     @Test
+    void secretsNeverReachTheLog() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(AsteriskWatch.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            peer = new AmiPeer("agent", "Right-Secret-4711").start();
+            watch(settings("Wrong-Secret-0815").withTimings(1000, 2000, 100, 400));
+            await("login refused", st -> st.reason().equals("authentication failed"));
+            watch.stop();
+            seen.clear();
+            watch(settings("Right-Secret-4711").withTimings(1000, 2000, 100, 400));
+            await("available", AsteriskState::available);
+            seen.clear();
+            peer.crash();
+            await("unavailable", st -> st.reason().startsWith("connection"));
+            watch.stop();
+        } finally {
+            logger.detachAppender(appender);
+        }
+        List<String> lines = appender.list.stream().map(e -> e.getFormattedMessage()
+                + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage())).toList();
+        assertTrue(lines.size() >= 3, "the session was logged: " + lines);
+        for (String l : lines) {
+            assertFalse(l.contains("Secret-"), "secret in log line: " + l);
+        }
+    }
+
+    @Test
     void refusedLoginRecoversWhenAsteriskAcceptsAgain() throws Exception {
         peer = new AmiPeer("agent", "agentsecret").start();
         peer.refuseLogin(true);
