@@ -102,8 +102,9 @@ public final class ProcessCommandRunner implements CommandRunner {
             killGroup(process);
             timedOut = true;
         }
-        Capture o = collect(out, deadline, process);
-        Capture e = collect(err, deadline, process);
+        boolean[] killed = {timedOut};
+        Capture o = collect(out, deadline, process, killed);
+        Capture e = collect(err, deadline, process, killed);
         int exit = process.isAlive() ? -1 : process.exitValue();
         return new CommandResult(command.argv(),
                 timedOut ? CommandResult.Outcome.TIMED_OUT : CommandResult.Outcome.EXITED,
@@ -112,28 +113,33 @@ public final class ProcessCommandRunner implements CommandRunner {
 
     /**
      * Output of a program that exited is complete once its pipes close; a leftover group member that still holds
-     * them is killed at the deadline so the caller is never held beyond the timeout (plus the kill grace).
+     * them is killed at the deadline so the caller is never held beyond the timeout (plus the kill grace). After a
+     * kill, a member stuck in uninterruptible I/O may keep the pipes open: its output is then given up.
      */
-    private Capture collect(Future<Capture> pump, long deadline, Process process) {
-        for (int attempt = 0; attempt < 2; attempt++) {
-            try {
-                long wait = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50));
-                return pump.get(wait, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
+    private Capture collect(Future<Capture> pump, long deadline, Process process, boolean[] killed) {
+        try {
+            long wait = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50));
+            return pump.get(wait, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (!killed[0]) {
+                killed[0] = true;
                 killGroup(process);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (Exception e) {
-                break;
+                try {
+                    return pump.get(50, TimeUnit.MILLISECONDS);
+                } catch (Exception again) {
+                    // fall through: give the output up
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // the pump failed: no output to report
         }
         pump.cancel(true);
         return Capture.EMPTY;
     }
 
     private void killGroup(Process process) {
-        long leader = process.pid();
         Set<ProcessHandle> members = groupMembers(process);
         members.forEach(ProcessHandle::destroy);
         process.destroy();
@@ -146,11 +152,12 @@ public final class ProcessCommandRunner implements CommandRunner {
         members.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {
-            process.waitFor(2, TimeUnit.SECONDS);
+            // A process in uninterruptible I/O (a hung device) dies only when its I/O ends: do not wait for that.
+            process.waitFor(500, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (int i = 0; i < 100 && members.stream().anyMatch(m -> isRunning(m.pid())); i++) {
+        for (int i = 0; i < 25 && members.stream().anyMatch(m -> isRunning(m.pid())); i++) {
             sleep(20);
         }
     }
