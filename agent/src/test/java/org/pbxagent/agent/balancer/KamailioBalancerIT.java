@@ -264,8 +264,14 @@ class KamailioBalancerIT {
         RpcResult unknown = probe.call(kamailio.rpcUrl(), "dispatcher.set_state", "d", 1, "sip:127.0.0.9:5060").get();
         assertEquals(RpcResult.Outcome.RPC_ERROR, unknown.outcome(), unknown.toString());
         assertTrue(unknown.message().contains("State Update Failed"), unknown.message());
-        RpcResult noMethod = probe.call(kamailio.rpcUrl(), "no.such.method").get();
-        assertEquals(RpcResult.Outcome.RPC_ERROR, noMethod.outcome());
+        // Only the methods the agents use are open to the PBXs.
+        for (String method : List.of("no.such.method", "htable.flush", "dispatcher.reload", "core.version")) {
+            RpcResult refused = probe.call(kamailio.rpcUrl(), method, "pbxload").get();
+            assertEquals(RpcResult.Outcome.HTTP_ERROR, refused.outcome(), method + ": " + refused);
+            assertEquals(403, refused.httpStatus(), method);
+        }
+        RpcResult badParams = probe.call(kamailio.rpcUrl(), "htable.get", "no-such-table", "k").get();
+        assertEquals(RpcResult.Outcome.RPC_ERROR, badParams.outcome(), badParams.toString());
         RpcResult wrongPath = probe.call(URI.create("http://127.0.0.1:" + kamailio.rpcPort + "/other"),
                 "dispatcher.list").get();
         assertEquals(RpcResult.Outcome.HTTP_ERROR, wrongPath.outcome());
