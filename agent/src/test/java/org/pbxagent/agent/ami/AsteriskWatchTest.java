@@ -210,6 +210,20 @@ class AsteriskWatchTest {
     }
 
     @Test
+    void periodicResyncCorrectsDriftWithoutReconnecting() throws Exception {
+        peer = new AmiPeer("agent", "agentsecret").start();
+        watch(settings("agentsecret").withTimings(1000, 2000, 100, 400).withResyncIntervalMs(1000));
+        await("available", AsteriskState::available);
+        peer.callUp();
+        await("one call from events", st -> st.activeCalls() == 1);
+        peer.setCallsQuietly(6); // events lost: the count drifts until the next resync
+        AsteriskState s = await("resync reads the truth", st -> st.activeCalls() == 6);
+        assertEquals(6, s.activeChannels());
+        assertTrue(s.available());
+        assertEquals(1, watch.logins(), "no reconnect was needed");
+    }
+
+    @Test
     void garbageAndOverlongLinesAreSkipped() throws Exception {
         peer = new AmiPeer("agent", "agentsecret").start();
         watch(settings("agentsecret").withTimings(500, 2000, 100, 400));
