@@ -2,11 +2,12 @@
  * hangfs: a FUSE file system whose data never arrives, to test that storage probes return when a device hangs.
  * It speaks the kernel's /dev/fuse protocol directly (no libfuse needed, only the kernel headers).
  *
- *   hangfs MOUNTPOINT SOURCE
+ *   hangfs MOUNTPOINT SOURCE [--answer-reads]
  *
- * The root directory holds one 1 MiB file, "disk". Opening it works; every READ of it and every lookup of any
- * other name is never answered, so a read(2) (or a create) blocks exactly as on a dead iSCSI device. The process
- * runs until it is killed or the file system is unmounted; killing it aborts the pending requests.
+ * The root directory holds one 1 MiB file, "disk". Opening it works; every READ of it (unless --answer-reads: then
+ * reads return zeros) and every lookup of any other name is never answered, so a read(2) or a create blocks exactly
+ * as on a dead iSCSI device: the caller sleeps uninterruptibly once the request was taken. The process runs until
+ * it is killed or the file system is unmounted; killing it aborts the pending requests.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define DISK_INO 2
@@ -50,11 +52,24 @@ static void fill_attr(struct fuse_attr *a, uint64_t ino) {
     }
 }
 
+static char zeros[1024 * 1024];
+
+static void reply_zeros(uint64_t unique, uint32_t size) {
+    struct fuse_out_header out;
+    if (size > sizeof(zeros)) size = sizeof(zeros);
+    out.len = sizeof(out) + size;
+    out.error = 0;
+    out.unique = unique;
+    struct iovec iov[2] = {{&out, sizeof(out)}, {zeros, size}};
+    if (writev(fuse_fd, iov, 2) < 0 && errno != ENOENT) perror("hangfs: writev");
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: hangfs MOUNTPOINT SOURCE\n");
+    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "--answer-reads") == 0)) {
+        fprintf(stderr, "usage: hangfs MOUNTPOINT SOURCE [--answer-reads]\n");
         return 2;
     }
+    int answer_reads = argc == 4;
     fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
     if (fuse_fd < 0) {
         perror("hangfs: /dev/fuse");
@@ -137,6 +152,12 @@ int main(int argc, char **argv) {
             reply(in->unique, 0, NULL, 0);
             break;
         case FUSE_READ:
+            if (answer_reads) {
+                struct fuse_read_in *r = arg;
+                uint64_t left = r->offset >= DISK_SIZE ? 0 : DISK_SIZE - r->offset;
+                reply_zeros(in->unique, r->size < left ? r->size : (uint32_t)left);
+            }
+            break;
         case FUSE_INTERRUPT:
         case FUSE_FORGET:
         case FUSE_BATCH_FORGET:
