@@ -69,6 +69,8 @@ public final class AgentDaemon implements AutoCloseable {
     private LocalScheduler localScheduler;
     private RoutingConsistencyTask consistency;
     private boolean stopping;
+    private volatile ClusterScheduler clusterScheduler;
+    private volatile String clusterStartError;
 
     private AgentDaemon(AgentConfig config, Options options,
                         Function<Map<String, DecisionScript>, CallListener> callListenerFactory) {
@@ -181,13 +183,12 @@ public final class AgentDaemon implements AutoCloseable {
         if (config.scheduler().enabled()) {
             startComponent(localScheduler);
             for (ClusterScheduler cs : cluster) {
-                try {
-                    startComponent(cs);
-                } catch (Exception e) {
-                    // Cluster work is not worth a dead node: the other nodes do it, this one retries at restart.
-                    log.error("cluster scheduler not started ({}); cluster work runs on the other nodes",
-                            e.getMessage());
-                    board.health("cluster-scheduler", () -> Health.ok("not running: " + e.getMessage()));
+                clusterScheduler = cs;
+                board.health("cluster-scheduler", () -> cs.isRunning() ? Health.ok("")
+                        : Health.ok("not running (" + clusterStartError + "); retried every minute"));
+                if (!tryStartCluster()) {
+                    // Cluster work is not worth a dead node: the other nodes do it, this one joins when it can.
+                    localScheduler.every("cluster-scheduler-start", Duration.ofMinutes(1), this::tryStartCluster);
                 }
             }
         }
@@ -198,6 +199,30 @@ public final class AgentDaemon implements AutoCloseable {
         log.info("pbx-agent {} running as node {}{}{}", version(), config.node().id(),
                 fastAgi != null ? ", FastAGI on " + config.fastagi().bind() + ":" + fastAgi.port() : "",
                 http != null ? ", HTTP on " + config.http().bind() + ":" + http.port() : "");
+    }
+
+    /** Starts the cluster scheduler unless it runs; false while the shared DB refuses it. */
+    private synchronized boolean tryStartCluster() {
+        ClusterScheduler cs = clusterScheduler;
+        if (cs == null || cs.isRunning() || stopping) {
+            return true;
+        }
+        try {
+            cs.start();
+            if (clusterStartError != null) {
+                log.info("cluster scheduler started after all; this node takes part in cluster work again");
+            }
+            clusterStartError = null;
+            return true;
+        } catch (Exception e) {
+            cs.close();
+            if (clusterStartError == null) {
+                log.error("cluster scheduler not started ({}); cluster work runs on the other nodes, retrying "
+                        + "every minute", e.getMessage());
+            }
+            clusterStartError = String.valueOf(e.getMessage());
+            return false;
+        }
     }
 
     private void migrate() {
@@ -378,6 +403,11 @@ public final class AgentDaemon implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            if (clusterScheduler != null) {
+                clusterScheduler.close();
             }
         }
         for (int i = started.size() - 1; i >= 0; i--) {

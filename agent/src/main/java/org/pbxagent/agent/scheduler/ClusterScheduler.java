@@ -54,7 +54,8 @@ public final class ClusterScheduler implements AgentComponent {
     private final List<ClusterTask> order = new ArrayList<>();
     private final RunListener listener;
     private Scheduler scheduler;
-    private String dsName;
+    /** Quartz looks the pool up by name in a JVM-wide registry; one name per instance, reused across restarts. */
+    private final String dsName = "pbxagent-" + DS_SEQ.incrementAndGet();
 
     /**
      * @param instanceId this node's id, unique in the cluster (the node id)
@@ -85,7 +86,6 @@ public final class ClusterScheduler implements AgentComponent {
     @Override
     public synchronized void start() throws SchedulerException {
         SchedulerSchema.migrate(dataSource);
-        dsName = "pbxagent-" + DS_SEQ.incrementAndGet();
         DBConnectionManager.getInstance().addConnectionProvider(dsName, new PoolProvider(dataSource));
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
@@ -166,11 +166,8 @@ public final class ClusterScheduler implements AgentComponent {
             }
             scheduler = null;
         }
-        if (dsName != null) {
-            // The pool belongs to the daemon; only forget the name.
-            DBConnectionManager.getInstance().addConnectionProvider(dsName, new PoolProvider(null));
-            dsName = null;
-        }
+        // The pool belongs to the daemon: Quartz only loses its way to it.
+        DBConnectionManager.getInstance().addConnectionProvider(dsName, new PoolProvider(null));
     }
 
     /** Quartz's view of the daemon's pool; Quartz must not close it. */

@@ -190,6 +190,8 @@ class AgentDaemonTest {
                     + outage.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, h.statusCode(), h.body());
             assertTrue(h.body().contains("degraded"), h.body());
+            // Cluster work waits for the DB; the node itself is ready.
+            assertTrue(h.body().contains("cluster-scheduler: not running"), h.body());
             JsonNode routing = Json.mapper().readTree(http.send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + outage.httpPort() + "/status")).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body()).path("routing");
