@@ -26,6 +26,8 @@ import org.pbxagent.fastagi.client.AgiCallResult;
  */
 public final class FastAgiBenchmark {
     private static final long SEC = 1_000_000_000L;
+    private static final int ROUNDS = 3;
+    private static final long CELL = 2_500_000_000L;
     private static final List<String> JVM = List.of("-Xms128m", "-Xmx512m", "-XX:+UseG1GC");
 
     private FastAgiBenchmark() {}
@@ -57,18 +59,32 @@ public final class FastAgiBenchmark {
                     List.of("arg1", "arg two"), Duration.ofSeconds(5));
             System.out.println("route decision under test: " + sample.variablesSet());
 
-            // 1. Throughput ratios.
+            // 1. Throughput ratios. Each server JVM is warmed up first so that JIT compilation is not measured.
+            for (BenchServerProcess s : List.of(floor, pbx, aj)) closed(s, routeEnv, 64, s == aj, 4 * SEC);
             System.out.println();
-            System.out.println("1. route sessions/s, closed loop, 1 s warm-up + 3 s measured per cell");
+            System.out.println("1. route sessions/s, closed loop, after 4 s warm-up per server; " + ROUNDS
+                    + " rounds of 0.5 s settle + 2.5 s measured per cell, servers interleaved; medians");
             System.out.println("   (in brackets: server process CPU per session, microseconds)");
-            System.out.printf("%-12s %16s %16s %18s %10s %18s%n", "connections", "floor/s", "pbx-agent/s",
-                    "asterisk-java/s", "pbx/floor", "pbx/asterisk-java");
+            System.out.printf("%-12s %16s %16s %18s %10s %18s %22s%n", "connections", "floor/s", "pbx-agent/s",
+                    "asterisk-java/s", "pbx/floor", "pbx/asterisk-java", "CPU floor/pbx, aj/pbx");
             for (int conc : new int[] {4, 64, 1000}) {
-                double[] f = closed(floor, routeEnv, conc, false);
-                double[] p = closed(pbx, routeEnv, conc, false);
-                double[] a = closed(aj, routeEnv, conc, true);
-                System.out.printf("%-12d %9.0f (%4.0f) %9.0f (%4.0f) %11.0f (%4.0f) %10.2f %18.2f%n", conc, f[0], f[1],
-                        p[0], p[1], a[0], a[1], p[0] / f[0], p[0] / a[0]);
+                double[][] f = new double[ROUNDS][];
+                double[][] p = new double[ROUNDS][];
+                double[][] a = new double[ROUNDS][];
+                double[] rf = new double[ROUNDS];
+                double[] ra = new double[ROUNDS];
+                for (int i = 0; i < ROUNDS; i++) {
+                    f[i] = closed(floor, routeEnv, conc, false, CELL);
+                    p[i] = closed(pbx, routeEnv, conc, false, CELL);
+                    a[i] = closed(aj, routeEnv, conc, true, CELL);
+                    rf[i] = p[i][0] / f[i][0];
+                    ra[i] = p[i][0] / a[i][0];
+                }
+                double fc = median(f, 1);
+                double pc = median(p, 1);
+                double ac = median(a, 1);
+                System.out.printf("%-12d %9.0f (%4.0f) %9.0f (%4.0f) %11.0f (%4.0f) %10.2f %18.2f %13.2f, %5.2f%n", conc,
+                        median(f, 0), fc, median(p, 0), pc, median(a, 0), ac, median(rf), median(ra), fc / pc, ac / pc);
             }
             Map<String, Long> fs = floor.stats();
             Map<String, Long> as = aj.stats();
@@ -119,12 +135,13 @@ public final class FastAgiBenchmark {
     }
 
     /** Sessions/s and the server's process CPU per session in microseconds (over warm-up, measure and drain). */
-    private static double[] closed(BenchServerProcess server, byte[] env, int conc, boolean noCommands) throws Exception {
+    private static double[] closed(BenchServerProcess server, byte[] env, int conc, boolean noCommands, long measure)
+            throws Exception {
         Map<String, Long> before = server.stats();
         long done0 = before.get("served");
         try (AgiLoadClient c = new AgiLoadClient(server.port, env)) {
             c.acceptNoCommands = noCommands;
-            AgiLoadClient.Result r = c.closedLoop(conc, SEC, 3 * SEC);
+            AgiLoadClient.Result r = c.closedLoop(conc, SEC / 2, measure);
             Map<String, Long> after = server.stats();
             if (r.errors() > 0) {
                 System.out.printf("  (%s at %d connections: %d errors %s)%n", server.kind, conc, r.errors(), c.errorKinds);
@@ -151,6 +168,18 @@ public final class FastAgiBenchmark {
         double io = (after.get("ioThreadCpuNs") - before.get("ioThreadCpuNs")) / 1e6 / served;
         System.out.printf("%-28s decisions %7d (%.0f/s measured), CPU/decision: process %.3f ms, selector thread %.3f ms; RSS %d MiB%n",
                 label, served, r.perSecond(), proc, io, after.get("rssKiB") / 1024);
+    }
+
+    private static double median(double[][] rows, int col) {
+        double[] v = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) v[i] = rows[i][col];
+        return median(v);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static String percentiles(long[] nanos) {
