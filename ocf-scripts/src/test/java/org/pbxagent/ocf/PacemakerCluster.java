@@ -98,6 +98,7 @@ final class PacemakerCluster implements AutoCloseable {
         }
         copyResource("cluster-node", root.resolve("cluster-node"));
         copyResource("ami-watch", root.resolve("ami-watch"));
+        copyResource("spool-freezer", root.resolve("spool-freezer"));
     }
 
     private static void copyResource(String name, Path to) throws IOException {
@@ -194,18 +195,7 @@ final class PacemakerCluster implements AutoCloseable {
         Files.writeString(crmFile, crm);
         for (Node n : nodes) {
             Files.writeString(n.dir.resolve("corosync.conf"), conf);
-            n.holder = new ProcessBuilder("unshare", "--net", "--mount", "--pid", "--fork", "--kill-child",
-                    "--mount-proc", "--propagation", "private", "sh", root.resolve("cluster-node").toString(),
-                    n.dir.toString())
-                    .redirectOutput(n.dir.resolve("node.out").toFile()).redirectErrorStream(true).start();
-        }
-        for (Node n : nodes) {
-            waitFor(Duration.ofSeconds(10), () -> n.holder.children().findFirst().isPresent()
-                    && Files.exists(n.dir.resolve("lib-pacemaker/cib")), "namespaces of " + n.name);
-            n.init = n.holder.children().findFirst().orElseThrow().pid();
-            // The mounts must be up before we write the CIB through them.
-            waitFor(Duration.ofSeconds(10), () -> n.exec(Duration.ofSeconds(5), "test", "-d", "/run/crm").rc() == 0,
-                    "private /run of " + n.name);
+            launch(n);
             Path cib = n.dir.resolve("lib-pacemaker/cib/cib.xml");
             OcfSandbox.Result empty = n.exec(Duration.ofSeconds(20), "cibadmin", "--empty");
             check(empty, "cibadmin --empty");
@@ -232,12 +222,44 @@ final class PacemakerCluster implements AutoCloseable {
             Files.writeString(n.dir.resolve("net-ready"), "");
         }
         for (Node n : nodes) {
-            waitFor(Duration.ofSeconds(20), () -> Files.exists(n.dir.resolve("started")) || !n.alive(),
-                    "corosync and pacemaker on " + n.name);
-            if (!n.alive()) {
-                throw new IllegalStateException(n.name + " failed to start: " + Files.readString(n.dir.resolve("node.out")));
-            }
+            awaitStarted(n);
         }
+    }
+
+    /** Starts a node's namespaces; Corosync waits for net-ready. */
+    private void launch(Node n) throws IOException, InterruptedException {
+        n.holder = new ProcessBuilder("unshare", "--net", "--mount", "--pid", "--fork", "--kill-child",
+                "--mount-proc", "--propagation", "private", "sh", root.resolve("cluster-node").toString(),
+                n.dir.toString())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.dir.resolve("node.out").toFile()))
+                .redirectErrorStream(true).start();
+        waitFor(Duration.ofSeconds(10), () -> n.holder.children().findFirst().isPresent()
+                && Files.exists(n.dir.resolve("lib-pacemaker/cib")), "namespaces of " + n.name);
+        n.init = n.holder.children().findFirst().orElseThrow().pid();
+        // The mounts must be up before anything is written through them.
+        waitFor(Duration.ofSeconds(10), () -> n.exec(Duration.ofSeconds(5), "test", "-d", "/run/crm").rc() == 0,
+                "private /run of " + n.name);
+    }
+
+    private void awaitStarted(Node n) throws IOException, InterruptedException {
+        waitFor(Duration.ofSeconds(20), () -> Files.exists(n.dir.resolve("started")) || !n.alive(),
+                "corosync and pacemaker on " + n.name);
+        if (!n.alive()) {
+            throw new IllegalStateException(n.name + " failed to start: " + Files.readString(n.dir.resolve("node.out")));
+        }
+    }
+
+    /** Power-cycles a node: kill it, then boot it again on its own disk (its CIB), plugged into the same LAN. */
+    void restart(Node n) throws IOException, InterruptedException {
+        n.kill();
+        Files.deleteIfExists(n.dir.resolve("net-ready"));
+        Files.deleteIfExists(n.dir.resolve("started"));
+        launch(n);
+        if (san != null) {
+            plugIntoSan(n);
+        }
+        Files.writeString(n.dir.resolve("net-ready"), "");
+        awaitStarted(n);
     }
 
     private void link(Node a, Node b) {
@@ -252,9 +274,11 @@ final class PacemakerCluster implements AutoCloseable {
         check(b.exec(Duration.ofSeconds(5), "ip", "link", "set", vb, "up"), "up");
     }
 
+    private int plugs;
+
     /** One veth per node into the SAN's bridge: the cluster's LAN. */
     private void plugIntoSan(Node n) {
-        String vn = "pbxv" + ProcessHandle.current().pid() % 100000 + "n" + n.id;
+        String vn = "pbxv" + ProcessHandle.current().pid() % 100000 + "n" + n.id + (char) ('a' + plugs++ % 26);
         String vs = vn + "s";
         run("ip", "link", "add", vn, "type", "veth", "peer", "name", vs);
         run("ip", "link", "set", vn, "netns", Long.toString(n.init));

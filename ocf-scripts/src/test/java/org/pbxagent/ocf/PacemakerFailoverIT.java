@@ -47,6 +47,7 @@ class PacemakerFailoverIT {
         final Process process;
 
         AmiWatch(PacemakerCluster.Node node, Path dir) throws IOException {
+            Files.createDirectories(dir);
             out = dir.resolve("ami-watch-" + node.name + ".log");
             process = node.spawn(out, "python3", cluster.root.resolve("ami-watch").toString(),
                     Integer.toString(AMI_PORT), OcfSandbox.AMI_USER, OcfSandbox.AMI_SECRET);
@@ -82,6 +83,11 @@ class PacemakerFailoverIT {
         }
     }
 
+    /** Where every node's Asterisk writes its spool; scenario 5 mounts a freezable volume there on pbx2 only. */
+    static Path spoolDir(OcfSandbox box) {
+        return box.dir.resolve("spool");
+    }
+
     /** The shipped configuration's choices (etc/pacemaker/pbx-cluster.crm) with this machine's paths and addresses. */
     static String crm(OcfSandbox box, PacemakerCluster c) {
         Path san = c.sanDir;
@@ -102,7 +108,7 @@ class PacemakerFailoverIT {
                 "op_defaults op-options: timeout=30s record-pending=true",
                 "primitive p-asterisk ocf:pbx:pbx-asterisk params binary=" + box.standIn
                         + " options=\"--ami-port " + AMI_PORT + " --ami-user " + OcfSandbox.AMI_USER
-                        + " --ami-secret " + OcfSandbox.AMI_SECRET + "\""
+                        + " --ami-secret " + OcfSandbox.AMI_SECRET + " --spool " + spoolDir(box).resolve("spool") + "\""
                         + " ami_port=" + AMI_PORT + " ami_user=" + OcfSandbox.AMI_USER
                         + " ami_secret_file=" + box.secretFile + " agent_cli=" + box.launcher + " drain_url=\"\""
                         + " op start timeout=30s interval=0 op stop timeout=20s interval=0"
@@ -116,6 +122,7 @@ class PacemakerFailoverIT {
     @BeforeAll
     static void startCluster() throws Exception {
         box = new OcfSandbox();
+        Files.createDirectories(spoolDir(box));
         cluster = new PacemakerCluster(2);
         cluster.installAgent("pbx", box.agent("pbx-asterisk"));
         cluster.installSbin(Path.of(System.getProperty("ocf.scripts.dir", "."), "fence_pbx_san"));
@@ -320,6 +327,66 @@ class PacemakerFailoverIT {
 
     @Test
     @Order(4)
+    void aStopThatCannotCompleteFencesTheNode() throws Exception {
+        awaitSettled();
+        PacemakerCluster.Node n1 = cluster.nodes.get(0);
+        PacemakerCluster.Node n2 = cluster.nodes.get(1);
+        // pbx2's spool volume stops answering I/O: its Asterisk hangs in the kernel and no signal can end it.
+        Path freezerLog = cluster.root.resolve("spool-freezer.log");
+        Process freezer = n2.spawn(freezerLog, "python3", cluster.root.resolve("spool-freezer").toString(),
+                spoolDir(box).toString());
+        long asked;
+        try {
+            PacemakerCluster.waitFor(Duration.ofSeconds(15), () -> {
+                try {
+                    return Files.readString(freezerLog).contains("mounted");
+                } catch (IOException e) {
+                    return false;
+                }
+            }, "freezable spool mounted on pbx2");
+            Thread.sleep(500);
+            long server = freezer.children().findFirst().orElseThrow().pid();
+            OcfSandbox.signal(server, "USR1");
+            Thread.sleep(300);
+            asked = System.currentTimeMillis();
+            // The operator moves calls off pbx2 (a ban stops its instance): the stop cannot complete.
+            PacemakerCluster.check(n1.exec(Duration.ofSeconds(20), "crm_resource", "--ban", "-r", "cl-pbx", "-N",
+                    n2.name), "ban");
+        } catch (AssertionError | RuntimeException e) {
+            freezer.destroyForcibly();
+            throw e;
+        }
+        PacemakerCluster.waitFor(Duration.ofSeconds(60), () -> stopFailedOn(n1, n2.name), "the stop on pbx2 fails");
+        long stopFailed = System.currentTimeMillis();
+        PacemakerCluster.waitFor(Duration.ofSeconds(30), () -> !sanAdmits(n2.initiator()), "pbx2 fenced at the SAN");
+        long fenced = System.currentTimeMillis();
+        figure("5 failed stop (Asterisk held by frozen storage) -> node fenced off the SAN", fenced - stopFailed);
+        assertFalse(lunAnswers(n1, n2.initiator()), "the SAN refuses pbx2's initiator");
+        assertTrue(lunAnswers(n1, n1.initiator()), "the SAN still serves pbx1");
+        assertTrue(watches.get(0).downAfter(asked).isEmpty() && watches.get(0).upNow(), "pbx1 served throughout");
+        assertTrue(n1.exec(Duration.ofSeconds(10), "stonith_admin", "--history", n2.name).stdout().contains("successful"));
+        // Free the stuck process, lift the ban, power-cycle pbx2: unfencing re-admits it before it starts again.
+        freezer.destroyForcibly();
+        PacemakerCluster.check(n1.exec(Duration.ofSeconds(20), "crm_resource", "--clear", "-r", "cl-pbx"), "clear");
+        long boot = System.currentTimeMillis();
+        cluster.restart(n2);
+        watches.get(1).process.destroyForcibly();
+        watches.set(1, new AmiWatch(n2, cluster.root.resolve("watch-after-restart")));
+        PacemakerCluster.waitFor(Duration.ofSeconds(90), () -> sanAdmits(n2.initiator()) && startedOn(n2)
+                && watches.get(1).upNow(), "pbx2 unfenced and serving again");
+        figure("5 fenced node power-cycled -> unfenced at the SAN and serving", System.currentTimeMillis() - boot);
+    }
+
+    /** The survivor's view records a failed stop of p-asterisk on {@code node}. */
+    private static boolean stopFailedOn(PacemakerCluster.Node view, String node) {
+        String xml = view.exec(Duration.ofSeconds(10), "crm_mon", "-1", "--output-as=xml", "--include=failures").stdout();
+        return xml.matches("(?s).*<failure [^>]*op_key=\"p-asterisk_stop_0\"[^>]*node=\"" + node + "\".*")
+                || xml.matches("(?s).*<failure [^>]*node=\"" + node + "\"[^>]*task=\"stop\".*")
+                || xml.matches("(?s).*<node name=\"" + node + "\"[^>]*unclean=\"true\".*");
+    }
+
+    @Test
+    @Order(5)
     void deadNodeIsFencedOffTheSanAndTheSurvivorCarriesOn() throws Exception {
         awaitSettled();
         PacemakerCluster.Node n1 = cluster.nodes.get(0);
