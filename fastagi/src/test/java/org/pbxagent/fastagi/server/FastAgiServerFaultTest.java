@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.pbxagent.fastagi.AgiRequest;
@@ -42,27 +41,9 @@ class FastAgiServerFaultTest {
                 .set("ROUTE_REASON", "did").build();
     };
     private FastAgiServer server;
-    private long fdsBefore;
-    private int threadsBefore;
-
-    @BeforeAll
-    static void warmUp() throws Exception {
-        // The JDK opens some sockets of its own on first network use; count only what the server leaves behind.
-        try (FastAgiServer s = new FastAgiServer(FastAgiServerSettings.defaults().withPort(0), Map.of())) {
-            s.register(HoldScript.NAME, new HoldScript(Duration.ofSeconds(1)));
-            s.start();
-            try (Socket c = new Socket("127.0.0.1", s.port())) {
-                c.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", s.port(), "hold?ms=1", Map.of(), List.of()));
-                AsteriskReplayPeer.readLine(c.getInputStream());
-            }
-            new AgiCallClient().call("127.0.0.1", s.port(), "x", Map.of(), List.of(), CALL_TIMEOUT);
-        }
-    }
 
     @BeforeEach
     void start() throws IOException {
-        fdsBefore = openFds();
-        threadsBefore = Thread.activeCount();
         server = start(FastAgiServerSettings.builder().port(0).selectorThreads(2)
                 .environmentTimeout(Duration.ofMillis(300)).replyTimeout(Duration.ofMillis(500))
                 .maxLineLength(1024).maxEnvironmentLines(40).build());
@@ -85,34 +66,43 @@ class FastAgiServerFaultTest {
     void noLeaks() throws Exception {
         assertTrue(server.awaitIdle(Duration.ofSeconds(3)), "every session ends by itself");
         assertEquals(0, server.sessionsInFlight());
+        int port = server.port();
         server.close();
-        // Closed sockets and stopped selector threads: nothing is left behind.
+        // Nothing of the server is left: no socket of this process on its port (listener or session), no selector
+        // thread. Counted precisely so that other tests' background threads and sockets cannot make this flaky.
         long deadline = System.nanoTime() + 2_000_000_000L;
-        while ((openFds() > fdsBefore || Thread.activeCount() > threadsBefore) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(openFds() <= fdsBefore, "file descriptors before " + fdsBefore + ", after " + openFds() + ": " + fdList());
-        assertTrue(Thread.activeCount() <= threadsBefore, "threads before " + threadsBefore + ", after " + Thread.activeCount());
+        while ((serverSockets(port) > 0 || selectorThreads() > 0) && System.nanoTime() < deadline) Thread.sleep(20);
+        assertEquals(0, serverSockets(port), "sockets of this process still open on port " + port);
+        assertEquals(0, selectorThreads(), "selector threads still running");
     }
 
-    private static long openFds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
-
-    private static String fdList() throws IOException {
-        StringBuilder sb = new StringBuilder();
+    /** Sockets held by this process whose local port is {@code port} (fd -> inode -> /proc/net/tcp*). */
+    static int serverSockets(int port) throws IOException {
+        java.util.Set<String> inodes = new java.util.HashSet<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             s.forEach(p -> {
                 try {
-                    sb.append(p.getFileName()).append("->").append(Files.readSymbolicLink(p)).append(' ');
+                    String link = Files.readSymbolicLink(p).toString();
+                    if (link.startsWith("socket:[")) inodes.add(link.substring(8, link.length() - 1));
                 } catch (IOException e) {
-                    // gone meanwhile
+                    // closed meanwhile
                 }
             });
         }
-        return sb.toString();
+        String hexPort = String.format(":%04X", port);
+        int n = 0;
+        for (String f : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String l : Files.readAllLines(Path.of(f))) {
+                String[] c = l.trim().split("\\s+");
+                if (c.length > 9 && c[1].endsWith(hexPort) && inodes.contains(c[9])) n++;
+            }
+        }
+        return n;
+    }
+
+    static long selectorThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("fastagi-selector-") && t.isAlive()).count();
     }
 
     private AgiCallResult call(String script) throws IOException {
@@ -361,6 +351,7 @@ class FastAgiServerFaultTest {
             s.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "hold?ms=60000", Map.of(), List.of()));
             assertEquals("WAIT FOR DIGIT 60000\n", AsteriskReplayPeer.readLine(s.getInputStream()));
             assertTrue(!server.awaitIdle(Duration.ofMillis(200)));
+            assertEquals(2, serverSockets(server.port()), "the leak check sees the listener and the held session");
             server.close();
             assertEquals(-1, s.getInputStream().read());
             assertEquals(0, server.sessionsInFlight());
