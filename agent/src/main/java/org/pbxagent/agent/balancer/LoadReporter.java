@@ -62,10 +62,29 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
     }
 
     public void start() {
+        checkNodeIsKnown();
         long resend = resendInterval.toMillis();
         timer.scheduleAtFixedRate(this::resendAll, resend, resend, TimeUnit.MILLISECONDS);
         long retry = retryInterval.toMillis();
         timer.scheduleAtFixedRate(this::tick, retry, retry, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A node URI that is not in a Kamailio's dispatcher set makes every drain fail there ("State Update Failed") and
+     * its score unused: say so once at start, naming the key, instead of only in each push's error.
+     */
+    private void checkNodeIsKnown() {
+        dispatcherLists().thenAccept(lists -> lists.forEach((url, r) -> {
+            if (!r.ok()) {
+                return;
+            }
+            Map<String, String> dests = destinations(r.result(), target.setId());
+            if (!dests.containsKey(target.nodeUri())) {
+                log.error("kamailio.node-uri {} is not in dispatcher set {} of {} (it has {}): drains will fail there "
+                        + "and its routing will not see this node's score", target.nodeUri(), target.setId(), url,
+                        dests.keySet());
+            }
+        }));
     }
 
     /** Never blocks: the pushes are asynchronous and coalesced per Kamailio. */

@@ -270,6 +270,12 @@ class KamailioBalancerIT {
             assertEquals(RpcResult.Outcome.HTTP_ERROR, refused.outcome(), method + ": " + refused);
             assertEquals(403, refused.httpStatus(), method);
         }
+        // A call placed by a PBX is not balanced back to the PBXs (that would loop).
+        Sipp.CallerRun fromPbx = Sipp.call(dir, "from-pbx", PBX1, RealParts.freePort(PBX1), kamailio.sipPort, 2, 10,
+                100);
+        assertEquals(0, fromPbx.answered(), fromPbx.output());
+        assertTrue(fromPbx.output().contains("404"), fromPbx.output());
+
         RpcResult badParams = probe.call(kamailio.rpcUrl(), "htable.get", "no-such-table", "k").get();
         assertEquals(RpcResult.Outcome.RPC_ERROR, badParams.outcome(), badParams.toString());
         RpcResult wrongPath = probe.call(URI.create("http://127.0.0.1:" + kamailio.rpcPort + "/other"),

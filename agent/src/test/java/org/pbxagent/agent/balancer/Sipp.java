@@ -98,11 +98,17 @@ final class Sipp {
     /** Runs {@code calls} calls at {@code rate}/s through Kamailio, each held {@code holdMs}; bounded in time. */
     static CallerRun call(Path dir, String name, int localPort, int kamailioPort, int calls, int rate, int holdMs)
             throws IOException, InterruptedException {
+        return call(dir, name, "127.0.0.1", localPort, kamailioPort, calls, rate, holdMs);
+    }
+
+    /** The same from another local address (a PBX placing calls). */
+    static CallerRun call(Path dir, String name, String localIp, int localPort, int kamailioPort, int calls, int rate,
+                          int holdMs) throws IOException, InterruptedException {
         Path log = dir.resolve("uac-" + name + ".log");
         Path out = dir.resolve("uac-" + name + ".out");
         Files.deleteIfExists(log);
         List<String> cmd = List.of("sipp", "-sf", RealParts.resource("sipp/caller-uac.xml").toString(),
-                "-i", "127.0.0.1", "-p", Integer.toString(localPort), "127.0.0.1:" + kamailioPort,
+                "-i", localIp, "-p", Integer.toString(localPort), "127.0.0.1:" + kamailioPort,
                 "-s", "1000", "-r", Integer.toString(rate), "-m", Integer.toString(calls), "-l", "500",
                 "-d", Integer.toString(holdMs), "-nostdin", "-timeout_error",
                 "-timeout", (calls / rate + holdMs / 1000 + 30) + "s",
