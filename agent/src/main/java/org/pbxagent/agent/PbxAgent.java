@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 StatusCommand.class,
                 AgiCallCommand.class,
                 org.pbxagent.agent.cluster.AsteriskProbeCommand.class,
+                org.pbxagent.agent.storage.StorageCommand.class, org.pbxagent.agent.storage.FenceCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class PbxAgent implements Runnable {

@@ -27,6 +27,8 @@ public final class ConfigSections {
             new SectionType<>("haproxy", org.pbxagent.agent.balancer.HaproxySettings.class,
                     org.pbxagent.agent.balancer.HaproxySettings::read),
             new SectionType<>("drain", org.pbxagent.agent.balancer.DrainSettings.class,
-                    org.pbxagent.agent.balancer.DrainSettings::read)
+                    org.pbxagent.agent.balancer.DrainSettings::read),
+            new SectionType<>("storage", org.pbxagent.agent.storage.StorageSettings.class, org.pbxagent.agent.storage.StorageSettings::read),
+            new SectionType<>("iscsi", org.pbxagent.agent.storage.IscsiSection.class, org.pbxagent.agent.storage.IscsiSection::read)
     );
 }
