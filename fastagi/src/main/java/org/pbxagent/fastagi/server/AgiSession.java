@@ -52,7 +52,8 @@ final class AgiSession implements AgiChannel {
     long deadline;
 
     private State state = State.ENVIRONMENT;
-    private byte[] line = new byte[256];
+    /** Only for a line split across reads; complete lines are parsed in the loop's read buffer. */
+    private byte[] line;
     private int lineLen;
     private Map<String, String> env;
     private int envLines;
@@ -121,20 +122,34 @@ final class AgiSession implements AgiChannel {
                 malformed("line longer than " + maxLineLength + " bytes (" + FastAgiServerSettings.KEY_MAX_LINE_LENGTH + ")");
                 return;
             }
-            if (lineLen + chunk > line.length) {
-                byte[] bigger = new byte[Math.min(maxLineLength, Math.max(line.length * 2, lineLen + chunk))];
-                System.arraycopy(line, 0, bigger, 0, lineLen);
-                line = bigger;
+            if (nl == n) {
+                keep(a, i, chunk); // the rest of this line comes with a later read
+                break;
             }
-            System.arraycopy(a, i, line, lineLen, chunk);
-            lineLen += chunk;
-            if (nl == n) break;
+            if (lineLen == 0) {
+                int len = chunk;
+                if (len > 0 && a[i + len - 1] == '\r') len--;
+                onLine(a, i, len);
+            } else {
+                keep(a, i, chunk);
+                int len = lineLen;
+                if (len > 0 && line[len - 1] == '\r') len--;
+                lineLen = 0;
+                onLine(line, 0, len);
+            }
             i = nl + 1;
-            int len = lineLen;
-            if (len > 0 && line[len - 1] == '\r') len--;
-            lineLen = 0;
-            onLine(len);
         }
+    }
+
+    private void keep(byte[] a, int from, int count) {
+        if (line == null) line = new byte[Math.min(maxLineLength, Math.max(256, count))];
+        if (lineLen + count > line.length) {
+            byte[] bigger = new byte[Math.min(maxLineLength, Math.max(line.length * 2, lineLen + count))];
+            System.arraycopy(line, 0, bigger, 0, lineLen);
+            line = bigger;
+        }
+        System.arraycopy(a, from, line, lineLen, count);
+        lineLen += count;
     }
 
     void onWritable() {
@@ -162,23 +177,23 @@ final class AgiSession implements AgiChannel {
 
     // ---- lines ----
 
-    private void onLine(int len) {
+    private void onLine(byte[] l, int o, int len) {
         switch (state) {
             case ENVIRONMENT:
-                environmentLine(len);
+                environmentLine(l, o, len);
                 break;
             case REPLIES:
-                replyLine(len);
+                replyLine(l, o, len);
                 break;
             case SCRIPT:
-                scriptLine(len);
+                scriptLine(l, o, len);
                 break;
             default:
                 break;
         }
     }
 
-    private void environmentLine(int len) {
+    private void environmentLine(byte[] l, int o, int len) {
         if (len == 0) {
             environmentDone();
             return;
@@ -188,13 +203,12 @@ final class AgiSession implements AgiChannel {
                     + FastAgiServerSettings.KEY_MAX_ENVIRONMENT_LINES + ")");
             return;
         }
-        byte[] l = line;
         boolean prefixed = len > 4;
-        for (int i = 0; prefixed && i < 4; i++) prefixed = l[i] == AGI_PREFIX[i];
+        for (int i = 0; prefixed && i < 4; i++) prefixed = l[o + i] == AGI_PREFIX[i];
         int colon = -1;
         if (prefixed) {
             for (int i = 4; i < len; i++) {
-                byte b = l[i];
+                byte b = l[o + i];
                 if (b == ':') {
                     colon = i;
                     break;
@@ -203,16 +217,38 @@ final class AgiSession implements AgiChannel {
             }
         }
         if (colon <= 4) {
-            malformed("not an environment line: '" + AgiText.printable(new String(l, 0, Math.min(len, 80),
+            malformed("not an environment line: '" + AgiText.printable(new String(l, o, Math.min(len, 80),
                     StandardCharsets.ISO_8859_1), 80) + "'");
             return;
         }
         if (overload) return; // the answer is already on its way; only the block's end matters
         int v = colon + 1;
-        if (v < len && l[v] == ' ') v++;
+        if (v < len && l[o + v] == ' ') v++;
         if (env == null) env = new LinkedHashMap<>(48);
-        env.put(new String(l, 4, colon - 4, StandardCharsets.ISO_8859_1),
-                v == len ? "" : new String(l, v, len - v, StandardCharsets.UTF_8));
+        env.put(key(l, o + 4, colon - 4, envLines - 1),
+                v == len ? "" : new String(l, o + v, len - v, StandardCharsets.UTF_8));
+    }
+
+    private static final String[] KNOWN_KEYS = AgiEnvironment.ASTERISK_20_KEYS.toArray(new String[0]);
+
+    /**
+     * The key as a String, taken from the known Asterisk keys when it is one (no allocation, hash already cached).
+     * Asterisk sends them in a fixed order, so the key expected at this line number is tried first.
+     */
+    private static String key(byte[] l, int from, int len, int hint) {
+        if (hint >= 0 && hint < KNOWN_KEYS.length && sameAscii(KNOWN_KEYS[hint], l, from, len)) return KNOWN_KEYS[hint];
+        for (String k : KNOWN_KEYS) {
+            if (sameAscii(k, l, from, len)) return k;
+        }
+        return new String(l, from, len, StandardCharsets.ISO_8859_1);
+    }
+
+    private static boolean sameAscii(String k, byte[] l, int from, int len) {
+        if (k.length() != len) return false;
+        for (int i = 0; i < len; i++) {
+            if (k.charAt(i) != l[from + i]) return false;
+        }
+        return true;
     }
 
     private void environmentDone() {
@@ -304,49 +340,48 @@ final class AgiSession implements AgiChannel {
         deadline = System.nanoTime() + loop.replyTimeoutNanos;
     }
 
-    private void replyLine(int len) {
-        byte[] l = line;
-        if (isHangupLine(len)) {
+    private void replyLine(byte[] l, int o, int len) {
+        if (isHangupLine(l, o, len)) {
             hungUp = true;
             return;
         }
         if (inUsage) {
-            if (len >= 4 && l[0] == '5' && l[1] == '2' && l[2] == '0' && l[3] == ' ') {
+            if (len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == ' ') {
                 inUsage = false;
                 replyDone();
             }
             return;
         }
-        if (len >= 4 && l[0] == '5' && l[1] == '2' && l[2] == '0' && l[3] == '-') {
+        if (len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == '-') {
             inUsage = true;
             loop.server.errorReplies.incrementAndGet();
             return;
         }
-        if (len >= 1 && l[0] == '5') {
+        if (len >= 1 && l[o] == '5') {
             loop.server.errorReplies.incrementAndGet();
             if (log.isDebugEnabled()) {
                 log.debug("FastAGI session from {} got error reply '{}'", remote(),
-                        AgiText.printable(new String(l, 0, len, StandardCharsets.UTF_8), 120));
+                        AgiText.printable(new String(l, o, len, StandardCharsets.UTF_8), 120));
             }
         }
         replyDone();
     }
 
-    private boolean isHangupLine(int len) {
-        byte[] l = line;
-        return len == 6 && l[0] == 'H' && l[1] == 'A' && l[2] == 'N' && l[3] == 'G' && l[4] == 'U' && l[5] == 'P';
+    private static boolean isHangupLine(byte[] l, int o, int len) {
+        return len == 6 && l[o] == 'H' && l[o + 1] == 'A' && l[o + 2] == 'N' && l[o + 3] == 'G' && l[o + 4] == 'U'
+                && l[o + 5] == 'P';
     }
 
     private void replyDone() {
         if (--expectedReplies <= 0) close(countServed ? End.SERVED : End.ANSWERED, "all replies in");
     }
 
-    private void scriptLine(int len) {
-        if (isHangupLine(len)) {
+    private void scriptLine(byte[] l, int o, int len) {
+        if (isHangupLine(l, o, len)) {
             hungUp = true;
             return;
         }
-        String text = new String(line, 0, len, StandardCharsets.UTF_8);
+        String text = new String(l, o, len, StandardCharsets.UTF_8);
         AgiReply reply;
         try {
             reply = parser.accept(text);

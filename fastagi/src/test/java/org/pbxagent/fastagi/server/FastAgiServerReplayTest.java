@@ -127,6 +127,48 @@ class FastAgiServerReplayTest {
     }
 
     @Test
+    void linesSplitAcrossManyReadsAreReassembled() throws Exception {
+        RecordedAgiSessions.Session rec = RecordedAgiSessions.session("hangupwait");
+        ReplayScript script = new ReplayScript(rec);
+        try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of()); Socket s = new Socket()) {
+            server.register("hangupwait", script);
+            server.start();
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            java.util.Random random = new java.util.Random(7);
+            byte[] env = rec.environmentBlock();
+            for (int i = 0; i < env.length; ) {
+                int n = Math.min(env.length - i, 1 + random.nextInt(7));
+                out.write(env, i, n);
+                out.flush();
+                i += n;
+                if (random.nextInt(4) == 0) Thread.sleep(1);
+            }
+            for (RecordedAgiSessions.Step step : rec.afterEnvironment()) {
+                if (step.fromAsterisk()) {
+                    byte[] b = step.text().getBytes(StandardCharsets.UTF_8);
+                    for (byte x : b) {
+                        out.write(x);
+                        out.flush();
+                    }
+                } else {
+                    assertEquals(step.text(), AsteriskReplayPeer.readLine(in));
+                }
+            }
+            assertEquals(-1, in.read());
+            assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
+            assertEquals(1, server.sessionsServed());
+        }
+        assertEquals("hangupwait", script.request.get().script());
+        assertEquals("SIP/127.0.0.1-00000008", script.request.get().channel());
+        assertEquals("Up", script.replies.get(2).data());
+        assertTrue(script.hungUp.get());
+    }
+
+    @Test
     void multiStepScriptsReplayEveryRecordedSession() throws Exception {
         Map<String, RecordedAgiSessions.Session> sessions = RecordedAgiSessions.load();
         ReplayScript route = new ReplayScript(sessions.get("route?tenant=acme&did=100"));
