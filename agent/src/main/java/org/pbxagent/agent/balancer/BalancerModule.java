@@ -46,6 +46,15 @@ public final class BalancerModule implements AgentModule {
         DrainSettings drainSettings = config.has(DrainSettings.class) ? config.section(DrainSettings.class)
                 : new DrainSettings(true, false, Duration.ofSeconds(2));
         boolean agentCheck = haproxy != null && haproxy.enabled();
+        if (kamailio != null && config.has(org.pbxagent.agent.load.LoadSettings.class)) {
+            long interval = config.section(org.pbxagent.agent.load.LoadSettings.class).intervalMs();
+            long ttl = kamailio.target().scoreTtl().toMillis();
+            // One late sample must not let the score expire and send this node's share to dispatcher order.
+            if (ttl < 2 * interval) {
+                throw new IllegalArgumentException("kamailio.score-ttl-ms (" + ttl + ") must be at least twice "
+                        + "load.interval-ms (" + interval + ")");
+            }
+        }
         if (kamailio == null && !agentCheck) {
             log.info("balancer: no kamailio.rpc-urls and haproxy off; no load reporting");
             return;
