@@ -341,6 +341,7 @@ public final class AmiPeer implements AutoCloseable {
         final OutputStream out;
         volatile boolean loggedIn;
         volatile boolean events = true;
+        private String challenge;
 
         Client(Socket socket) throws IOException {
             this.socket = socket;
@@ -417,9 +418,19 @@ public final class AmiPeer implements AutoCloseable {
             String id = a.get("actionid");
             String name = a.getOrDefault("action", "");
             switch (name.toLowerCase()) {
+                case "challenge" -> {
+                    // Not in the recording: manager.c's MD5 challenge, for clients that log in that way
+                    // (asterisk-java's ManagerConnection does).
+                    challenge = String.valueOf(100_000_000 + new java.util.Random().nextInt(900_000_000));
+                    write("Response: Success\r\n" + (id == null ? "" : "ActionID: " + id + "\r\n") + "Challenge: "
+                            + challenge + "\r\n\r\n");
+                }
                 case "login" -> {
                     logins.add(a.getOrDefault("username", ""));
-                    boolean ok = !refuseLogin && username.equals(a.get("username")) && secret.equals(a.get("secret"));
+                    boolean secretOk = "md5".equalsIgnoreCase(a.get("authtype")) && challenge != null
+                            ? md5Hex(challenge + secret).equalsIgnoreCase(a.getOrDefault("key", ""))
+                            : secret.equals(a.get("secret"));
+                    boolean ok = !refuseLogin && username.equals(a.get("username")) && secretOk;
                     if (!ok) {
                         write(AmiRecording.withActionId(REC.find("Response: Error", "ActionID: l1"), "l1", id));
                         return true; // manager.c keeps the connection open after a failed login
@@ -527,6 +538,19 @@ public final class AmiPeer implements AutoCloseable {
             b.append(AmiRecording.withActionId(REC.find("Event: CoreShowChannelsComplete", "ActionID: csc1"),
                     "csc1", id).replace("ListItems: 3", "ListItems: " + list.size()));
             return b.toString();
+        }
+    }
+
+    private static String md5Hex(String s) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8));
+            StringBuilder b = new StringBuilder();
+            for (byte x : d) {
+                b.append(String.format("%02x", x));
+            }
+            return b.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
