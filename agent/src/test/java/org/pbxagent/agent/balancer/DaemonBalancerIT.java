@@ -53,6 +53,8 @@ class DaemonBalancerIT {
     private static Path dir;
     private static EmbeddedMariaDb db;
     private static KamailioProcess kamailio;
+    /** The standby proxy of the pair: gets every push too, so it is ready when the floating IP moves. */
+    private static KamailioProcess standby;
     private static KamailioRpc probe;
     private static Sipp.Uas uas1;
     private static Sipp.Uas uas2;
@@ -85,6 +87,9 @@ class DaemonBalancerIT {
                 RealParts.freePort("127.0.0.1"), RealParts.freePort("127.0.0.1"), List.of(uas1.uri(), uas2.uri()));
         probe = KamailioProcess.probeFrom(PBX2);
         kamailio.start(probe);
+        standby = new KamailioProcess(Files.createDirectories(dir.resolve("standby")),
+                RealParts.freePort("127.0.0.1"), RealParts.freePort("127.0.0.1"), List.of(uas1.uri(), uas2.uri()));
+        standby.start(probe);
         ami1 = new AmiPeer("agent", "agentsecret").start();
         ami2 = new AmiPeer("agent", "agentsecret").start();
         http1 = AgentProcess.freePort();
@@ -119,7 +124,7 @@ class DaemonBalancerIT {
                 "ami.backoff-initial-ms = 200",
                 "ami.backoff-max-ms = 1000",
                 "load.max-calls = 10",
-                "kamailio.rpc-urls = " + kamailio.rpcUrl(),
+                "kamailio.rpc-urls = " + kamailio.rpcUrl() + ", " + standby.rpcUrl(),
                 "kamailio.node-uri = " + uri,
                 "kamailio.source-address = " + address,
                 extra,
@@ -145,6 +150,9 @@ class DaemonBalancerIT {
         if (kamailio != null) {
             kamailio.stop();
         }
+        if (standby != null) {
+            standby.stop();
+        }
         if (uas1 != null) {
             uas1.close();
         }
@@ -161,11 +169,13 @@ class DaemonBalancerIT {
     @Order(1)
     void bothDaemonsReportTheirAsteriskLoadToKamailio() throws Exception {
         // Until its AMI login an agent knows nothing of Asterisk and holds its PBX drained (unless it is the last).
-        await("both in rotation with scores in Kamailio", 20_000, () -> kamailio.score(probe, uas1.uri()) != null
+        await("both in rotation with scores in both Kamailios", 20_000, () -> kamailio.score(probe, uas1.uri()) != null
+                && standby.score(probe, uas1.uri()) != null && standby.score(probe, uas2.uri()) != null
                 && kamailio.score(probe, uas2.uri()) != null
                 && kamailio.flags(probe).get(uas1.uri()).startsWith("A")
                 && kamailio.flags(probe).get(uas2.uri()).startsWith("A"));
         JsonNode status = status(http1).path("balancer");
+        assertEquals(2, status.path("kamailio").size(), status.toString());
         JsonNode k = status.path("kamailio").get(0);
         assertEquals(kamailio.rpcUrl().toString(), k.path("url").asText(), status.toString());
         assertEquals("ok", k.path("lastResult").asText(), status.toString());
@@ -184,6 +194,7 @@ class DaemonBalancerIT {
         HttpResponse<String> r = post(http1, "/drain?reason=maintenance", TOKEN);
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(kamailio.flags(probe).get(uas1.uri()).startsWith("D"), kamailio.flags(probe).toString());
+        assertTrue(standby.flags(probe).get(uas1.uri()).startsWith("D"), "standby too: " + standby.flags(probe));
 
         Sipp.CallerRun drained = Sipp.call(dir, "daemon-drained", RealParts.freePort("127.0.0.1"), kamailio.sipPort,
                 30, 20, 100);
@@ -230,6 +241,7 @@ class DaemonBalancerIT {
         assertEquals(0, agent1.waitFor(Duration.ofSeconds(60)), agent1.stderr());
         assertTrue(agent1.stderr().contains("stopping: drained"), agent1.stderr());
         assertTrue(kamailio.flags(probe).get(uas1.uri()).startsWith("D"), "the stopped PBX gets no new calls");
+        assertTrue(standby.flags(probe).get(uas1.uri()).startsWith("D"), "nor from the standby proxy");
         Sipp.CallerRun run = Sipp.call(dir, "daemon-stopped", RealParts.freePort("127.0.0.1"), kamailio.sipPort,
                 20, 20, 100);
         assertEquals(0, run.exitCode(), run.output());
