@@ -103,6 +103,8 @@ class PacemakerFailoverIT {
                         + " known_hosts=" + san.resolve("known_hosts") + " san_type=tgtadm"
                         + " target=\"" + PacemakerCluster.TARGET + "\" initiator_map=\"" + map + "\""
                         + " pcmk_host_list=\"pbx1 pbx2\" pcmk_reboot_action=off pcmk_delay_base=\"pbx1:3s;pbx2:0s\""
+                        // Longer SSH limits than the agent's defaults: this machine may be running other builds.
+                        + " login_timeout=10 shell_timeout=10"
                         + " op monitor interval=60s timeout=20s meta provides=unfencing",
                 "rsc_defaults rsc-options: resource-stickiness=100 migration-threshold=3 failure-timeout=10min",
                 "op_defaults op-options: timeout=30s record-pending=true",
