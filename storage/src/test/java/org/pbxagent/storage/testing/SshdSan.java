@@ -51,7 +51,12 @@ public final class SshdSan implements AutoCloseable {
                 "StrictModes no",
                 "LogLevel ERROR",
                 "") );
-        Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
+        // sshd runs in a private mount namespace where root's ~/.bashrc is an empty file: bash sources it for
+        // every SSH command, and the machine's own dotfiles must not decide whether a test passes.
+        Path emptyRc = Files.writeString(dir.resolve("empty.bashrc"), "");
+        Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "if [ -e /root/.bashrc ]; then mount --bind \"$1\" /root/.bashrc || exit 97; fi; "
+                        + "exec /usr/sbin/sshd -D -e -f \"$2\"", "sshd-ns", emptyRc.toString(), config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
         SshdSan s = new SshdSan(port, userKey, knownHosts, dir, p);
         try {
