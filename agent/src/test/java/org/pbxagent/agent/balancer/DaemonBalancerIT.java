@@ -123,7 +123,7 @@ class DaemonBalancerIT {
                 "ami.secret = agentsecret",
                 "ami.backoff-initial-ms = 200",
                 "ami.backoff-max-ms = 1000",
-                "load.max-calls = 10",
+                "load.max-calls = 4",
                 "kamailio.rpc-urls = " + kamailio.rpcUrl() + ", " + standby.rpcUrl(),
                 "kamailio.node-uri = " + uri,
                 "kamailio.source-address = " + address,
@@ -189,6 +189,23 @@ class DaemonBalancerIT {
 
     @Test
     @Order(2)
+    void callsOnAsteriskMoveTheScoreInKamailio() throws Exception {
+        // 4 calls of load.max-calls = 4: full, whatever the machine's CPU and memory.
+        List<String> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            calls.add(ami1.callUp());
+        }
+        long t0 = System.nanoTime();
+        await("PBX1 full in both Kamailios", 3000, () -> Integer.valueOf(100).equals(kamailio.score(probe, uas1.uri()))
+                && Integer.valueOf(100).equals(standby.score(probe, uas1.uri())));
+        System.out.printf("AMI events to score 100 in both Kamailios: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertEquals(4, status(http1).path("ami").path("active_calls").asInt());
+        calls.forEach(ami1::hangup);
+        await("PBX1 below full again", 3000, () -> kamailio.score(probe, uas1.uri()) < 100);
+    }
+
+    @Test
+    @Order(3)
     void operatorDrainOverHttpKeepsNewCallsOffThePbxUntilUndrain() throws Exception {
         assertEquals(401, post(http1, "/drain?reason=maintenance", null).statusCode());
         HttpResponse<String> r = post(http1, "/drain?reason=maintenance", TOKEN);
@@ -220,7 +237,7 @@ class DaemonBalancerIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void asteriskShutdownDrainsAutomaticallyAndItsReturnUndrains() throws Exception {
         ami2.shutdown();
         await("PBX2 drained after its Asterisk shut down", 5000,
@@ -235,7 +252,7 @@ class DaemonBalancerIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void sigtermDrainsBeforeTheAgentExits() throws Exception {
         agent1.terminate();
         assertEquals(0, agent1.waitFor(Duration.ofSeconds(60)), agent1.stderr());
