@@ -41,6 +41,39 @@ class FastAgiServerRoutingTest {
     }
 
     @Test
+    void thousandHeldSessionsShareTwoSelectorThreads() throws Exception {
+        List<java.net.Socket> held = new ArrayList<>();
+        try (FastAgiServer server = new FastAgiServer(FastAgiServerSettings.defaults().withPort(0).withSelectorThreads(2)
+                .withReplyTimeout(Duration.ofSeconds(30)), Map.of())) {
+            server.register(HoldScript.NAME, new HoldScript(Duration.ofSeconds(5)));
+            server.start();
+            byte[] env = AgiCallClient.environmentBlock("127.0.0.1", server.port(), "hold?ms=60000", Map.of(), List.of());
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
+                    held.add(s);
+                    s.setSoTimeout(5000);
+                    s.getOutputStream().write(env);
+                }
+                for (java.net.Socket s : held) {
+                    assertEquals("WAIT FOR DIGIT 60000\n", AsteriskReplayPeer.readLine(s.getInputStream()));
+                }
+                assertEquals(1000, server.sessionsInFlight());
+                assertEquals(2, FastAgiServerFaultTest.selectorThreads(), "no thread per session");
+                for (java.net.Socket s : held) s.getOutputStream().write("200 result=0\n200 result=1\n".getBytes());
+                for (java.net.Socket s : held) {
+                    assertEquals("SET VARIABLE HOLD_RESULT \"0\"\n", AsteriskReplayPeer.readLine(s.getInputStream()));
+                    assertEquals(-1, s.getInputStream().read());
+                }
+            } finally {
+                for (java.net.Socket s : held) s.close();
+            }
+            assertTrue(server.awaitIdle(Duration.ofSeconds(5)));
+            assertEquals(1000, server.sessionsServed());
+        }
+    }
+
+    @Test
     void concurrentSessionsNeverMixAnswers() throws Exception {
         try (FastAgiServer server = new FastAgiServer(FastAgiServerSettings.defaults().withPort(0).withSelectorThreads(2),
                 Map.of("echo", req -> RouteDecision.builder().set("ROUTE_TARGET", "PJSIP/" + req.parameter("n"))
