@@ -1,6 +1,6 @@
 package org.pbxagent.fastagi.protocol;
 
-/** Text helpers shared by the server and the client. */
+/** Untrusted AGI text made safe for a log line; used by the server and the client. */
 public final class AgiText {
     private AgiText() {}
 
