@@ -302,8 +302,7 @@ final class AgiSession implements AgiChannel {
         loop.server.unknownScripts.incrementAndGet();
         faultLog.warn(log, "FastAGI session from {} asked for unknown script '{}': answering HANGUP/unknown-script",
                 remote(), AgiText.printable(name, 80));
-        write(ANSWER_UNKNOWN_SCRIPT, ANSWER_UNKNOWN_SCRIPT.length);
-        expectReplies(2, false);
+        if (write(ANSWER_UNKNOWN_SCRIPT, ANSWER_UNKNOWN_SCRIPT.length)) expectReplies(2, false);
     }
 
     private void sendDecision(String name, RouteDecision d) {
@@ -334,6 +333,7 @@ final class AgiSession implements AgiChannel {
     }
 
     private void expectReplies(int n, boolean served) {
+        if (state == State.CLOSED) return;
         state = State.REPLIES;
         expectedReplies = n;
         countServed = served;
