@@ -6,7 +6,8 @@ import java.time.Duration;
  * {@code scheduler.*}: periodic work. Local work runs on an in-memory scheduler on every node; cluster work (once
  * per cluster, whichever node is up) runs on a second scheduler whose job store is the shared DB.
  *
- * @param enabled                  false runs no periodic work at all
+ * @param enabled                  false runs none of the agent's own periodic work (consistency check, cluster
+ *                                 scheduler); other modules' local work still runs
  * @param threads                  worker threads of each scheduler
  * @param clusterEnabled           false keeps cluster work off this node (it still runs on the others)
  * @param clusterCheckin           how often this node tells the others it is alive

@@ -12,7 +12,7 @@ final class StatusPage {
         StringBuilder sb = new StringBuilder(4096);
         Object node = status.get("node");
         String id = node instanceof Map<?, ?> m ? String.valueOf(m.get("id")) : "?";
-        sb.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>pbx-agent ")
+        sb.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>pbx-agent ")
                 .append(escape(id)).append("</title>\n<style>body{font-family:sans-serif;margin:1.5em}"
                 + "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #bbb;padding:2px 8px;"
                 + "text-align:left;vertical-align:top}th{background:#eee}.bad{color:#a00}.ok{color:#070}"

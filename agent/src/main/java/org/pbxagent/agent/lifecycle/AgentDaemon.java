@@ -128,7 +128,7 @@ public final class AgentDaemon implements AutoCloseable {
             FunctionCounter.builder("pbxagent_fastagi_sessions_served", l, CallListener::sessionsServed)
                     .description("FastAGI sessions answered").register(meters);
             FunctionCounter.builder("pbxagent_fastagi_sessions_refused", l, CallListener::sessionsRefused)
-                    .description("FastAGI sessions refused (over fastagi.max-sessions or stopping)").register(meters);
+                    .description("FastAGI sessions refused (over fastagi.max-sessions, or peer not in fastagi.allow)").register(meters);
             Gauge.builder("pbxagent_fastagi_sessions_in_flight", l, CallListener::sessionsInFlight)
                     .description("FastAGI sessions in progress").register(meters);
             if (l instanceof FastAgiListener f) {
@@ -180,8 +180,9 @@ public final class AgentDaemon implements AutoCloseable {
                 throw new IllegalStateException("module " + m.name() + " failed to install: " + e.getMessage(), e);
             }
         }
+        // Always: modules may have registered local work, whatever scheduler.enabled says about the agent's own.
+        startComponent(localScheduler);
         if (config.scheduler().enabled()) {
-            startComponent(localScheduler);
             for (ClusterScheduler cs : cluster) {
                 clusterScheduler = cs;
                 board.health("cluster-scheduler", () -> cs.isRunning() ? Health.ok("")
