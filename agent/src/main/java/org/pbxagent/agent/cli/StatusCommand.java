@@ -85,6 +85,8 @@ public final class StatusCommand implements Callable<Integer> {
                 out.flush();
             }
             return ready ? PbxAgent.EXIT_OK : PbxAgent.EXIT_FAILURE;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return notAnswering(err, base, "something answers there, but not with pbx-agent's JSON");
         } catch (HttpTimeoutException e) {
             return notAnswering(err, base, "no answer within " + timeoutMs + " ms");
         } catch (ConnectException e) {

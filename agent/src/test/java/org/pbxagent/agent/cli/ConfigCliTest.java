@@ -101,6 +101,27 @@ class ConfigCliTest {
         assertTrue(r.err().contains("no agent answering"), r.err());
     }
 
+    @Test
+    void statusAgainstSomethingElseIsNotTakenForAnAgent() throws Exception {
+        com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 1);
+        other.createContext("/", ex -> {
+            byte[] b = "<html>not an agent</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        other.start();
+        try {
+            Result r = cli("status", "--url", "http://127.0.0.1:" + other.getAddress().getPort(),
+                    "--timeout-ms", "2000");
+            assertEquals(3, r.code(), r.out() + r.err());
+            assertTrue(r.err().contains("not with pbx-agent's JSON"), r.err());
+        } finally {
+            other.stop(0);
+        }
+    }
+
     /** The shipped sample must be valid and must document every key the agent knows. */
     @Test
     void sampleFileIsValidAndListsEveryKey() throws Exception {
