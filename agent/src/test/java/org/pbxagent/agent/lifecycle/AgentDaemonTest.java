@@ -201,6 +201,59 @@ class AgentDaemonTest {
     }
 
     @Test
+    void withNoRoutingDataAnywhereCallsGetCongestionUntilDataArrives() throws Exception {
+        String emptyUrl = daemon.jdbcUrl().replace("/pbx", "/pbx_empty");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(daemon.jdbcUrl(), "root", "");
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE IF NOT EXISTS pbx_empty");
+        }
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("node.id", "pbx-first-boot");
+        v.put("db.url", emptyUrl);
+        v.put("db.user", "root");
+        v.put("routing.snapshot-file", dir.resolve("first-boot").resolve("snapshot.json").toString());
+        v.put("routing.refresh-ms", "200");
+        v.put("fastagi.port", "0");
+        v.put("http.port", "0");
+        v.put("http.admin-token", TOKEN);
+        v.put("scheduler.enabled", "false");
+        AgentConfig c = AgentConfig.from(v);
+        try (AgentDaemon firstBoot = AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(),
+                CallListeners.forConfig(c))) {
+            AgiCallResult before = new AgiCallClient().call("127.0.0.1", firstBoot.fastAgiPort(),
+                    "route?tenant=acme&did=100", Map.of(), List.of(), Duration.ofSeconds(5));
+            assertEquals("CONGESTION", before.variable("ROUTE_ACTION"), before.transcript());
+            assertEquals("no-routing-data", before.variable("ROUTE_REASON"), before.transcript());
+            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + firstBoot.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, h.statusCode(), h.body());
+            assertTrue(h.body().contains("no routing data"), h.body());
+
+            // The operator loads the data; the node picks it up without a restart.
+            com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
+            hc.setJdbcUrl(emptyUrl);
+            hc.setUsername("root");
+            try (com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource(hc)) {
+                org.pbxagent.fastagi.data.SampleRoutingData.load(ds);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            String action = null;
+            while (System.nanoTime() < deadline) {
+                action = new AgiCallClient().call("127.0.0.1", firstBoot.fastAgiPort(), "route?tenant=acme&did=100",
+                        Map.of(), List.of(), Duration.ofSeconds(5)).variable("ROUTE_ACTION");
+                if ("DIAL".equals(action)) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertEquals("DIAL", action);
+            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + firstBoot.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode());
+        }
+    }
+
+    @Test
     void takenHttpPortFailsTheStartNamingTheKey() throws Exception {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("node.id", "pbx-second");
