@@ -39,6 +39,12 @@ public record Cidr(byte[] network, int prefixLength) {
         return new Cidr(mask(bytes, len), len);
     }
 
+    /** A copy: the record stays immutable. */
+    @Override
+    public byte[] network() {
+        return network.clone();
+    }
+
     public boolean contains(InetAddress address) {
         byte[] a = address.getAddress();
         if (a.length != network.length) {

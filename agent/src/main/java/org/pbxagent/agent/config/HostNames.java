@@ -13,7 +13,19 @@ final class HostNames {
     }
 
     static boolean isIpLiteral(String s) {
-        return IPV4.matcher(s).matches() || (IPV6.matcher(s).matches() && s.length() <= 45);
+        if (IPV4.matcher(s).matches()) {
+            return true;
+        }
+        if (!IPV6.matcher(s).matches() || s.length() > 45) {
+            return false;
+        }
+        try {
+            // A text with ':' is parsed as an IPv6 literal only, never looked up.
+            java.net.InetAddress.getByName(s);
+            return true;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     static boolean isValidHost(String s) {

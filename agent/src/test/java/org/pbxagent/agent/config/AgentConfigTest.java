@@ -131,6 +131,20 @@ class AgentConfigTest {
         assertTrue(s.problems().get(1).startsWith("x.urls: "), s.problems().toString());
     }
 
+    @Test
+    void bindAddressesAreIpLiteralsCheckedWithoutDns() {
+        Map<String, String> m = valid();
+        m.put("http.bind", "::1");
+        m.put("fastagi.bind", "0.0.0.0");
+        AgentConfig ok = AgentConfig.from(m);
+        assertEquals("::1", ok.http().bind());
+        m.put("http.bind", "abc:def");
+        m.put("fastagi.bind", "127.0.0.256");
+        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(m));
+        assertTrue(has(e.problems(), "http.bind: expected an IP address"), e.problems().toString());
+        assertTrue(has(e.problems(), "fastagi.bind: expected an IP address"), e.problems().toString());
+    }
+
     private static boolean has(List<String> problems, String start) {
         return problems.stream().anyMatch(p -> p.startsWith(start));
     }
