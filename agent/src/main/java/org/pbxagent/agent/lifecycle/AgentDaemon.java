@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The running agent. Starts, in order: DB pool (and embedded MariaDB), schema migrations, routing, FastAGI, HTTP,
  * schedulers, then the installed modules' components. Stops in the order a PBX needs: drain (no new calls from the
- * balancers), FastAGI stops accepting, sessions in flight finish up to {@code fastagi.shutdown-grace-ms}, then
+ * balancers), sessions in flight finish up to {@code fastagi.shutdown-grace-ms} (calls already up may still ask, so
+ * FastAGI keeps answering until then), then
  * everything else in reverse start order.
  */
 public final class AgentDaemon implements AutoCloseable {

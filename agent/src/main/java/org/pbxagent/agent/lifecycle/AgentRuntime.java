@@ -35,7 +35,7 @@ public interface AgentRuntime {
 
     /**
      * Replaces the default drain control (which only records state). The stop sequence calls
-     * {@code drain("agent stopping", true)} on it before FastAGI stops accepting.
+     * {@code drain("agent stopping", true)} on it before it waits for FastAGI sessions in flight.
      */
     void drainControl(DrainControl control);
 
