@@ -391,7 +391,6 @@ public final class AgentDaemon implements AutoCloseable {
             log.warn("stopping: drain failed ({}); going on with the stop", e.getMessage());
         }
         if (fastAgi != null) {
-            fastAgi.stopAccepting();
             Duration grace = config.fastagi().shutdownGrace();
             int inFlight = fastAgi.sessionsInFlight();
             if (inFlight > 0) {

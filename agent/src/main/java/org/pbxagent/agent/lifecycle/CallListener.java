@@ -2,7 +2,7 @@ package org.pbxagent.agent.lifecycle;
 
 import java.time.Duration;
 
-/** The FastAGI listener as the daemon drives it: counters for status and metrics, and the two-step stop. */
+/** The FastAGI listener as the daemon drives it: counters for status and metrics, wait-for-idle, close. */
 public interface CallListener extends AgentComponent {
 
     int port();
@@ -12,9 +12,6 @@ public interface CallListener extends AgentComponent {
     long sessionsServed();
 
     long sessionsRefused();
-
-    /** Stops accepting new sessions; sessions in flight go on. */
-    void stopAccepting();
 
     /** Waits until no session is in flight; false when {@code max} passed first. */
     boolean awaitIdle(Duration max) throws InterruptedException;

@@ -81,11 +81,6 @@ public final class FastAgiListener implements CallListener {
     }
 
     @Override
-    public void stopAccepting() {
-        // See the class comment: accepting continues until close().
-    }
-
-    @Override
     public boolean awaitIdle(Duration max) throws InterruptedException {
         return server.awaitIdle(max);
     }
