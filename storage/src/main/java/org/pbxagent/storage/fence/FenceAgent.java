@@ -273,7 +273,8 @@ public final class FenceAgent {
                          Duration powerTimeout, Duration delay) {
 
         static FenceSettings from(Map<String, String> p, String action) {
-            boolean needsVictim = action.equals("off") || action.equals("on") || action.equals("status");
+            boolean needsVictim = action.equals("off") || action.equals("on") || action.equals("status")
+                    || (action.equals("validate-all") && p.containsKey("plug"));
             String ip = required(p, "ipaddr");
             int port = integer(p, "ipport", 1, 65535);
             String login = value(p, "login");

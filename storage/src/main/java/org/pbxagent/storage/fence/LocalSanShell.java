@@ -16,8 +16,12 @@ public final class LocalSanShell implements SanShell {
     }
 
     @Override
-    public CommandResult run(List<String> argv, Duration timeout) {
-        return runner.run(BoundedCommand.of(timeout, argv));
+    public CommandResult run(List<String> argv, Duration timeout) throws SanAccessException {
+        CommandResult r = runner.run(BoundedCommand.of(timeout, argv));
+        if (r.outcome() == CommandResult.Outcome.TIMED_OUT) {
+            throw new SanAccessException(SanAccessException.Kind.TIMED_OUT, r.reason(), null);
+        }
+        return r;
     }
 
     @Override

@@ -8,8 +8,9 @@ import org.pbxagent.storage.command.CommandResult;
 public interface SanShell extends AutoCloseable {
 
     /**
-     * Runs one program on the SAN. Never throws for a failing program; throws {@link SanAccessException} when the SAN
-     * cannot be reached or refuses us (host key, credentials, network), which callers must not mistake for "off".
+     * Runs one program on the SAN. Never throws for a program that exits, whatever its code; throws
+     * {@link SanAccessException} when the SAN cannot be reached, refuses us (host key, credentials, network) or does
+     * not finish the program in time, which callers must not mistake for "off".
      */
     CommandResult run(List<String> argv, Duration timeout) throws SanAccessException;
 

@@ -121,8 +121,8 @@ public final class SshSanShell implements SanShell {
                     break;
                 }
                 if (System.nanoTime() > deadline) {
-                    return new CommandResult(argv, CommandResult.Outcome.TIMED_OUT, -1, text(o), text(e), false,
-                            Duration.ofNanos(System.nanoTime() - start));
+                    throw new SanAccessException(SanAccessException.Kind.TIMED_OUT, argv.get(0)
+                            + " on the SAN did not finish within " + timeout.toMillis() + " ms", null);
                 }
                 if (!session.isConnected()) {
                     throw new SanAccessException(SanAccessException.Kind.UNREACHABLE,

@@ -252,6 +252,23 @@ class FenceIT {
     }
 
     @Test
+    void aSanWhoseTargetDaemonStopsAnsweringTimesOutWithExit5() throws Exception {
+        // tgtd frozen: tgtadm on the SAN connects to its socket and waits for an answer that does not come.
+        Exec.ok("kill", "-STOP", Long.toString(san.pid()));
+        try {
+            long t0 = System.nanoTime();
+            Run r = agent(params("off", "pbx2").replace("shell_timeout=5", "shell_timeout=1"));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(5, r.rc(), r.err());
+            assertTrue(r.err().contains("did not finish within 1000 ms"), r.err());
+            assertTrue(ms < 8_000, "a frozen SAN held the fence for " + ms + " ms");
+        } finally {
+            Exec.ok("kill", "-CONT", Long.toString(san.pid()));
+        }
+        assertTrue(inquiry(NODE2).ok(), "nothing was changed");
+    }
+
+    @Test
     void aMissingTargetOrAnAllowAllRuleIsAnErrorNotASuccess() {
         Run missing = agent(params("off", "pbx2").replace("target=" + TgtdSan.TARGET,
                 "target=iqn.2026-11.org.pbxagent:nosuch"));

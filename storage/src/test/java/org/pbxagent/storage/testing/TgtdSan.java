@@ -64,6 +64,10 @@ public final class TgtdSan implements AutoCloseable {
         return Exec.ok(argv);
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     public String lunUrl() {
         return "iscsi://127.0.0.1:" + portal + "/" + TARGET + "/1";
     }
