@@ -189,6 +189,10 @@ public final class IscsiInitiator {
         } catch (IOException e) {
             return "cannot read the mount table: " + e.getMessage();
         }
+        String opener = openedBy(real.toString());
+        if (opener != null) {
+            return name + " is open by " + opener;
+        }
         Path holders = Path.of("/sys/class/block", name, "holders");
         try (var s = Files.list(holders)) {
             var first = s.findFirst();
@@ -197,6 +201,35 @@ public final class IscsiInitiator {
             }
         } catch (IOException e) {
             // no holders directory: nothing stacked on it
+        }
+        return null;
+    }
+
+    /** The first process with the device itself open (a raw reader, a backup, a stuck probe), as "comm[pid]". */
+    private static String openedBy(String device) {
+        try (var procs = Files.newDirectoryStream(Path.of("/proc"))) {
+            for (Path proc : procs) {
+                String pid = proc.getFileName().toString();
+                if (pid.isEmpty() || !Character.isDigit(pid.charAt(0))) {
+                    continue;
+                }
+                try (var fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            if (Files.readSymbolicLink(fd).toString().equals(device)) {
+                                String comm = Files.readString(proc.resolve("comm")).strip();
+                                return comm + "[" + pid + "]";
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            // fd closed meanwhile
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // process gone
+                }
+            }
+        } catch (IOException e) {
+            return null;
         }
         return null;
     }

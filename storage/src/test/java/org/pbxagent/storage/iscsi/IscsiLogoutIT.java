@@ -26,6 +26,21 @@ class IscsiLogoutIT {
             assertTrue(busy != null && busy.contains("is mounted on " + mnt), busy);
             Exec.ok("umount", mnt.toString());
             assertNull(IscsiInitiator.busy(img.device));
+
+            Process reader = new ProcessBuilder("sh", "-c", "exec 3<\"$1\"; exec sleep 1000", "r",
+                    img.device.toString()).start();
+            try {
+                String open = null;
+                for (int i = 0; i < 100 && open == null; i++) {
+                    open = IscsiInitiator.busy(img.device);
+                    Thread.sleep(20);
+                }
+                assertTrue(open != null && open.contains("is open by sleep[" + reader.pid() + "]"), open);
+            } finally {
+                reader.destroyForcibly();
+                reader.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertNull(IscsiInitiator.busy(img.device));
         }
     }
 }
