@@ -112,6 +112,23 @@ class StorageCommandIT {
     }
 
     @Test
+    void aStopThatCannotUnmountFailsWithExit1AndLeavesItMounted() throws Exception {
+        String c = config("").toString();
+        assertEquals(0, cli("storage", "start", "-c", c).rc());
+        Path spool = Files.createDirectories(dir.resolve("shared/spool"));
+        ok("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", spool.toString());
+        try {
+            Run stop = cli("storage", "stop", "-c", c);
+            assertEquals(1, stop.rc(), stop.out());
+            assertTrue(stop.err().contains("still mounted"), stop.err());
+            assertEquals(0, cli("storage", "monitor", "-c", c).rc(), "the file system must still be there");
+        } finally {
+            runner.run(BoundedCommand.of(Duration.ofSeconds(10), "umount", spool.toString()));
+        }
+        assertEquals(0, cli("storage", "stop", "-c", c).rc());
+    }
+
+    @Test
     void configurationProblemsAreExit6AndNameTheKey() throws Exception {
         Path f = config("");
         Files.writeString(f, Files.readString(f).replace("storage.label = pbxshared", "storage.label = other"));
