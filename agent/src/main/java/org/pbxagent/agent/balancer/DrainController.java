@@ -94,14 +94,6 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
         return apply();
     }
 
-    /**
-     * The stop sequence's drain. Not forced: restarting the agent on the last PBX must not take the cluster's last
-     * destination away while Asterisk itself keeps serving.
-     */
-    public DrainState drainForStop() {
-        return drain("agent stopping", false);
-    }
-
     @Override
     public DrainState undrain() {
         synchronized (this) {
