@@ -160,6 +160,23 @@ public final class StorageBenchmark {
                 check(agent("action=on\nplug=pbx2\n" + base) == 0, "on");
             }
             print("fence_pbx_san off end to end (new JVM, stdin as from Pacemaker, SSH, tgtadm, verify; 10 runs)", e2e);
+
+            // The installed path: the agent's launcher and jar (only when the agent module has been packaged).
+            Path launcher = script.getParent().getParent().resolve("agent/src/main/dist/pbx-agent");
+            Path jar = script.getParent().getParent().resolve("agent/target/pbx-agent.jar");
+            if (Files.isRegularFile(jar)) {
+                double[] viaLauncher = new double[10];
+                for (int i = 0; i < viaLauncher.length; i++) {
+                    long t0 = System.nanoTime();
+                    CommandResult r = runner.run(new BoundedCommand(List.of("env", "PBX_AGENT_CLI=" + launcher,
+                            script.toString()), Duration.ofSeconds(30),
+                            ("action=off\nplug=pbx2\n" + base).getBytes(StandardCharsets.UTF_8), 65536));
+                    viaLauncher[i] = (System.nanoTime() - t0) / 1e6;
+                    check(r.ok() && r.stdout().startsWith("Success: Powered OFF"), "launcher off: " + r.stderr());
+                    check(agent("action=on\nplug=pbx2\n" + base) == 0, "on");
+                }
+                print("fence_pbx_san off end to end via the agent launcher and jar (10 runs)", viaLauncher);
+            }
         }
     }
 
