@@ -325,6 +325,69 @@ class FastAgiServerFaultTest {
     }
 
     @Test
+    void beyondTwiceMaxSessionsConnectionsAreClosedUnanswered() throws Exception {
+        server.close();
+        server = start(FastAgiServerSettings.builder().port(0).selectorThreads(1).maxSessions(1)
+                .environmentTimeout(Duration.ofSeconds(3)).replyTimeout(Duration.ofSeconds(3)).build());
+        try (Socket held = connect(); Socket refused = connect(); Socket third = connect()) {
+            held.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "hold?ms=3000", Map.of(), List.of()));
+            assertEquals("WAIT FOR DIGIT 3000\n", AsteriskReplayPeer.readLine(held.getInputStream()));
+            // The second connection gets the overload answer at once, even before its environment block.
+            assertEquals("SET VARIABLE ROUTE_REASON \"overload\"\n", AsteriskReplayPeer.readLine(refused.getInputStream()));
+            assertEquals("SET VARIABLE ROUTE_ACTION \"CONGESTION\"\n", AsteriskReplayPeer.readLine(refused.getInputStream()));
+            // The third finds both budgets used up: closed without a word.
+            assertEquals("", drain(third));
+            assertEquals(1, server.sessionsClosedUnanswered());
+            assertEquals(1, server.sessionsRefusedByOverload());
+            // Asterisk's side of the refused session completes normally.
+            refused.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "route", Map.of(), List.of()));
+            refused.getOutputStream().write("200 result=1\n200 result=1\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, refused.getInputStream().read());
+            held.getOutputStream().write("200 result=0\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("SET VARIABLE HOLD_RESULT \"0\"\n", AsteriskReplayPeer.readLine(held.getInputStream()));
+            held.getOutputStream().write("200 result=1\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, held.getInputStream().read());
+        }
+        assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
+        assertEquals(1, server.sessionsServed());
+    }
+
+    @Test
+    void channelMisuseIsAScriptErrorNotAHang() throws Exception {
+        server.close();
+        AtomicReference<Throwable> fromOtherThread = new AtomicReference<>();
+        server = new FastAgiServer(FastAgiServerSettings.builder().port(0).build(), Map.of());
+        server.register("after-finish", ch -> {
+            ch.finish();
+            ch.send("ANSWER", r -> { });
+        });
+        server.register("other-thread", ch -> {
+            Thread t = new Thread(() -> {
+                try {
+                    ch.send("ANSWER", r -> { });
+                } catch (Throwable e) {
+                    fromOtherThread.set(e);
+                }
+            });
+            t.start();
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ch.finish();
+        });
+        server.start();
+        assertEquals(List.of(Map.entry("ROUTE_REASON", "script-error"), Map.entry("ROUTE_ACTION", "CONGESTION")),
+                call("after-finish").variablesSet());
+        AgiCallResult r = call("other-thread");
+        assertTrue(r.commands().isEmpty(), "nothing was sent from the foreign thread: " + r.commands());
+        assertTrue(fromOtherThread.get() instanceof IllegalStateException, String.valueOf(fromOtherThread.get()));
+        assertEquals(1, server.sessionsScriptError());
+        assertEquals(1, server.sessionsServed());
+    }
+
+    @Test
     void clientOutsideAllowListIsClosedAtOnce() throws Exception {
         server.close();
         server = start(FastAgiServerSettings.builder().port(0).allow(List.of("127.0.0.2/32")).build());
