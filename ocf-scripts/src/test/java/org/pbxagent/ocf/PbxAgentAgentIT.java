@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,9 +24,11 @@ class PbxAgentAgentIT {
 
     private OcfSandbox box;
     private Map<String, String> params;
+    private Instant testStart;
 
     @BeforeEach
     void setUp() throws Exception {
+        testStart = Instant.now();
         box = new OcfSandbox();
         int http = OcfSandbox.freePort();
         int agi = OcfSandbox.freePort();
@@ -57,6 +60,27 @@ class PbxAgentAgentIT {
     @AfterEach
     void tearDown() throws Exception {
         box.close();
+        endOrphanedEmbeddedDb();
+    }
+
+    /**
+     * A daemon that the resource agent had to KILL cannot stop its embedded MariaDB, which is then re-parented to
+     * init. End exactly those: mariadbd children of init, in an embedded work dir, started during this test.
+     */
+    private void endOrphanedEmbeddedDb() {
+        ProcessHandle.allProcesses()
+                .filter(ph -> ph.parent().map(pp -> pp.pid() == 1).orElse(false))
+                .filter(ph -> ph.info().commandLine().map(c -> c.contains("/pbx-agent-mariadb-")
+                        && c.contains("mariadbd")).orElse(false))
+                .filter(ph -> ph.info().startInstant().map(t -> !t.isBefore(testStart)).orElse(false))
+                .forEach(ph -> {
+                    ph.destroy();
+                    try {
+                        ph.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        ph.destroyForcibly();
+                    }
+                });
     }
 
     private OcfSandbox.Result run(String action, Map<String, String> meta) {
