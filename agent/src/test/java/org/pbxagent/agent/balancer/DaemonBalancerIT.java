@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.pbxagent.agent.balancer.RealParts.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -315,25 +316,5 @@ class DaemonBalancerIT {
             Thread.sleep(200);
         }
         throw new AssertionError("agent not ready: " + agent.stderr());
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void await(String what, long limitMs, Check check) throws Exception {
-        long deadline = System.nanoTime() + limitMs * 1_000_000;
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(what + ": not within " + limitMs + " ms" + (last == null ? "" : " (" + last + ")"));
     }
 }

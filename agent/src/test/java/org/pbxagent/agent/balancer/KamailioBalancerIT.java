@@ -354,25 +354,8 @@ class KamailioBalancerIT {
         return kamailio.score(probe, uri);
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void await(String what, long limitMs, Check check) throws Exception {
-        long deadline = System.nanoTime() + limitMs * 1_000_000;
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(what + ": not reached within " + limitMs + " ms"
-                + (last == null ? "" : " (" + last + ")") + "; flags " + safeFlags());
+    private static void await(String what, long limitMs, RealParts.Check check) throws Exception {
+        RealParts.await(what, limitMs, check, () -> "; flags " + safeFlags());
     }
 
     private static String safeFlags() {

@@ -19,6 +19,34 @@ final class RealParts {
     private RealParts() {
     }
 
+    /** A condition polled by {@link #await}; an exception counts as "not yet" and is kept for the failure message. */
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    /** Polls {@code check} every 50 ms until it holds, or fails naming {@code what}, the limit and {@code context}. */
+    static void await(String what, long limitMs, Check check, java.util.function.Supplier<String> context)
+            throws Exception {
+        long deadline = System.nanoTime() + limitMs * 1_000_000;
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (check.ok()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(what + ": not reached within " + limitMs + " ms"
+                + (last == null ? "" : " (" + last + ")") + context.get());
+    }
+
+    static void await(String what, long limitMs, Check check) throws Exception {
+        await(what, limitMs, check, () -> "");
+    }
+
     /** A port free for UDP and TCP on every given loopback address (probed, then released). */
     static int freePort(String... addresses) throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
