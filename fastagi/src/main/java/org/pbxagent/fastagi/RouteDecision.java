@@ -7,9 +7,19 @@ import java.util.List;
 /**
  * The answer to one call: channel variables, in the order they are to be set, that the static dialplan executes
  * ({@code ROUTE_ACTION}, {@code ROUTE_TARGET}, {@code ROUTE_TIMEOUT}, {@code ROUTE_OPTIONS}, {@code ROUTE_REASON},
- * {@code ROUTE_DEGRADED}, ...). The protocol layer turns it into {@code SET VARIABLE} commands.
+ * {@code ROUTE_DEGRADED}, ...; the names are {@link RouteVariable}'s). The protocol layer turns it into
+ * {@code EXEC MSet} commands.
  */
 public final class RouteDecision {
+    /** Above the session limit: congestion, so the proxy fails the call over to another PBX. */
+    public static final RouteDecision OVERLOAD = fault(RouteAction.CONGESTION, "overload");
+    /** The AGI URL names no script served here. */
+    public static final RouteDecision UNKNOWN_SCRIPT = fault(RouteAction.HANGUP, "unknown-script");
+    /** The script threw, or answered something that cannot be sent. */
+    public static final RouteDecision SCRIPT_ERROR = fault(RouteAction.CONGESTION, "script-error");
+    /** The request was not AGI. */
+    public static final RouteDecision MALFORMED_REQUEST = fault(RouteAction.HANGUP, "malformed-request");
+
     private final List<String> names;
     private final List<String> values;
 
@@ -19,6 +29,11 @@ public final class RouteDecision {
     }
 
     public static Builder builder() { return new Builder(); }
+
+    /** An answer no script gave: the reason, then the action (last, as in every answer). */
+    private static RouteDecision fault(RouteAction action, String reason) {
+        return builder().set(RouteVariable.REASON, reason).set(RouteVariable.ACTION, action.name()).build();
+    }
 
     public int size() { return names.size(); }
 
@@ -31,6 +46,9 @@ public final class RouteDecision {
         int i = names.indexOf(name);
         return i < 0 ? null : values.get(i);
     }
+
+    /** Value of the variable, or null when the decision does not set it. */
+    public String get(RouteVariable variable) { return get(variable.variable()); }
 
     @Override
     public String toString() {
@@ -57,6 +75,8 @@ public final class RouteDecision {
             }
             return this;
         }
+
+        public Builder set(RouteVariable variable, String value) { return set(variable.variable(), value); }
 
         public RouteDecision build() { return new RouteDecision(names, values); }
     }

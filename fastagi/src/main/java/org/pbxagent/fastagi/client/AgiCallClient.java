@@ -2,16 +2,15 @@ package org.pbxagent.fastagi.client;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,16 +22,19 @@ import org.pbxagent.fastagi.protocol.AgiEnvironment;
 import org.pbxagent.fastagi.protocol.AgiText;
 
 /**
- * Plays Asterisk's side of one FastAGI session: connects, sends the environment block exactly as Asterisk 20 does
- * (same keys, same order, {@code \n} line ends), answers each command the way Asterisk would, and records what the
- * server set. Used to ask a running agent for a decision ({@code agi-call}) and by tests.
+ * Plays Asterisk's side of one FastAGI session as Asterisk 20's res_agi does ({@link ResAgiPeer}): connects within
+ * res_agi's 2 s connect limit, sends the environment block exactly as Asterisk 20 does (same keys, same order,
+ * {@code \n} line ends, one write per line, Nagle left on), then polls the socket and reads one command per
+ * readiness through a stdio-sized buffer, answering each as Asterisk would (or as a responder says), each reply line
+ * its own write. A server that writes a second command before the first reply stalls against it exactly as against
+ * Asterisk. Used to ask a running agent for a decision ({@code agi-call}) and by tests.
  *
- * <p>Default answers: {@code SET VARIABLE} 200 result=1 (520 usage when arguments are missing), {@code GET VARIABLE}
- * the value set earlier in this session or result=0, {@code ANSWER}/{@code WAIT FOR DIGIT}/{@code EXEC} 200 result=0,
- * {@code VERBOSE}/{@code HANGUP}/{@code NOOP} 200 result=1, anything else 510. A responder can replace any of them.
+ * <p>Asterisk has no read timeout on a FastAGI socket; neither has this client. The {@code timeout} of
+ * {@link #call} only bounds the whole session so that a caller (a test, the command line) always gets control back.
  */
 public final class AgiCallClient {
-    private static final int MAX_LINE = 64 * 1024;
+    /** res_agi's connect limit (MAX_AGI_CONNECT). */
+    static final int MAX_AGI_CONNECT_MS = 2000;
     private static final AtomicLong sequence = new AtomicLong(1);
 
     private final Function<String, String> responder;
@@ -57,65 +59,127 @@ public final class AgiCallClient {
      * @param env             environment values by key without {@code agi_} (e.g. {@code callerid}, {@code dnid});
      *                        they replace the defaults, and keys Asterisk does not send are appended in order
      * @param args            {@code agi_arg_1..N}
-     * @param timeout         for the whole session: connect, every read, and until the server closes
-     * @throws SocketTimeoutException when the server neither answers nor closes within the timeout
+     * @param timeout         bound on the whole session (connect, every wait, until the server closes)
+     * @throws SocketTimeoutException when the server neither finishes nor closes within the timeout
      * @throws IOException            when the connection fails
      */
     public AgiCallResult call(String host, int port, String scriptWithQuery, Map<String, String> env, List<String> args,
                               Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeout.toNanos();
         StringBuilder transcript = new StringBuilder(2048);
-        List<Map.Entry<String, String>> set = new ArrayList<>();
-        List<String> commands = new ArrayList<>();
-        Map<String, String> channelVars = new HashMap<>();
-        byte[] block = environmentBlock(host, port, scriptWithQuery, env, args, transcript);
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), (int) Math.max(1, timeout.toMillis()));
-            socket.setTcpNoDelay(true);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = socket.getInputStream();
-            out.write(block);
-            out.flush();
-            ByteArrayOutputStream lineBuf = new ByteArrayOutputStream(256);
-            while (true) {
-                long left = (deadline - System.nanoTime()) / 1_000_000;
-                if (left <= 0) throw timeout(timeout, transcript);
-                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
-                String command;
-                try {
-                    command = readLine(in, lineBuf);
-                } catch (SocketTimeoutException e) {
-                    throw timeout(timeout, transcript);
-                } catch (IOException e) {
-                    // Connection reset after the server's last command: the session is over all the same.
-                    break;
+        List<byte[]> lines = environmentLines(host, port, scriptWithQuery, env, args, transcript);
+        ResAgiPeer peer = new ResAgiPeer(responder, transcript);
+        long firstCommandAt = 0;
+        long endedAt;
+        try (SocketChannel ch = SocketChannel.open(); Selector selector = Selector.open()) {
+            ch.configureBlocking(false);
+            SelectionKey key = ch.register(selector, SelectionKey.OP_CONNECT);
+            if (!ch.connect(new InetSocketAddress(host, port))) {
+                long connectBy = Math.min(deadline, t0 + MAX_AGI_CONNECT_MS * 1_000_000L);
+                while (!ch.finishConnect()) {
+                    long left = (connectBy - System.nanoTime()) / 1_000_000;
+                    if (left <= 0) throw new SocketTimeoutException("connect to " + host + ":" + port + " timed out");
+                    selector.select(left);
+                    selector.selectedKeys().clear();
                 }
-                if (command == null) break;
-                transcript.append("S> ").append(command).append('\n');
-                commands.add(command);
-                String reply = responder.apply(command);
-                if (reply == null) reply = defaultReply(command, channelVars);
-                recordSet(command, reply, set, channelVars);
-                for (String l : reply.split("\n", -1)) transcript.append("A> ").append(l).append('\n');
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            for (byte[] l : lines) writeAll(ch, l, deadline, timeout, transcript);
+            while (true) {
+                awaitReadable(selector, deadline, timeout, transcript);
+                ResAgiPeer.Read r = peer.nextCommand(ch);
+                if (r == ResAgiPeer.Read.NEED_MORE) continue;
+                if (r == ResAgiPeer.Read.END) break;
+                if (firstCommandAt == 0) firstCommandAt = System.nanoTime();
+                List<String> reply = peer.reply(peer.command());
+                if (reply == ResAgiPeer.WAIT) waitForDigit(peer.waitMillis(), deadline, timeout, transcript);
+                for (String l : reply) {
+                    // Each line its own write; after the server closed they go nowhere, as in Asterisk.
+                    if (!peer.serverClosed()) writeQuietly(ch, (l + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            endedAt = System.nanoTime();
+            // res_agi tells the script the session is over, whether or not anybody still listens.
+            writeQuietly(ch, HANGUP);
+        }
+        return new AgiCallResult(peer.variablesSet(), peer.commands(), transcript.toString(), endedAt - t0,
+                firstCommandAt == 0 ? -1 : firstCommandAt - t0);
+    }
+
+    private static final byte[] HANGUP = "HANGUP\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** Like res_agi's {@code ast_waitfor_nandfds} on the socket alone, bounded only by the session's limit. */
+    private static void awaitReadable(Selector selector, long deadline, Duration timeout, StringBuilder transcript)
+            throws IOException {
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) throw timeout(timeout, transcript);
+            if (selector.select(left) > 0) {
+                selector.selectedKeys().clear();
+                return;
+            }
+        }
+    }
+
+    private static void waitForDigit(long ms, long deadline, Duration timeout, StringBuilder transcript)
+            throws SocketTimeoutException {
+        long until = ms < 0 ? deadline : Math.min(deadline, System.nanoTime() + ms * 1_000_000L);
+        long left;
+        while ((left = until - System.nanoTime()) > 0) {
+            try {
+                Thread.sleep(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw timeout(timeout, transcript);
+            }
+        }
+        if (ms < 0 || System.nanoTime() - deadline >= 0) throw timeout(timeout, transcript);
+    }
+
+    private static void writeAll(SocketChannel ch, byte[] b, long deadline, Duration timeout, StringBuilder transcript)
+            throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        while (buf.hasRemaining()) {
+            if (ch.write(buf) == 0) {
+                if (System.nanoTime() - deadline >= 0) throw timeout(timeout, transcript);
                 try {
-                    out.write((reply + "\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                } catch (IOException e) {
-                    break; // server closed without reading the last reply; what it set still counts
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw timeout(timeout, transcript);
                 }
             }
         }
-        return new AgiCallResult(set, commands, transcript.toString());
+    }
+
+    private static void writeQuietly(SocketChannel ch, byte[] b) {
+        try {
+            ByteBuffer buf = ByteBuffer.wrap(b);
+            for (int i = 0; i < 1000 && buf.hasRemaining(); i++) ch.write(buf);
+        } catch (IOException e) {
+            // the server is gone; Asterisk goes on with what it has buffered
+        }
     }
 
     /** The environment block Asterisk 20 sends for {@code agi://host:port/scriptWithQuery}, bytes on the wire. */
     public static byte[] environmentBlock(String host, int port, String scriptWithQuery, Map<String, String> env,
                                           List<String> args) {
-        return environmentBlock(host, port, scriptWithQuery, env, args, new StringBuilder());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        for (byte[] l : environmentLines(host, port, scriptWithQuery, env, args, new StringBuilder())) {
+            out.write(l, 0, l.length);
+        }
+        return out.toByteArray();
     }
 
-    private static byte[] environmentBlock(String host, int port, String scriptWithQuery, Map<String, String> env,
-                                           List<String> args, StringBuilder transcript) {
+    /** The same block as one byte array per line (Asterisk writes each line on its own). */
+    public static List<byte[]> environmentLines(String host, int port, String scriptWithQuery, Map<String, String> env,
+                                                List<String> args) {
+        return environmentLines(host, port, scriptWithQuery, env, args, new StringBuilder());
+    }
+
+    private static List<byte[]> environmentLines(String host, int port, String scriptWithQuery, Map<String, String> env,
+                                                 List<String> args, StringBuilder transcript) {
         Map<String, String> values = new LinkedHashMap<>();
         long seq = sequence.getAndIncrement();
         values.put("network", "yes");
@@ -144,32 +208,19 @@ public final class AgiCallClient {
             String k = e.getKey().startsWith("agi_") ? e.getKey().substring(4) : e.getKey();
             values.put(k, e.getValue());
         }
-        StringBuilder sb = new StringBuilder(1024);
-        for (String k : AgiEnvironment.ASTERISK_20_KEYS) appendLine(sb, transcript, k, values.remove(k));
-        for (Map.Entry<String, String> e : values.entrySet()) appendLine(sb, transcript, e.getKey(), e.getValue());
-        for (int i = 0; i < args.size(); i++) appendLine(sb, transcript, "arg_" + (i + 1), args.get(i));
-        sb.append('\n');
+        List<byte[]> lines = new ArrayList<>(32);
+        for (String k : AgiEnvironment.ASTERISK_20_KEYS) appendLine(lines, transcript, k, values.remove(k));
+        for (Map.Entry<String, String> e : values.entrySet()) appendLine(lines, transcript, e.getKey(), e.getValue());
+        for (int i = 0; i < args.size(); i++) appendLine(lines, transcript, "arg_" + (i + 1), args.get(i));
+        lines.add(new byte[] {'\n'});
         transcript.append("A> \n");
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return lines;
     }
 
-    private static void appendLine(StringBuilder sb, StringBuilder transcript, String key, String value) {
+    private static void appendLine(List<byte[]> lines, StringBuilder transcript, String key, String value) {
         String v = value == null ? "" : value.replace('\n', ' ').replace('\r', ' ');
-        sb.append("agi_").append(key).append(": ").append(v).append('\n');
+        lines.add(("agi_" + key + ": " + v + "\n").getBytes(StandardCharsets.UTF_8));
         transcript.append("A> agi_").append(key).append(": ").append(v).append('\n');
-    }
-
-    private static String readLine(InputStream in, ByteArrayOutputStream buf) throws IOException {
-        buf.reset();
-        while (true) {
-            int b = in.read();
-            if (b < 0) return buf.size() == 0 ? null : buf.toString(StandardCharsets.UTF_8);
-            if (b == '\n') return buf.toString(StandardCharsets.UTF_8);
-            if (buf.size() >= MAX_LINE) {
-                throw new IOException("server sent a line longer than " + MAX_LINE + " bytes");
-            }
-            buf.write(b);
-        }
     }
 
     private static SocketTimeoutException timeout(Duration timeout, StringBuilder transcript) {
@@ -177,50 +228,12 @@ public final class AgiCallClient {
                 + " ms; exchange so far:\n" + AgiText.printable(transcript, 4000).replace("\\x0a", "\n"));
     }
 
-    /** Records a SET VARIABLE that Asterisk accepted (its reply starts with 200). */
-    private static void recordSet(String command, String reply, List<Map.Entry<String, String>> set,
-                                  Map<String, String> channelVars) {
-        List<String> w = AgiCommands.parseWords(command);
-        if (w.size() >= 4 && w.get(0).equalsIgnoreCase("SET") && w.get(1).equalsIgnoreCase("VARIABLE")) {
-            String last = reply.substring(reply.lastIndexOf('\n') + 1);
-            if (last.startsWith("200")) {
-                set.add(new AbstractMap.SimpleImmutableEntry<>(w.get(2), w.get(3)));
-                channelVars.put(w.get(2), w.get(3));
-            }
-        }
-    }
-
-    /** Asterisk 20's answer to a command on a live channel, for the commands a routing agent uses. */
+    /** Asterisk 20's answer to one command on a live channel with the given variables (tests). */
     static String defaultReply(String command, Map<String, String> channelVars) {
-        List<String> w = AgiCommands.parseWords(command);
-        if (w.isEmpty()) return "510 Invalid or unknown command";
-        String c0 = w.get(0).toUpperCase();
-        String c1 = w.size() > 1 ? w.get(1).toUpperCase() : "";
-        if (c0.equals("SET") && c1.equals("VARIABLE")) {
-            if (w.size() != 4) {
-                return "520-Invalid command syntax.  Proper usage follows:\nSets a variable to the current channel.\n"
-                        + "520 End of proper usage.";
-            }
-            return "200 result=1";
+        ResAgiPeer peer = new ResAgiPeer(null, null);
+        for (Map.Entry<String, String> e : channelVars.entrySet()) {
+            peer.reply(AgiCommands.setVariable(e.getKey(), e.getValue()).trim());
         }
-        if (c0.equals("GET") && c1.equals("VARIABLE") && w.size() == 3) {
-            String v = channelVars.get(w.get(2));
-            return v == null ? "200 result=0" : "200 result=1 (" + v + ")";
-        }
-        switch (c0) {
-            case "ANSWER":
-            case "EXEC":
-                return "200 result=0";
-            case "WAIT":
-                return c1.equals("FOR") ? "200 result=0" : "510 Invalid or unknown command";
-            case "VERBOSE":
-            case "HANGUP":
-            case "NOOP":
-                return "200 result=1";
-            case "CHANNEL":
-                return c1.equals("STATUS") ? "200 result=6" : "510 Invalid or unknown command";
-            default:
-                return "510 Invalid or unknown command";
-        }
+        return String.join("\n", peer.reply(command));
     }
 }

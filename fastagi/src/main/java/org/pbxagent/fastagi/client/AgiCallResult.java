@@ -11,14 +11,31 @@ public final class AgiCallResult {
     private final List<Map.Entry<String, String>> variablesSet;
     private final List<String> commands;
     private final String transcript;
+    private final long holdNanos;
+    private final long firstCommandNanos;
 
-    AgiCallResult(List<Map.Entry<String, String>> variablesSet, List<String> commands, String transcript) {
+    AgiCallResult(List<Map.Entry<String, String>> variablesSet, List<String> commands, String transcript,
+                  long holdNanos, long firstCommandNanos) {
         this.variablesSet = Collections.unmodifiableList(new ArrayList<>(variablesSet));
         this.commands = Collections.unmodifiableList(new ArrayList<>(commands));
         this.transcript = transcript;
+        this.holdNanos = holdNanos;
+        this.firstCommandNanos = firstCommandNanos;
     }
 
-    /** Every {@code SET VARIABLE} in the order the server sent them (a name set twice appears twice). */
+    /**
+     * How long the session held the channel: from the start of the connect to the moment res_agi would go on with
+     * the dialplan's next priority (the server closed and every buffered command ran).
+     */
+    public long holdNanos() { return holdNanos; }
+
+    /** From the start of the connect to the first command read; -1 when the server sent none. */
+    public long firstCommandNanos() { return firstCommandNanos; }
+
+    /** Commands the server sent: round trips, since Asterisk answers one before it reads the next. */
+    public int roundTrips() { return commands.size(); }
+
+    /** Every variable set, by {@code SET VARIABLE} or {@code EXEC Set/MSet}, in order (a name set twice appears twice). */
     public List<Map.Entry<String, String>> variablesSet() { return variablesSet; }
 
     /** The variables as the dialplan sees them after the session: the last value of each name, in first-set order. */

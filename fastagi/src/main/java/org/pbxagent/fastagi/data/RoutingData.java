@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Every routing row of the shared DB as read in one consistent transaction, keyed by names and numbers (never DB
  * ids), so the same value can be written to the disk snapshot and read back on a node that cannot reach the DB.
- * Plain data: no validation here; {@code RoutingSnapshot} compiles and checks it.
+ * Plain data: no validation here; {@code RoutingCompiler} compiles and checks it.
  *
  * @param version the {@code routing_version} counter at the time of the read
  * @param readAtMillis when the rows were read from the DB (epoch milliseconds)

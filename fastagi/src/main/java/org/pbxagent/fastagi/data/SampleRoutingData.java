@@ -60,7 +60,7 @@ public final class SampleRoutingData {
         }
     }
 
-    /** The sample data in memory, e.g. for {@code RoutingSnapshot.build(SampleRoutingData.data())}. */
+    /** The sample data in memory, e.g. for {@code RoutingCompiler.compile(SampleRoutingData.data())}. */
     public static RoutingData data() {
         List<Tenant> tenants = List.of(new Tenant("default", "UTC"), new Tenant("acme", "Europe/Berlin"));
         List<Extension> ext = List.of(

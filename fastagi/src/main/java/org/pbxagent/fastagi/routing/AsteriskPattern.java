@@ -4,8 +4,8 @@ package org.pbxagent.fastagi.routing;
  * An Asterisk extension pattern compiled once at snapshot load and matched without allocation. A value starting with
  * {@code _} is a pattern: {@code X} = 0-9, {@code Z} = 1-9, {@code N} = 2-9, {@code [15-7]} a set with ranges,
  * {@code .} one or more further characters, {@code !} zero or more; any other character matches itself. A value
- * without {@code _} matches exactly that string. {@code -} between digits outside brackets is ignored, as Asterisk
- * does for readability.
+ * without {@code _} matches exactly that string. {@code -} outside brackets is ignored, in a pattern and in a plain
+ * value alike, as Asterisk does for readability ({@code 555-1234} is {@code 5551234}).
  */
 public final class AsteriskPattern {
     private static final int MAX_LENGTH = 64;
@@ -39,7 +39,11 @@ public final class AsteriskPattern {
             }
         }
         if (pattern.charAt(0) != '_') {
-            return new AsteriskPattern(pattern, pattern, null, 0, pattern.length());
+            String exact = pattern.indexOf('-') < 0 ? pattern : pattern.replace("-", "");
+            if (exact.isEmpty()) {
+                throw new IllegalArgumentException("'" + pattern + "' is only '-' separators: it matches nothing");
+            }
+            return new AsteriskPattern(pattern, exact, null, 0, exact.length());
         }
         boolean[][] pos = new boolean[pattern.length()][];
         int n = 0;
@@ -131,6 +135,14 @@ public final class AsteriskPattern {
     }
 
     public boolean isExact() { return exact != null; }
+
+    /** The value a plain number matches (separators dropped), for exact lookups; null for a pattern. */
+    public String exact() { return exact; }
+
+    /** A plain value written with {@code -} separators: what it matches once they are dropped; null otherwise. */
+    public String normalisedExact() {
+        return exact != null && !exact.equals(source) ? exact : null;
+    }
 
     /** Characters that must be exactly themselves; used to prefer the more specific of two matching patterns. */
     public int literalCount() { return literalCount; }

@@ -2,8 +2,11 @@ package org.pbxagent.fastagi.routing;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import org.pbxagent.fastagi.AgiRequest;
+import org.pbxagent.fastagi.RouteAction;
 import org.pbxagent.fastagi.RouteDecision;
+import org.pbxagent.fastagi.RouteVariable;
 
 /**
  * The routing decisions behind the {@code route}, {@code outbound} and {@code next} scripts. Reads one volatile
@@ -18,9 +21,6 @@ public final class CallRouter {
     /** Hops through forwards and routes one decision may take before it gives up (data loops are refused at load). */
     static final int MAX_HOPS = 8;
     static final String DEFAULT_TENANT = "default";
-    /** Every ROUTE_ACTION value this router answers; the static dialplan has a branch for each. */
-    public static final List<String> ACTIONS =
-            List.of("DIAL", "VOICEMAIL", "QUEUE", "PLAYBACK", "HANGUP", "CONGESTION", "BUSY");
 
     /** Snapshot and whether it is served while the DB is unreachable; swapped as one reference. */
     public record State(RoutingSnapshot snapshot, boolean degraded) {}
@@ -44,19 +44,19 @@ public final class CallRouter {
         State s = state;
         Answer a = new Answer(s.degraded());
         String tenantName = tenantOf(request);
-        RoutingSnapshot.Tenant t = tenant(s, tenantName, a);
+        Tenant t = tenant(s, tenantName, a);
         if (t == null) {
             return a.build();
         }
         String did = input(request, "did", request.dnid(), request.extension());
         String cid = callerIdOf(request);
-        if (did == null || !RoutingSnapshot.NUMBER.matcher(did).matches()) {
+        if (did == null || !Tenant.NUMBER.matcher(did).matches()) {
             return a.hangup("1", "invalid-number");
         }
         if (t.blocked(cid)) {
             return a.hangup("21", "blocked");
         }
-        RoutingSnapshot.Inbound r = t.inbound(did, cid);
+        Tenant.Inbound r = t.inbound(did, cid);
         if (r != null) {
             destination(t, r.destination, a, 0, "route:" + r.name);
             return a.build();
@@ -65,8 +65,9 @@ public final class CallRouter {
             extension(t, t.extension(did), a, 0, "extension");
             return a.build();
         }
-        if (t.groups.containsKey(did)) {
-            ringGroup(t, t.groups.get(did), a, 0);
+        Tenant.RingGroup group = t.ringGroup(did);
+        if (group != null) {
+            ringGroup(t, group, a, 0);
             return a.build();
         }
         return a.hangup("1", "no-route");
@@ -76,26 +77,27 @@ public final class CallRouter {
     public RouteDecision outbound(AgiRequest request) {
         State s = state;
         Answer a = new Answer(s.degraded());
-        RoutingSnapshot.Tenant t = tenant(s, tenantOf(request), a);
+        Tenant t = tenant(s, tenantOf(request), a);
         if (t == null) {
             return a.build();
         }
         String number = input(request, "number", request.extension(), null);
-        if (number == null || !RoutingSnapshot.NUMBER.matcher(number).matches()) {
+        if (number == null || !Tenant.NUMBER.matcher(number).matches()) {
             return a.hangup("1", "invalid-number");
         }
         if (t.extension(number) != null) {
             extension(t, t.extension(number), a, 0, "internal");
             return a.build();
         }
-        if (t.groups.containsKey(number)) {
-            ringGroup(t, t.groups.get(number), a, 0);
+        Tenant.RingGroup group = t.ringGroup(number);
+        if (group != null) {
+            ringGroup(t, group, a, 0);
             return a.build();
         }
         String caller = input(request, "ext", request.callerIdNumber(), null);
-        RoutingSnapshot.Extension from = caller == null ? null : t.extension(caller);
+        Tenant.Extension from = caller == null ? null : t.extension(caller);
         if (!outboundDial(t, number, from, a, "outbound")) {
-            a.action("CONGESTION").reason("no-outbound-route");
+            a.action(RouteAction.CONGESTION).reason("no-outbound-route");
         }
         return a.build();
     }
@@ -104,7 +106,7 @@ public final class CallRouter {
     public RouteDecision next(AgiRequest request) {
         State s = state;
         Answer a = new Answer(s.degraded());
-        RoutingSnapshot.Tenant t = tenant(s, tenantOf(request), a);
+        Tenant t = tenant(s, tenantOf(request), a);
         if (t == null) {
             return a.build();
         }
@@ -125,14 +127,14 @@ public final class CallRouter {
         String[] p = step.split(":", -1);
         switch (p[0]) {
             case "ext" -> {
-                RoutingSnapshot.Extension e = p.length == 2 ? t.extension(p[1]) : null;
+                Tenant.Extension e = p.length == 2 ? t.extension(p[1]) : null;
                 if (e == null) {
                     return a.hangup("41", "unknown-step");
                 }
                 afterExtension(t, e, status, a);
             }
             case "rg" -> {
-                RoutingSnapshot.RingGroup g = p.length >= 2 ? t.groups.get(p[1]) : null;
+                Tenant.RingGroup g = p.length >= 2 ? t.ringGroup(p[1]) : null;
                 if (g == null) {
                     return a.hangup("41", "unknown-step");
                 }
@@ -149,26 +151,26 @@ public final class CallRouter {
                 }
             }
             case "q" -> {
-                RoutingSnapshot.Queue q = p.length == 2 ? t.queues.get(p[1]) : null;
+                Tenant.Queue q = p.length == 2 ? t.queue(p[1]) : null;
                 if (q == null) {
                     return a.hangup("41", "unknown-step");
                 }
-                destination(t, q.failover, a, 1, "queue-" + (status.isEmpty() ? "failed" : status.toLowerCase()));
+                destination(t, q.failover, a, 1, "queue-" + (status.isEmpty() ? "failed" : status.toLowerCase(Locale.ROOT)));
             }
             case "out" -> {
-                RoutingSnapshot.Outbound o = p.length == 4 ? t.outboundByName.get(p[1]) : null;
+                Tenant.Outbound o = p.length == 4 ? t.outboundRoute(p[1]) : null;
                 int index = p.length == 4 ? parseIndex(p[2]) : -1;
-                if (o == null || index < 0 || !RoutingSnapshot.NUMBER.matcher(p[3]).matches()) {
+                if (o == null || index < 0 || !Tenant.NUMBER.matcher(p[3]).matches()) {
                     return a.hangup("41", "unknown-step");
                 }
                 switch (status) {
-                    case "BUSY" -> a.action("BUSY").reason("callee-busy");
+                    case "BUSY" -> a.action(RouteAction.BUSY).reason("callee-busy");
                     case "NOANSWER" -> a.hangup("19", "no-answer");
                     default -> {
                         // CHANUNAVAIL, CONGESTION, anything else: the trunk failed, not the callee: next trunk
-                        RoutingSnapshot.DialPattern dp = o.match(p[3]);
+                        Tenant.DialPattern dp = o.match(p[3]);
                         if (dp == null || index + 1 >= o.trunkDialStrings.size()) {
-                            a.action("CONGESTION").reason("all-trunks-failed");
+                            a.action(RouteAction.CONGESTION).reason("all-trunks-failed");
                         } else {
                             dialTrunk(o, dp, p[3], index + 1, a, "trunk-failover");
                         }
@@ -184,27 +186,28 @@ public final class CallRouter {
 
     // ------------------------------------------------------------------------------------------------ logic
 
-    private void destination(RoutingSnapshot.Tenant t, Destination d, Answer a, int hops, String reason) {
+    private void destination(Tenant t, Destination d, Answer a, int hops, String reason) {
         if (hops > MAX_HOPS) {
-            a.action("CONGESTION").reason("too-many-hops");
+            a.action(RouteAction.CONGESTION).reason("too-many-hops");
             return;
         }
         switch (d.type()) {
             case EXTENSION -> extension(t, t.extension(d.ref()), a, hops, reason);
             case VOICEMAIL -> voicemail(t.extension(d.ref()), "u", a, reason);
-            case RING_GROUP -> ringGroup(t, t.groups.get(d.ref()), a, hops);
+            case RING_GROUP -> ringGroup(t, t.ringGroup(d.ref()), a, hops);
             case QUEUE -> {
-                RoutingSnapshot.Queue q = t.queues.get(d.ref());
-                a.action("QUEUE").target(q.asteriskQueue).timeout(q.maxWait).step("q:" + q.name).reason(reason);
+                Tenant.Queue q = t.queue(d.ref());
+                a.action(RouteAction.QUEUE).target(q.asteriskQueue).timeout(q.maxWait).step("q:" + q.name)
+                        .reason(reason);
             }
-            case PLAYBACK -> a.action("PLAYBACK").target(d.ref()).reason(reason);
-            case HANGUP -> a.action("HANGUP").target(d.ref()).reason(reason);
+            case PLAYBACK -> a.action(RouteAction.PLAYBACK).target(d.ref()).reason(reason);
+            case HANGUP -> a.action(RouteAction.HANGUP).target(d.ref()).reason(reason);
             case ROUTE -> {
-                RoutingSnapshot.Inbound r = t.routesByName.get(d.ref());
+                Tenant.Inbound r = t.route(d.ref());
                 destination(t, r.destination, a, hops + 1, "route:" + r.name);
             }
             case TIME_CONDITION -> {
-                RoutingSnapshot.TimeCondition c = t.conditions.get(d.ref());
+                Tenant.TimeCondition c = t.timeCondition(d.ref());
                 boolean open = c.matches(clock.instant());
                 destination(t, open ? c.match : c.otherwise, a, hops + 1,
                         "time-condition:" + c.name + (open ? ":match" : ":else"));
@@ -212,7 +215,7 @@ public final class CallRouter {
         }
     }
 
-    private void extension(RoutingSnapshot.Tenant t, RoutingSnapshot.Extension e, Answer a, int hops, String reason) {
+    private void extension(Tenant t, Tenant.Extension e, Answer a, int hops, String reason) {
         if (e.forwardAlways != null) {
             forward(t, e.forwardAlways, a, hops + 1, "forward-always");
             return;
@@ -221,17 +224,17 @@ public final class CallRouter {
             if (e.mailbox != null) {
                 voicemail(e, "b", a, "dnd");
             } else {
-                a.action("BUSY").reason("dnd");
+                a.action(RouteAction.BUSY).reason("dnd");
             }
             return;
         }
-        a.action("DIAL").target(e.endpoint).timeout(e.ringTime).step("ext:" + e.number).reason(reason);
+        a.action(RouteAction.DIAL).target(e.endpoint).timeout(e.ringTime).step("ext:" + e.number).reason(reason);
         if (e.callLimit > 0) {
-            a.limit(e.callLimit, t.name + "-" + e.number);
+            a.limit(e.callLimit, t.name() + "-" + e.number);
         }
     }
 
-    private void afterExtension(RoutingSnapshot.Tenant t, RoutingSnapshot.Extension e, String status, Answer a) {
+    private void afterExtension(Tenant t, Tenant.Extension e, String status, Answer a) {
         switch (status) {
             case "BUSY" -> {
                 if (e.forwardBusy != null) {
@@ -239,7 +242,7 @@ public final class CallRouter {
                 } else if (e.mailbox != null) {
                     voicemail(e, "b", a, "voicemail-busy");
                 } else {
-                    a.action("BUSY").reason("busy");
+                    a.action(RouteAction.BUSY).reason("busy");
                 }
             }
             case "NOANSWER" -> {
@@ -256,30 +259,30 @@ public final class CallRouter {
                 if (e.mailbox != null) {
                     voicemail(e, "u", a, "voicemail-unavailable");
                 } else {
-                    a.action("CONGESTION").reason("unavailable");
+                    a.action(RouteAction.CONGESTION).reason("unavailable");
                 }
             }
         }
     }
 
-    private void forward(RoutingSnapshot.Tenant t, String number, Answer a, int hops, String reason) {
+    private void forward(Tenant t, String number, Answer a, int hops, String reason) {
         if (hops > MAX_HOPS) {
-            a.action("CONGESTION").reason("too-many-hops");
+            a.action(RouteAction.CONGESTION).reason("too-many-hops");
             return;
         }
-        RoutingSnapshot.Extension target = t.extension(number);
+        Tenant.Extension target = t.extension(number);
         if (target != null) {
             extension(t, target, a, hops, reason);
         } else if (!outboundDial(t, number, null, a, reason)) {
-            a.action("CONGESTION").reason(reason + "-no-route");
+            a.action(RouteAction.CONGESTION).reason(reason + "-no-route");
         }
     }
 
-    private static void voicemail(RoutingSnapshot.Extension e, String greeting, Answer a, String reason) {
-        a.action("VOICEMAIL").target(e.mailbox).options(greeting).reason(reason);
+    private static void voicemail(Tenant.Extension e, String greeting, Answer a, String reason) {
+        a.action(RouteAction.VOICEMAIL).target(e.mailbox).options(greeting).reason(reason);
     }
 
-    private void ringGroup(RoutingSnapshot.Tenant t, RoutingSnapshot.RingGroup g, Answer a, int hops) {
+    private void ringGroup(Tenant t, Tenant.RingGroup g, Answer a, int hops) {
         if (g.hunt) {
             if (!hunt(t, g, 0, a)) {
                 destination(t, g.noAnswer, a, hops + 1, "ring-group-no-member");
@@ -288,7 +291,7 @@ public final class CallRouter {
         }
         StringBuilder target = new StringBuilder();
         for (int i = 0; i < g.members.size(); i++) {
-            RoutingSnapshot.Extension m = t.extension(g.members.get(i));
+            Tenant.Extension m = t.extension(g.members.get(i));
             if (!m.dnd) {
                 if (target.length() > 0) {
                     target.append('&');
@@ -299,16 +302,16 @@ public final class CallRouter {
         if (target.length() == 0) {
             destination(t, g.noAnswer, a, hops + 1, "ring-group-no-member");
         } else {
-            a.action("DIAL").target(target.toString()).timeout(g.ringTime).step("rg:" + g.number).reason("ring-all");
+            a.action(RouteAction.DIAL).target(target.toString()).timeout(g.ringTime).step("rg:" + g.number).reason("ring-all");
         }
     }
 
     /** Dials the first member at or after {@code from} that is not on DND; false when none is left. */
-    private static boolean hunt(RoutingSnapshot.Tenant t, RoutingSnapshot.RingGroup g, int from, Answer a) {
+    private static boolean hunt(Tenant t, Tenant.RingGroup g, int from, Answer a) {
         for (int i = from; i < g.members.size(); i++) {
-            RoutingSnapshot.Extension m = t.extension(g.members.get(i));
+            Tenant.Extension m = t.extension(g.members.get(i));
             if (!m.dnd) {
-                a.action("DIAL").target(m.endpoint).timeout(g.ringTime).step("rg:" + g.number + ":" + i)
+                a.action(RouteAction.DIAL).target(m.endpoint).timeout(g.ringTime).step("rg:" + g.number + ":" + i)
                         .reason("hunt");
                 return true;
             }
@@ -316,20 +319,20 @@ public final class CallRouter {
         return false;
     }
 
-    private static boolean outboundDial(RoutingSnapshot.Tenant t, String number, RoutingSnapshot.Extension from,
+    private static boolean outboundDial(Tenant t, String number, Tenant.Extension from,
                                         Answer a, String reason) {
-        List<RoutingSnapshot.Outbound> routes = t.outbound;
+        List<Tenant.Outbound> routes = t.outboundRoutes();
         for (int i = 0; i < routes.size(); i++) {
-            RoutingSnapshot.Outbound o = routes.get(i);
-            RoutingSnapshot.DialPattern dp = o.match(number);
+            Tenant.Outbound o = routes.get(i);
+            Tenant.DialPattern dp = o.match(number);
             if (dp != null) {
                 dialTrunk(o, dp, number, 0, a, reason);
                 String cid = from != null && from.outboundCallerId != null ? from.outboundCallerId : o.callerIdNumber;
                 if (cid != null) {
-                    a.set("ROUTE_CALLERID_NUM", cid);
+                    a.set(RouteVariable.CALLERID_NUM, cid);
                 }
                 if (o.callerIdName != null) {
-                    a.set("ROUTE_CALLERID_NAME", o.callerIdName);
+                    a.set(RouteVariable.CALLERID_NAME, o.callerIdName);
                 }
                 return true;
             }
@@ -337,22 +340,22 @@ public final class CallRouter {
         return false;
     }
 
-    private static void dialTrunk(RoutingSnapshot.Outbound o, RoutingSnapshot.DialPattern dp, String number, int index,
+    private static void dialTrunk(Tenant.Outbound o, Tenant.DialPattern dp, String number, int index,
                                   Answer a, String reason) {
         String dialled = dp.prepend + number.substring(dp.strip);
-        a.action("DIAL").target(o.trunkDialStrings.get(index).replace("{number}", dialled)).timeout(o.ringTime)
+        a.action(RouteAction.DIAL).target(o.trunkDialStrings.get(index).replace("{number}", dialled)).timeout(o.ringTime)
                 .step("out:" + o.name + ":" + index + ":" + number).reason(reason);
     }
 
     // ------------------------------------------------------------------------------------------------ input
 
-    private static RoutingSnapshot.Tenant tenant(State s, String name, Answer a) {
-        boolean wellFormed = name != null && RoutingSnapshot.NAME.matcher(name).matches();
+    private static Tenant tenant(State s, String name, Answer a) {
+        boolean wellFormed = name != null && Tenant.NAME.matcher(name).matches();
         // only a well-formed name is echoed back: input never reaches the AGI command line unchecked
         a.tenant(wellFormed ? name : "");
-        RoutingSnapshot.Tenant t = wellFormed ? s.snapshot().tenant(name) : null;
+        Tenant t = wellFormed ? s.snapshot().tenant(name) : null;
         if (t == null) {
-            a.action("CONGESTION").reason("unknown-tenant");
+            a.action(RouteAction.CONGESTION).reason("unknown-tenant");
         }
         return t;
     }
@@ -410,7 +413,7 @@ public final class CallRouter {
     private static final class Answer {
         private final boolean degraded;
         private final RouteDecision.Builder extra = RouteDecision.builder();
-        private String action;
+        private RouteAction action;
         private String target = "";
         private String timeout = "";
         private String options = "";
@@ -420,7 +423,7 @@ public final class CallRouter {
 
         Answer(boolean degraded) { this.degraded = degraded; }
 
-        Answer action(String v) { action = v; return this; }
+        Answer action(RouteAction v) { action = v; return this; }
         Answer target(String v) { target = v; return this; }
         Answer timeout(int seconds) { timeout = Integer.toString(seconds); return this; }
         Answer options(String v) { options = v; return this; }
@@ -428,15 +431,15 @@ public final class CallRouter {
         Answer reason(String v) { reason = v; return this; }
         void tenant(String v) { tenant = v == null ? "" : v; }
 
-        void set(String name, String value) { extra.set(name, value); }
+        void set(RouteVariable name, String value) { extra.set(name, value); }
 
         void limit(int limit, String group) {
-            extra.set("ROUTE_LIMIT", Integer.toString(limit));
-            extra.set("ROUTE_LIMIT_GROUP", group);
+            extra.set(RouteVariable.LIMIT, Integer.toString(limit));
+            extra.set(RouteVariable.LIMIT_GROUP, group);
         }
 
         RouteDecision hangup(String cause, String why) {
-            action = "HANGUP";
+            action = RouteAction.HANGUP;
             target = cause;
             reason = why;
             return build();
@@ -444,18 +447,18 @@ public final class CallRouter {
 
         RouteDecision build() {
             RouteDecision.Builder b = RouteDecision.builder()
-                    .set("ROUTE_TARGET", target)
-                    .set("ROUTE_TIMEOUT", timeout)
-                    .set("ROUTE_OPTIONS", options)
-                    .set("ROUTE_STEP", step)
-                    .set("ROUTE_TENANT", tenant)
-                    .set("ROUTE_REASON", reason);
+                    .set(RouteVariable.TARGET, target)
+                    .set(RouteVariable.TIMEOUT, timeout)
+                    .set(RouteVariable.OPTIONS, options)
+                    .set(RouteVariable.STEP, step)
+                    .set(RouteVariable.TENANT, tenant)
+                    .set(RouteVariable.REASON, reason);
             RouteDecision x = extra.build();
             for (int i = 0; i < x.size(); i++) {
                 b.set(x.name(i), x.value(i));
             }
-            return b.set("ROUTE_DEGRADED", degraded ? "1" : "0")
-                    .set("ROUTE_ACTION", action == null ? "CONGESTION" : action)
+            return b.set(RouteVariable.DEGRADED, degraded ? RouteVariable.DEGRADED_YES : RouteVariable.DEGRADED_NO)
+                    .set(RouteVariable.ACTION, (action == null ? RouteAction.CONGESTION : action).name())
                     .build();
         }
     }

@@ -16,7 +16,7 @@ public final class RoutingConsistencyCheck {
      */
     public static List<String> run(DataSource ds) {
         try {
-            return RoutingSnapshot.build(new RoutingDataReader(ds).read()).problems();
+            return RoutingCompiler.compile(new RoutingDataReader(ds).read()).problems();
         } catch (RoutingSnapshotException e) {
             return List.of(e.getMessage());
         } catch (SQLException e) {

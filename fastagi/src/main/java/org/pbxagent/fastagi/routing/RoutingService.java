@@ -15,6 +15,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.RouteAction;
+import org.pbxagent.fastagi.RouteDecision;
+import org.pbxagent.fastagi.RouteVariable;
 import org.pbxagent.fastagi.data.RoutingData;
 import org.pbxagent.fastagi.data.RoutingDataReader;
 import org.slf4j.Logger;
@@ -29,6 +32,21 @@ import org.slf4j.LoggerFactory;
 public final class RoutingService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RoutingService.class);
 
+    /** The scripts served, by the name in the AGI URL ({@code agi://host:port/route?tenant=...}). */
+    public static final String ROUTE = "route";
+    public static final String OUTBOUND = "outbound";
+    public static final String NEXT = "next";
+    public static final List<String> SCRIPTS = List.of(ROUTE, OUTBOUND, NEXT);
+    /**
+     * The answer of every script while there is no routing data at all (neither DB nor disk snapshot at a node's
+     * first start): congestion, so the proxy tries another PBX, and degraded, as it is not the DB's answer.
+     */
+    public static final RouteDecision NO_ROUTING_DATA = RouteDecision.builder()
+            .set(RouteVariable.REASON, "no-routing-data")
+            .set(RouteVariable.DEGRADED, RouteVariable.DEGRADED_YES)
+            .set(RouteVariable.ACTION, RouteAction.CONGESTION.name())
+            .build();
+
     private final RoutingDataReader reader;
     private final SnapshotFile snapshotFile;
     private final Duration refreshInterval;
@@ -36,12 +54,19 @@ public final class RoutingService implements AutoCloseable {
 
     private volatile CallRouter router;
     private volatile boolean dbReachable;
+    /** When the DB last answered a poll or a read (null: never); "is the data current" without a growing age. */
+    private volatile Instant lastDbSuccess;
     private volatile String source = "none";
     private volatile List<String> problems = List.of();
     private volatile String lastError;
     /** Version last read from the DB and compiled (successfully or not): do not recompile the same broken data. */
     private volatile long attemptedVersion = Long.MIN_VALUE;
     private volatile boolean loadedFromDb;
+    /**
+     * True when the snapshot served is the DB's current data; false after the DB's data was refused (the previous
+     * snapshot is served, so answers say ROUTE_DEGRADED=1 until the DB has usable data again).
+     */
+    private volatile boolean servingDbData;
     private volatile ScheduledExecutorService refresher;
     private final Object loadLock = new Object();
 
@@ -68,6 +93,7 @@ public final class RoutingService implements AutoCloseable {
      *
      * @throws RoutingSnapshotException naming both causes when neither the DB nor the disk snapshot gives data
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // refresh() catches and logs its failures; close() ends the executor
     public synchronized void start() {
         if (refresher != null) {
             throw new IllegalStateException("routing service already started");
@@ -75,12 +101,15 @@ public final class RoutingService implements AutoCloseable {
         try {
             loadFromDb();
         } catch (SQLException | RuntimeException dbError) {
-            dbReachable = false;
+            // Data the DB gave but that was refused says nothing against the DB: it answered.
+            if (!(dbError instanceof RoutingSnapshotException)) {
+                dbReachable = false;
+            }
             lastError = "DB: " + dbError.getMessage();
             if (router == null) {
                 try {
                     RoutingData data = snapshotFile.read();
-                    RoutingSnapshot snapshot = RoutingSnapshot.build(data);
+                    RoutingSnapshot snapshot = RoutingCompiler.compile(data);
                     router = new CallRouter(new CallRouter.State(snapshot, true), clock);
                     source = "disk";
                     problems = snapshot.problems();
@@ -104,13 +133,13 @@ public final class RoutingService implements AutoCloseable {
         refresher.scheduleWithFixedDelay(this::refresh, ms, ms, TimeUnit.MILLISECONDS);
     }
 
-    /** The scripts served over FastAGI: {@code route}, {@code outbound}, {@code next}. */
+    /** The scripts served over FastAGI, by the names of {@link #SCRIPTS}. */
     public Map<String, DecisionScript> scripts() {
         CallRouter r = router;
         if (r == null) {
             throw new IllegalStateException("routing service not started");
         }
-        return Map.of("route", r::route, "outbound", r::outbound, "next", r::next);
+        return Map.of(ROUTE, r::route, OUTBOUND, r::outbound, NEXT, r::next);
     }
 
     public RoutingStatus status() {
@@ -127,6 +156,11 @@ public final class RoutingService implements AutoCloseable {
         Instant loaded = s.readAt();
         return new RoutingStatus(dbReachable, r.state().degraded(), s.version(), loaded,
                 Duration.between(loaded, clock.instant()), source, all);
+    }
+
+    /** When the DB last answered (a version poll or a data read); empty while it never has. */
+    public java.util.Optional<Instant> lastDbSuccess() {
+        return java.util.Optional.ofNullable(lastDbSuccess);
     }
 
     /** The snapshot in use (for tests and the benchmark). */
@@ -154,19 +188,22 @@ public final class RoutingService implements AutoCloseable {
     private void refresh() {
         try {
             long version = reader.version();
-            if (!dbReachable) {
+            lastDbSuccess = clock.instant();
+            boolean wasUnreachable = !dbReachable;
+            if (wasUnreachable) {
                 log.info("routing DB reachable again");
             }
             dbReachable = true;
-            if (!loadedFromDb || version != attemptedVersion) {
+            lastError = null;
+            // After an outage the DB may have been restored or replaced: the same version number proves nothing.
+            if (wasUnreachable || !loadedFromDb || version != attemptedVersion) {
                 loadFromDb();
             } else {
                 CallRouter r = router;
-                if (r.state().degraded()) {
+                if (r.state().degraded() && servingDbData) {
                     r.update(new CallRouter.State(r.state().snapshot(), false));
                 }
             }
-            lastError = null;
         } catch (SQLException | RuntimeException e) {
             if (dbReachable) {
                 log.warn("routing DB unreachable, answering from snapshot (degraded): {}", e.getMessage());
@@ -190,23 +227,28 @@ public final class RoutingService implements AutoCloseable {
     private void load() throws SQLException {
         RoutingData data = reader.read();
         dbReachable = true;
+        lastDbSuccess = clock.instant();
         attemptedVersion = data.version();
         loadedFromDb = true;
         RoutingSnapshot snapshot;
         try {
-            snapshot = RoutingSnapshot.build(data);
+            snapshot = RoutingCompiler.compile(data);
         } catch (RoutingSnapshotException e) {
-            // Unusable as a whole: keep serving the previous snapshot, say so.
-            problems = List.of("routing data version " + data.version() + " refused: " + e.getMessage());
-            log.error("routing data version {} refused, keeping the previous snapshot: {}", data.version(),
+            // Unusable as a whole: keep serving the previous snapshot, say so, and mark the answers degraded: they
+            // are not what the DB holds.
+            servingDbData = false;
+            problems = List.of("routing data version " + data.version() + " refused: " + e.getMessage()
+                    + " (serving the previous snapshot, degraded)");
+            log.error("routing data version {} refused, keeping the previous snapshot (degraded): {}", data.version(),
                     e.getMessage());
             CallRouter r = router;
             if (r == null) {
                 throw e;
             }
-            r.update(new CallRouter.State(r.state().snapshot(), false));
+            if (!r.state().degraded()) r.update(new CallRouter.State(r.state().snapshot(), true));
             return;
         }
+        servingDbData = true;
         CallRouter r = router;
         if (r == null) {
             router = new CallRouter(new CallRouter.State(snapshot, false), clock);

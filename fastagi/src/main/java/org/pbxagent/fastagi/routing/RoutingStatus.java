@@ -8,7 +8,8 @@ import java.util.List;
  * What the routing service serves from, for status pages and health checks.
  *
  * @param dbReachable     the last DB poll succeeded
- * @param degraded        answers now come from a snapshot while the DB is unreachable ({@code ROUTE_DEGRADED=1})
+ * @param degraded        answers come from a snapshot that is not the DB's current data: the DB is unreachable, or
+ *                        its data was refused ({@code ROUTE_DEGRADED=1})
  * @param snapshotVersion {@code routing_version} of the data in use
  * @param loadedAt        when that data was read from the DB (also for a snapshot loaded from disk)
  * @param snapshotAge     now minus loadedAt

@@ -5,9 +5,10 @@ import java.time.Duration;
 import org.pbxagent.fastagi.AgiRequest;
 
 /**
- * One FastAGI session as seen by a multi-step {@link AgiScript}. Commands may be pipelined: each is written at once
- * and its handler runs, in order, when Asterisk's reply arrives. Every method must be called on the session's own
- * thread, i.e. from {@link AgiScript#start} or from a reply handler; nothing here blocks.
+ * One FastAGI session as seen by a multi-step {@link AgiScript}. Commands go out lock-step, as res_agi needs: a
+ * command sent while another waits for its reply is held back and written when that reply is in; each handler runs,
+ * in order, when its reply arrives. Every method must be called on the session's own thread, i.e. from
+ * {@link AgiScript#start} or from a reply handler; nothing here blocks.
  */
 public interface AgiChannel {
     AgiRequest request();

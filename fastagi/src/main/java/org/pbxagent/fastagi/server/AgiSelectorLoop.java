@@ -144,7 +144,7 @@ final class AgiSelectorLoop implements Runnable {
             return;
         }
         if (!server.allowed(remote)) {
-            server.refusedByAllowList.incrementAndGet();
+            server.counters.count(SessionCounters.Outcome.REFUSED_BY_ALLOW_LIST);
             refusedLog.warn(log, "FastAGI refused {}: not in {}", remote.getHostAddress(), FastAgiServerSettings.KEY_ALLOW);
             closeQuietly(ch);
             return;
@@ -154,7 +154,7 @@ final class AgiSelectorLoop implements Runnable {
             server.inFlight.decrementAndGet();
             if (server.overloadInFlight.incrementAndGet() > settings.maxSessions()) {
                 server.overloadInFlight.decrementAndGet();
-                server.closedUnanswered.incrementAndGet();
+                server.counters.count(SessionCounters.Outcome.CLOSED_UNANSWERED);
                 refusedLog.warn(log, "FastAGI closed a session from {} unanswered: {} sessions open and as many being refused",
                         remote.getHostAddress(), settings.maxSessions());
                 closeQuietly(ch);
@@ -165,7 +165,7 @@ final class AgiSelectorLoop implements Runnable {
         AgiSession session = new AgiSession(this, ch, overload, System.nanoTime());
         try {
             ch.configureBlocking(false);
-            // Each answer is one write followed by waiting for replies: nothing to gain from Nagle.
+            // Each command is one write followed by waiting for its reply: nothing to gain from Nagle.
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             session.key = ch.register(selector, SelectionKey.OP_READ, session);
         } catch (IOException e) {
@@ -173,7 +173,7 @@ final class AgiSelectorLoop implements Runnable {
             return;
         }
         if (overload) {
-            server.refusedByOverload.incrementAndGet();
+            server.counters.count(SessionCounters.Outcome.REFUSED_BY_OVERLOAD);
             refusedLog.warn(log, "FastAGI over {} ({} sessions open): answering CONGESTION/overload",
                     FastAgiServerSettings.KEY_MAX_SESSIONS, settings.maxSessions());
             session.answerOverload();

@@ -8,7 +8,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.pbxagent.fastagi.AgiRequest;
@@ -25,26 +27,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One FastAGI connection, driven by its selector thread: reads the environment block straight from the loop's read
- * buffer, runs the script, writes the commands and counts or dispatches the replies. All state is touched by that
- * one thread only.
+ * buffer, runs the script and talks lock-step: one command is written, its reply read, then the next command. res_agi
+ * reads commands through a stdio buffer but waits on the socket between them, so a second command written before the
+ * first reply sits unread until the server writes again or closes. All state is touched by that one thread only.
  */
 final class AgiSession implements AgiChannel {
     private static final Logger log = LoggerFactory.getLogger(AgiSession.class);
     private static final LogThrottle faultLog = new LogThrottle(1000);
 
-    static final String ROUTE_ACTION = "ROUTE_ACTION";
-    static final String ROUTE_REASON = "ROUTE_REASON";
-    private static final byte[] ANSWER_OVERLOAD = answer("CONGESTION", "overload");
-    private static final byte[] ANSWER_UNKNOWN_SCRIPT = answer("HANGUP", "unknown-script");
-    private static final byte[] ANSWER_SCRIPT_ERROR = answer("CONGESTION", "script-error");
-    private static final byte[] ANSWER_MALFORMED = answer("HANGUP", "malformed-request");
+    private static final byte[] ANSWER_OVERLOAD = answer(RouteDecision.OVERLOAD);
+    private static final byte[] ANSWER_UNKNOWN_SCRIPT = answer(RouteDecision.UNKNOWN_SCRIPT);
+    private static final byte[] ANSWER_SCRIPT_ERROR = answer(RouteDecision.SCRIPT_ERROR);
+    private static final byte[] ANSWER_MALFORMED = answer(RouteDecision.MALFORMED_REQUEST);
     private static final byte[] AGI_PREFIX = {'a', 'g', 'i', '_'};
 
     enum End { SERVED, ANSWERED, TIMEOUT, MALFORMED, PEER_CLOSED, CUT }
 
-    private enum State { ENVIRONMENT, REPLIES, SCRIPT, CLOSED }
+    private enum State { ENVIRONMENT, TALKING, CLOSED }
 
     private final AgiSelectorLoop loop;
+    private final SessionCounters counters;
     private final SocketChannel ch;
     private final boolean overload;
     private final int maxLineLength;
@@ -57,45 +59,65 @@ final class AgiSession implements AgiChannel {
     private int lineLen;
     private Map<String, String> env;
     private int envLines;
-    private int expectedReplies;
     private boolean inUsage;
+    /** True when the session answers the script's request (counted as served); false for a fault answer. */
     private boolean countServed;
     private boolean hungUp;
     private ByteBuffer pending;
     private AgiRequest request;
     private AgiReplyParser parser;
-    private ArrayDeque<PendingCommand> commands;
+    /** The one command written whose reply has not come yet; null when none. */
+    private Command outstanding;
+    /** Commands waiting for the outstanding one's reply; created only when a script queues more than one. */
+    private ArrayDeque<Command> queued;
+    /** Commands written in this session, i.e. round trips. */
+    private int commandsSent;
     private boolean finishing;
 
-    private static final class PendingCommand {
-        final AgiReplyHandler handler;
+    /** A command to write; bytes null means it was written straight from the loop's write buffer. */
+    private static final class Command {
+        final byte[] bytes;
         final long timeoutNanos;
+        /** The script's handler for the reply; null for a decision or fault answer, or once the script failed. */
+        AgiReplyHandler live;
 
-        PendingCommand(AgiReplyHandler handler, long timeoutNanos) {
-            this.handler = handler;
+        Command(byte[] bytes, AgiReplyHandler handler, long timeoutNanos) {
+            this.bytes = bytes;
             this.timeoutNanos = timeoutNanos;
+            this.live = handler;
         }
     }
 
     AgiSession(AgiSelectorLoop loop, SocketChannel ch, boolean overload, long now) {
         this.loop = loop;
+        this.counters = loop.server.counters;
         this.ch = ch;
         this.overload = overload;
         this.maxLineLength = loop.settings.maxLineLength();
         this.deadline = now + loop.environmentTimeoutNanos;
     }
 
-    /** ROUTE_ACTION goes last, as in every routing answer: a session cut half-way leaves no action behind. */
-    private static byte[] answer(String action, String reason) {
-        return (AgiCommands.setVariable(ROUTE_REASON, reason) + AgiCommands.setVariable(ROUTE_ACTION, action))
-                .getBytes(StandardCharsets.US_ASCII);
+    /**
+     * A fault answer as one {@code EXEC MSet} command (one round trip), encoded once: the session only copies it.
+     */
+    private static byte[] answer(RouteDecision d) {
+        List<String> names = new ArrayList<>(d.size());
+        List<String> values = new ArrayList<>(d.size());
+        for (int i = 0; i < d.size(); i++) {
+            names.add(d.name(i));
+            values.add(d.value(i));
+        }
+        return AgiCommands.execMSet(names, values).getBytes(StandardCharsets.US_ASCII);
     }
 
     // ---- events from the selector loop ----
 
     void answerOverload() {
-        // Sent before the environment block arrives: Asterisk writes the whole block, then reads commands in order.
-        write(ANSWER_OVERLOAD, ANSWER_OVERLOAD.length);
+        // Sent before the environment block arrives: Asterisk writes the whole block, then reads this one command.
+        countServed = false;
+        finishing = true;
+        sendNow(new Command(ANSWER_OVERLOAD, null, loop.replyTimeoutNanos), ANSWER_OVERLOAD, ANSWER_OVERLOAD.length);
+        deadline = System.nanoTime() + loop.environmentTimeoutNanos;
     }
 
     void onReadable() {
@@ -112,6 +134,7 @@ final class AgiSession implements AgiChannel {
             peerGone("end of stream");
             return;
         }
+        @SuppressWarnings("ByteBufferBackingArray") // the loop's buffer is ByteBuffer.allocate'd: offset 0
         byte[] a = buf.array();
         int i = 0;
         while (i < n && state != State.CLOSED) {
@@ -167,7 +190,7 @@ final class AgiSession implements AgiChannel {
 
     void onTimeout() {
         if (state == State.CLOSED) return;
-        loop.server.timeouts.incrementAndGet();
+        counters.count(SessionCounters.Outcome.TIMED_OUT);
         String what = state == State.ENVIRONMENT
                 ? "no complete environment block within " + loop.settings.environmentTimeout().toMillis() + " ms"
                 : "no reply within the reply timeout (" + waitingFor() + ")";
@@ -182,11 +205,8 @@ final class AgiSession implements AgiChannel {
             case ENVIRONMENT:
                 environmentLine(l, o, len);
                 break;
-            case REPLIES:
+            case TALKING:
                 replyLine(l, o, len);
-                break;
-            case SCRIPT:
-                scriptLine(l, o, len);
                 break;
             default:
                 break;
@@ -253,7 +273,8 @@ final class AgiSession implements AgiChannel {
 
     private void environmentDone() {
         if (overload) {
-            expectReplies(2, false);
+            state = State.TALKING; // the answer is already written; its reply comes next
+            deadline = System.nanoTime() + outstanding.timeoutNanos;
             return;
         }
         if (env == null) {
@@ -266,6 +287,8 @@ final class AgiSession implements AgiChannel {
             malformed(e.getMessage());
             return;
         }
+        state = State.TALKING;
+        deadline = System.nanoTime() + loop.replyTimeoutNanos;
         String name = request.script();
         DecisionScript ds = loop.server.decisionScript(name);
         if (ds != null) {
@@ -285,59 +308,140 @@ final class AgiSession implements AgiChannel {
         }
         AgiScript as = loop.server.agiScript(name);
         if (as != null) {
-            state = State.SCRIPT;
             parser = new AgiReplyParser();
-            commands = new ArrayDeque<>(4);
             countServed = true;
-            deadline = System.nanoTime() + loop.replyTimeoutNanos;
             try {
                 as.start(this);
             } catch (RuntimeException | StackOverflowError e) {
                 scriptError("script '" + name + "' threw", e);
                 return;
             }
-            if (state == State.SCRIPT && finishing && commands.isEmpty()) close(End.SERVED, "finished");
+            afterScriptStep();
             return;
         }
-        loop.server.unknownScripts.incrementAndGet();
+        counters.count(SessionCounters.Outcome.UNKNOWN_SCRIPT);
         faultLog.warn(log, "FastAGI session from {} asked for unknown script '{}': answering HANGUP/unknown-script",
                 remote(), AgiText.printable(name, 80));
-        if (write(ANSWER_UNKNOWN_SCRIPT, ANSWER_UNKNOWN_SCRIPT.length)) expectReplies(2, false);
+        countServed = false;
+        finishing = true;
+        sendNow(new Command(ANSWER_UNKNOWN_SCRIPT, null, loop.replyTimeoutNanos), ANSWER_UNKNOWN_SCRIPT,
+                ANSWER_UNKNOWN_SCRIPT.length);
     }
 
+    /**
+     * The whole decision in as few commands as res_agi takes: one {@code EXEC MSet "n1=v1,...,ROUTE_ACTION=x"} line,
+     * more only when it would not fit in one command line (each then ends a pair boundary, ROUTE_ACTION in the last),
+     * and a {@code SET VARIABLE} of its own for a name MSet cannot take. Commands go out lock-step.
+     */
     private void sendDecision(String name, RouteDecision d) {
         int n = d.size();
+        countServed = true;
+        finishing = true;
         if (n == 0) {
-            countServed = true;
             log.debug("FastAGI script '{}' set no variables", name);
             close(End.SERVED, "empty decision");
             return;
         }
         byte[] out = loop.writeArray;
+        int limit = AgiCommands.MAX_COMMAND_BYTES + 1;
+        int[] ends = null;
+        int commands = 0;
+        int cmdStart = 0;
         int p = 0;
+        int pairs = 0;
         for (int i = 0; i < n; i++) {
             String var = d.name(i);
+            String value = d.value(i);
             if (!AgiCommands.isValidVariableName(var)) {
                 scriptError("script '" + name + "' set a variable name res_agi cannot take: '"
                         + AgiText.printable(String.valueOf(var), 80) + "'", null);
                 return;
             }
-            int q = AgiCommands.putSetVariable(out, p, var, d.value(i));
-            if (q < 0 || q - p > AgiCommands.MAX_COMMAND_BYTES + 1) {
-                scriptError("script '" + name + "' set " + var + " to a value longer than an AGI command may be", null);
+            // A char is at most 3 UTF-8 bytes: only long values need their bytes counted.
+            if (value != null && value.length() > AgiCommands.MAX_DIALPLAN_VALUE_BYTES / 3
+                    && value.getBytes(StandardCharsets.UTF_8).length > AgiCommands.MAX_DIALPLAN_VALUE_BYTES) {
+                scriptError("script '" + name + "' set " + var + " to a value longer than the dialplan can use ("
+                        + AgiCommands.MAX_DIALPLAN_VALUE_BYTES + " bytes)", null);
                 return;
             }
+            if (!AgiCommands.isPlainVariableName(var)) {
+                // A function name such as CALLERID(num) would be split by MSet: a SET VARIABLE of its own.
+                if (pairs > 0) {
+                    p = AgiCommands.putExecMSetEnd(out, p);
+                    ends = addEnd(ends, commands++, p);
+                    pairs = 0;
+                }
+                cmdStart = p;
+                int q = AgiCommands.putSetVariable(out, p, var, value);
+                if (q < 0 || q - cmdStart > limit) {
+                    scriptError("script '" + name + "' set " + var + " to a value longer than an AGI command may be", null);
+                    return;
+                }
+                p = q;
+                ends = addEnd(ends, commands++, p);
+                cmdStart = p;
+                continue;
+            }
+            int mark = p;
+            int q;
+            if (pairs == 0) {
+                q = AgiCommands.putExecMSetStart(out, p);
+            } else {
+                q = p + 1 <= out.length ? p + 1 : -1;
+                if (q > 0) out[p] = ',';
+            }
+            if (q > 0) q = AgiCommands.putMSetPair(out, q, var, value);
+            if (q < 0 || q + 2 - cmdStart > limit) {
+                if (pairs == 0) {
+                    scriptError("script '" + name + "' set " + var + " to a value longer than an AGI command may be", null);
+                    return;
+                }
+                // Close this command before the pair and start the next one with it.
+                p = AgiCommands.putExecMSetEnd(out, mark);
+                ends = addEnd(ends, commands++, p);
+                cmdStart = p;
+                pairs = 0;
+                i--;
+                continue;
+            }
             p = q;
+            pairs++;
         }
-        if (write(out, p)) expectReplies(n, true);
+        if (pairs > 0) {
+            p = AgiCommands.putExecMSetEnd(out, p);
+            if (p < 0) {
+                scriptError("script '" + name + "' answer does not fit in the write buffer", null);
+                return;
+            }
+            ends = addEnd(ends, commands++, p);
+        }
+        // The first command goes out from the loop's buffer; any further ones wait their turn in copies.
+        int firstEnd = ends[0];
+        for (int c = 1; c < commands; c++) {
+            byte[] b = java.util.Arrays.copyOfRange(out, ends[c - 1], ends[c]);
+            queue(new Command(b, null, loop.replyTimeoutNanos));
+        }
+        sendNow(new Command(null, null, loop.replyTimeoutNanos), out, firstEnd);
     }
 
-    private void expectReplies(int n, boolean served) {
-        if (state == State.CLOSED) return;
-        state = State.REPLIES;
-        expectedReplies = n;
-        countServed = served;
-        deadline = System.nanoTime() + loop.replyTimeoutNanos;
+    private static int[] addEnd(int[] ends, int count, int end) {
+        if (ends == null) ends = new int[4];
+        if (count == ends.length) ends = java.util.Arrays.copyOf(ends, count * 2);
+        ends[count] = end;
+        return ends;
+    }
+
+    private void queue(Command c) {
+        if (queued == null) queued = new ArrayDeque<>(4);
+        queued.add(c);
+    }
+
+    /** Writes a command now; the caller made sure none is outstanding. */
+    private void sendNow(Command c, byte[] bytes, int len) {
+        outstanding = c;
+        commandsSent++;
+        deadline = System.nanoTime() + c.timeoutNanos;
+        write(bytes, len);
     }
 
     private void replyLine(byte[] l, int o, int len) {
@@ -345,66 +449,72 @@ final class AgiSession implements AgiChannel {
             hungUp = true;
             return;
         }
-        if (inUsage) {
-            if (len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == ' ') {
+        Command c = outstanding;
+        if (c == null) {
+            malformed("reply with no command waiting for it: '"
+                    + AgiText.printable(new String(l, o, len, StandardCharsets.UTF_8), 80) + "'");
+            return;
+        }
+        AgiReply reply = null;
+        if (c.live != null) {
+            // A script waits for this reply: parse it whole.
+            String text = new String(l, o, len, StandardCharsets.UTF_8);
+            try {
+                reply = parser.accept(text);
+            } catch (AgiProtocolException e) {
+                malformed(e.getMessage());
+                return;
+            }
+            if (reply == null) return; // inside a 520 usage block
+            if (reply.status() >= 500) counters.errorReply();
+        } else {
+            // A decision or fault answer: only where the reply ends and whether it is an error matters.
+            if (inUsage) {
+                if (!(len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == ' ')) return;
                 inUsage = false;
-                replyDone();
-            }
-            return;
-        }
-        if (len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == '-') {
-            inUsage = true;
-            loop.server.errorReplies.incrementAndGet();
-            return;
-        }
-        if (len >= 1 && l[o] == '5') {
-            loop.server.errorReplies.incrementAndGet();
-            if (log.isDebugEnabled()) {
-                log.debug("FastAGI session from {} got error reply '{}'", remote(),
-                        AgiText.printable(new String(l, o, len, StandardCharsets.UTF_8), 120));
+            } else if (len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == '-') {
+                inUsage = true;
+                counters.errorReply();
+                return;
+            } else if (len >= 1 && l[o] == '5') {
+                counters.errorReply();
+                if (log.isDebugEnabled()) {
+                    log.debug("FastAGI session from {} got error reply '{}'", remote(),
+                            AgiText.printable(new String(l, o, len, StandardCharsets.UTF_8), 120));
+                }
             }
         }
-        replyDone();
+        outstanding = null;
+        if (reply != null) {
+            try {
+                c.live.onReply(reply);
+            } catch (RuntimeException | StackOverflowError e) {
+                scriptError("script '" + request.script() + "' reply handler threw", e);
+                return;
+            }
+        }
+        afterScriptStep();
+    }
+
+    /** After the script ran (start or a reply): send the next command, end the session, or wait for the script. */
+    private void afterScriptStep() {
+        if (state != State.TALKING || outstanding != null) return;
+        Command next = queued == null ? null : queued.poll();
+        if (next != null) {
+            sendNow(next, next.bytes, next.bytes.length);
+            return;
+        }
+        if (finishing) {
+            close(countServed ? End.SERVED : End.ANSWERED, "all replies in");
+            return;
+        }
+        // The script sent nothing and did not finish: it has until the reply timeout to do either.
+        deadline = System.nanoTime() + loop.replyTimeoutNanos;
     }
 
     private static boolean isHangupLine(byte[] l, int o, int len) {
         return len == 6 && l[o] == 'H' && l[o + 1] == 'A' && l[o + 2] == 'N' && l[o + 3] == 'G' && l[o + 4] == 'U'
                 && l[o + 5] == 'P';
-    }
-
-    private void replyDone() {
-        if (--expectedReplies <= 0) close(countServed ? End.SERVED : End.ANSWERED, "all replies in");
-    }
-
-    private void scriptLine(byte[] l, int o, int len) {
-        if (isHangupLine(l, o, len)) {
-            hungUp = true;
-            return;
-        }
-        String text = new String(l, o, len, StandardCharsets.UTF_8);
-        AgiReply reply;
-        try {
-            reply = parser.accept(text);
-        } catch (AgiProtocolException e) {
-            malformed(e.getMessage());
-            return;
-        }
-        if (reply == null) return;
-        if (reply.status() >= 500) loop.server.errorReplies.incrementAndGet();
-        PendingCommand c = commands.poll();
-        if (c == null) {
-            malformed("reply with no command waiting for it: '" + AgiText.printable(text, 80) + "'");
-            return;
-        }
-        PendingCommand next = commands.peek();
-        deadline = System.nanoTime() + (next != null ? next.timeoutNanos : loop.replyTimeoutNanos);
-        try {
-            c.handler.onReply(reply);
-        } catch (RuntimeException | StackOverflowError e) {
-            scriptError("script '" + request.script() + "' reply handler threw", e);
-            return;
-        }
-        if (state == State.SCRIPT && finishing && commands.isEmpty()) close(End.SERVED, "finished");
     }
 
     // ---- AgiChannel, for multi-step scripts ----
@@ -438,15 +548,18 @@ final class AgiSession implements AgiChannel {
         if (command.indexOf('\n') >= 0 || command.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("AGI command with a line end: " + AgiText.printable(command, 80));
         }
-        if (state != State.SCRIPT) return; // session already ended (peer gone, timeout): nothing to send to
+        if (state != State.TALKING) return; // session already ended (peer gone, timeout): nothing to send to
         if (finishing) throw new IllegalStateException("send after finish()");
         byte[] bytes = (command + "\n").getBytes(StandardCharsets.UTF_8);
         if (bytes.length > AgiCommands.MAX_COMMAND_BYTES + 1) {
             throw new IllegalArgumentException("AGI command longer than " + AgiCommands.MAX_COMMAND_BYTES + " bytes");
         }
-        if (commands.isEmpty()) deadline = System.nanoTime() + timeoutNanos;
-        commands.add(new PendingCommand(onReply, timeoutNanos));
-        write(bytes, bytes.length);
+        Command c = new Command(bytes, onReply == null ? r -> { } : onReply, timeoutNanos);
+        if (outstanding == null && (queued == null || queued.isEmpty())) {
+            sendNow(c, bytes, bytes.length);
+        } else {
+            queue(c); // lock-step: written when the reply before it is in
+        }
     }
 
     @Override
@@ -462,20 +575,30 @@ final class AgiSession implements AgiChannel {
     // ---- faults and the end ----
 
     private void scriptError(String what, Throwable t) {
-        loop.server.scriptErrors.incrementAndGet();
+        counters.count(SessionCounters.Outcome.SCRIPT_ERROR);
         if (t != null) {
             log.error("FastAGI {} for {}: answering CONGESTION/script-error", what, request, t);
         } else {
             log.error("FastAGI {} for {}: answering CONGESTION/script-error", what, request);
         }
         if (state == State.CLOSED) return;
-        int outstanding = commands == null ? 0 : commands.size();
-        if (write(ANSWER_SCRIPT_ERROR, ANSWER_SCRIPT_ERROR.length)) expectReplies(outstanding + 2, false);
+        // The script is done: what it queued is dropped, the reply to what it already sent is read and ignored,
+        // then the error answer goes out as the next command.
+        if (queued != null) queued.clear();
+        if (outstanding != null) outstanding.live = null;
+        countServed = false;
+        finishing = true;
+        Command answer = new Command(ANSWER_SCRIPT_ERROR, null, loop.replyTimeoutNanos);
+        if (outstanding == null) {
+            sendNow(answer, ANSWER_SCRIPT_ERROR, ANSWER_SCRIPT_ERROR.length);
+        } else {
+            queue(answer);
+        }
     }
 
     private void malformed(String what) {
         if (state == State.CLOSED) return;
-        loop.server.malformed.incrementAndGet();
+        counters.count(SessionCounters.Outcome.MALFORMED);
         faultLog.warn(log, "FastAGI session from {} is not speaking AGI: {}", remote(), what);
         if (state == State.ENVIRONMENT && !overload) {
             // Best effort: a peer that is a confused Asterisk can still act on it.
@@ -489,7 +612,7 @@ final class AgiSession implements AgiChannel {
         if (state == State.ENVIRONMENT && envLines == 0 && lineLen == 0) {
             log.debug("FastAGI connection from {} closed without a request", remote());
         } else {
-            loop.server.peerClosedEarly.incrementAndGet();
+            counters.count(SessionCounters.Outcome.PEER_CLOSED_EARLY);
             faultLog.warn(log, "FastAGI session from {} closed by the peer {} ({})", remote(),
                     state == State.ENVIRONMENT ? "inside the environment block" : "before every reply was in: " + waitingFor(),
                     why);
@@ -498,8 +621,9 @@ final class AgiSession implements AgiChannel {
     }
 
     private String waitingFor() {
-        if (state == State.SCRIPT) return commands.size() + " commands waiting";
-        return expectedReplies + " replies outstanding";
+        int q = queued == null ? 0 : queued.size();
+        return (outstanding != null ? "reply to command " + commandsSent + " outstanding" : "no command outstanding")
+                + (q > 0 ? ", " + q + " more queued" : "");
     }
 
     /** Returns false when the write failed and the session is closed. */
@@ -539,7 +663,8 @@ final class AgiSession implements AgiChannel {
         if (state == State.CLOSED) return;
         state = State.CLOSED;
         // Counters first: whoever sees the socket close must also see the session counted.
-        if (end == End.SERVED && countServed) loop.server.served.incrementAndGet();
+        if (end == End.SERVED && countServed) counters.count(SessionCounters.Outcome.SERVED);
+        if (commandsSent > 0) counters.commandsSent(commandsSent);
         if (overload) {
             loop.server.overloadInFlight.decrementAndGet();
         } else {

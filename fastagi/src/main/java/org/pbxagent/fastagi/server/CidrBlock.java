@@ -2,66 +2,82 @@ package org.pbxagent.fastagi.server;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 
-/** An address block such as {@code 127.0.0.0/8} or {@code ::1}; a bare address is a /32 or /128. */
+/**
+ * An IPv4 or IPv6 address block in CIDR notation ({@code 127.0.0.0/8}, {@code ::1/128}); a bare address is a /32 or
+ * /128. Immutable; equal when network and prefix length are.
+ */
 public final class CidrBlock {
     private final byte[] network;
-    private final int prefix;
-    private final String text;
+    private final int prefixLength;
 
-    private CidrBlock(byte[] network, int prefix, String text) {
+    private CidrBlock(byte[] network, int prefixLength) {
         this.network = network;
-        this.prefix = prefix;
-        this.text = text;
+        this.prefixLength = prefixLength;
     }
 
-    /** @throws IllegalArgumentException if the text is not an IP literal with an optional valid prefix length */
+    /**
+     * Parses without any name lookup: only IP literals are accepted (a host name here would need DNS at start and
+     * could change under us).
+     *
+     * @throws IllegalArgumentException with a short reason
+     */
     public static CidrBlock parse(String text) {
-        String t = text.trim();
-        int slash = t.indexOf('/');
-        String addr = slash < 0 ? t : t.substring(0, slash);
-        if (addr.isEmpty() || !(addr.indexOf(':') >= 0 || addr.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')))) {
-            // Only literals: a host name here would need a DNS lookup at start and could change under us.
-            throw new IllegalArgumentException("not an IP address block: " + text);
+        String s = text.trim();
+        int slash = s.indexOf('/');
+        String addr = slash < 0 ? s : s.substring(0, slash);
+        if (!IpAddresses.isLiteral(addr)) {
+            throw new IllegalArgumentException("'" + s + "' is not an IP address or network");
         }
-        byte[] bytes;
-        try {
-            bytes = InetAddress.getByName(addr).getAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("not an IP address block: " + text);
-        }
+        byte[] bytes = IpAddresses.parseLiteral(addr).getAddress();
         int max = bytes.length * 8;
-        int prefix = max;
+        int len = max;
         if (slash >= 0) {
             try {
-                prefix = Integer.parseInt(t.substring(slash + 1));
+                len = Integer.parseInt(s.substring(slash + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad prefix length in " + text);
+                len = -1;
             }
-            if (prefix < 0 || prefix > max) throw new IllegalArgumentException("bad prefix length in " + text);
+            if (len < 0 || len > max) {
+                throw new IllegalArgumentException("'" + s + "' has a prefix length outside 0.." + max);
+            }
         }
-        return new CidrBlock(mask(bytes, prefix), prefix, t);
+        return new CidrBlock(mask(bytes, len), len);
     }
+
+    public int prefixLength() { return prefixLength; }
 
     public boolean contains(InetAddress address) {
         byte[] a = address.getAddress();
         if (a.length != network.length) return false;
-        byte[] masked = mask(a, prefix);
-        for (int i = 0; i < masked.length; i++) {
-            if (masked[i] != network[i]) return false;
-        }
-        return true;
+        return Arrays.equals(mask(a, prefixLength), network);
     }
 
-    private static byte[] mask(byte[] bytes, int prefix) {
+    private static byte[] mask(byte[] bytes, int len) {
         byte[] out = bytes.clone();
         for (int i = 0; i < out.length; i++) {
-            int bits = Math.max(0, Math.min(8, prefix - i * 8));
-            out[i] = (byte) (out[i] & (bits == 0 ? 0 : (0xff << (8 - bits))));
+            int bits = Math.max(0, Math.min(8, len - i * 8));
+            out[i] = (byte) (out[i] & (0xff00 >> bits));
         }
         return out;
     }
 
+    /** The network and prefix length, e.g. {@code 10.1.0.0/16} for {@code 10.1.2.3/16}. */
     @Override
-    public String toString() { return text; }
+    public String toString() {
+        try {
+            return InetAddress.getByAddress(network).getHostAddress() + "/" + prefixLength;
+        } catch (UnknownHostException e) {
+            return "?/" + prefixLength;
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CidrBlock c && c.prefixLength == prefixLength && Arrays.equals(c.network, network);
+    }
+
+    @Override
+    public int hashCode() { return Arrays.hashCode(network) * 31 + prefixLength; }
 }

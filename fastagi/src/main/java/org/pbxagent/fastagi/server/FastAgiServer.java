@@ -11,21 +11,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.RouteDecision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * FastAGI server: Asterisk connects for each {@code AGI(agi://host:port/script?query,args)}, sends the environment
- * block, and the named script answers. A {@link DecisionScript} answers with every {@code SET VARIABLE} in one write;
- * an {@link AgiScript} talks in several steps. A few selector threads (no thread per session) hold all sessions.
+ * block, and the named script answers. Every session talks lock-step, one command then its reply, as res_agi
+ * needs. A {@link DecisionScript}'s answer goes out as one {@code EXEC MSet} command (one round trip); an
+ * {@link AgiScript} talks in several steps. A few selector threads (no thread per session) hold all sessions.
  *
  * <p>Faults get a bounded wait, a log line and, where Asterisk can still act on it, an answer the static dialplan
- * understands: {@code ROUTE_ACTION=HANGUP}/{@code ROUTE_REASON=unknown-script}; {@code ROUTE_ACTION=CONGESTION}
- * with {@code ROUTE_REASON=overload} above {@code maxSessions} (so the proxy fails the call over to another PBX) or
- * {@code script-error} when a script throws.
+ * understands: {@link RouteDecision#UNKNOWN_SCRIPT}, {@link RouteDecision#OVERLOAD} above {@code maxSessions} (so
+ * the proxy fails the call over to another PBX), {@link RouteDecision#SCRIPT_ERROR} when a script throws.
  */
 public final class FastAgiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FastAgiServer.class);
@@ -37,16 +37,7 @@ public final class FastAgiServer implements AutoCloseable {
 
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger overloadInFlight = new AtomicInteger();
-    final AtomicLong served = new AtomicLong();
-    final AtomicLong refusedByAllowList = new AtomicLong();
-    final AtomicLong refusedByOverload = new AtomicLong();
-    final AtomicLong closedUnanswered = new AtomicLong();
-    final AtomicLong malformed = new AtomicLong();
-    final AtomicLong timeouts = new AtomicLong();
-    final AtomicLong unknownScripts = new AtomicLong();
-    final AtomicLong scriptErrors = new AtomicLong();
-    final AtomicLong peerClosedEarly = new AtomicLong();
-    final AtomicLong errorReplies = new AtomicLong();
+    final SessionCounters counters = new SessionCounters();
 
     private ServerSocketChannel listener;
     private AgiSelectorLoop[] loops;
@@ -60,7 +51,7 @@ public final class FastAgiServer implements AutoCloseable {
     public FastAgiServer(FastAgiServerSettings settings, Map<String, DecisionScript> scripts) {
         this.settings = settings.validate();
         this.decisionScripts = Map.copyOf(scripts);
-        for (String a : settings.allow()) allow.add(CidrBlock.parse(a));
+        allow.addAll(settings.allow());
     }
 
     /** Adds a multi-step script under a name; before {@link #start()} only. */
@@ -118,35 +109,41 @@ public final class FastAgiServer implements AutoCloseable {
     /** Sessions open now and counted against maxSessions (sessions being refused for overload not included). */
     public int sessionsInFlight() { return inFlight.get(); }
 
-    /** Sessions that ran to their end: every command answered, or the script finished. */
-    public long sessionsServed() { return served.get(); }
+    /** Sessions that ran to their end with every reply read: the script's answer reached the channel. */
+    public long sessionsServed() { return counters.get(SessionCounters.Outcome.SERVED); }
 
     /** Clients outside {@code fastagi.allow}, closed at once. */
-    public long sessionsRefusedByAllowList() { return refusedByAllowList.get(); }
+    public long sessionsRefusedByAllowList() { return counters.get(SessionCounters.Outcome.REFUSED_BY_ALLOW_LIST); }
 
     /** Sessions above maxSessions, answered with CONGESTION/overload. */
-    public long sessionsRefusedByOverload() { return refusedByOverload.get(); }
+    public long sessionsRefusedByOverload() { return counters.get(SessionCounters.Outcome.REFUSED_BY_OVERLOAD); }
 
     /** Sessions closed without any answer because even the overload answer had no room (twice maxSessions open). */
-    public long sessionsClosedUnanswered() { return closedUnanswered.get(); }
+    public long sessionsClosedUnanswered() { return counters.get(SessionCounters.Outcome.CLOSED_UNANSWERED); }
 
     /** Environment blocks or replies that were not AGI (bad lines, too long, too many lines, binary). */
-    public long sessionsMalformed() { return malformed.get(); }
+    public long sessionsMalformed() { return counters.get(SessionCounters.Outcome.MALFORMED); }
 
     /** Sessions closed because the environment block or a reply did not arrive in time. */
-    public long sessionsTimedOut() { return timeouts.get(); }
+    public long sessionsTimedOut() { return counters.get(SessionCounters.Outcome.TIMED_OUT); }
 
     /** Sessions that named a script nobody registered (answered HANGUP/unknown-script). */
-    public long sessionsUnknownScript() { return unknownScripts.get(); }
+    public long sessionsUnknownScript() { return counters.get(SessionCounters.Outcome.UNKNOWN_SCRIPT); }
 
     /** Sessions whose script threw or returned something that cannot be sent (answered CONGESTION/script-error). */
-    public long sessionsScriptError() { return scriptErrors.get(); }
+    public long sessionsScriptError() { return counters.get(SessionCounters.Outcome.SCRIPT_ERROR); }
 
     /** Sessions whose peer closed before every command had its reply. */
-    public long sessionsPeerClosedEarly() { return peerClosedEarly.get(); }
+    public long sessionsPeerClosedEarly() { return counters.get(SessionCounters.Outcome.PEER_CLOSED_EARLY); }
 
     /** 5xx replies (510 unknown command, 511 dead channel, 520 usage) received. */
-    public long errorReplies() { return errorReplies.get(); }
+    public long errorReplies() { return counters.errorReplies(); }
+
+    /** Commands written over all ended sessions: each is one round trip, as every command waits for its reply. */
+    public long commandsSent() { return counters.commandsSent(); }
+
+    /** Every count above, as one value to hand on. */
+    public SessionCounters counters() { return counters; }
 
     /** Waits until no session is open; true if that happened within {@code timeout}. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
@@ -172,7 +169,7 @@ public final class FastAgiServer implements AutoCloseable {
         } catch (IOException e) {
             log.warn("FastAGI listener close failed: {}", e.toString());
         }
-        log.info("FastAGI on port {} closed; {} sessions served", boundPort, served.get());
+        log.info("FastAGI on port {} closed; {} sessions served", boundPort, counters.get(SessionCounters.Outcome.SERVED));
     }
 
     FastAgiServerSettings settings() { return settings; }

@@ -3,7 +3,6 @@ package org.pbxagent.fastagi.bench;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -11,22 +10,25 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
+import org.pbxagent.fastagi.client.ResAgiPeer;
+
 /**
- * Plays Asterisk's side for the benchmarks on one selector thread: connects, sends a recorded-style environment
- * block, answers every command line with {@code 200 result=1} (all lines that arrived together in one write), and
- * counts a session as done when the server closes. Closed loop (fixed concurrency), open loop (fixed start rate,
+ * Plays Asterisk's side for the benchmarks on one selector thread, each session read as res_agi reads it
+ * ({@link ResAgiPeer}: one command per readiness of the socket through a stdio-sized buffer, Nagle left on, the
+ * environment and each reply line written on their own, Asterisk's replies). A session is done when the server has
+ * closed and every buffered command ran: that is when the dialplan would go on, so its latency is the time the AGI
+ * step holds the channel. Closed loop (fixed concurrency), open loop (fixed start rate,
  * latency from the scheduled start so a slow server cannot hide its delay) and hold (many sessions parked on
  * {@code WAIT FOR DIGIT}).
  */
 final class AgiLoadClient implements AutoCloseable {
     private final Selector selector;
     private final InetSocketAddress target;
-    private final byte[] env;
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
-    private final ByteBuffer[] replies = new ByteBuffer[65];
-    private final ByteBuffer waitReply = ByteBuffer.wrap("200 result=0\n".getBytes(StandardCharsets.US_ASCII));
+    private final List<byte[]> env;
+    private static final byte[] HANGUP = "HANGUP\n".getBytes(StandardCharsets.US_ASCII);
 
     // Run state.
     private boolean closedLoop;
@@ -42,11 +44,13 @@ final class AgiLoadClient implements AutoCloseable {
     private int latencyCount;
     private int open;
 
-    private final class Conn {
+    private static final class Conn {
         final SocketChannel ch;
         final long scheduled;
+        final ResAgiPeer peer = new ResAgiPeer(null, null);
         long firstCommandAt;
         boolean waiting; // hold: parked on WAIT FOR DIGIT
+        List<String> parkedReply;
 
         Conn(SocketChannel ch, long scheduled) {
             this.ch = ch;
@@ -54,17 +58,14 @@ final class AgiLoadClient implements AutoCloseable {
         }
     }
 
-    AgiLoadClient(int port, byte[] env) throws IOException {
+    /** @param env the environment block, one array per line, as {@code AgiCallClient.environmentLines} gives it */
+    AgiLoadClient(int port, List<byte[]> env) throws IOException {
         this.selector = Selector.open();
         this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         this.env = env;
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < replies.length; i++) {
-            replies[i] = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.US_ASCII));
-            sb.append("200 result=1\n");
-        }
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // figures to print, never compared or hashed
     record Result(long completions, long errors, double seconds, long[] latenciesNanos, long[] firstCommandNanos) {
         double perSecond() { return completions / seconds; }
     }
@@ -142,8 +143,7 @@ final class AgiLoadClient implements AutoCloseable {
             Conn c = (Conn) k.attachment();
             if (c != null && c.waiting) {
                 c.waiting = false;
-                waitReply.clear();
-                c.ch.write(waitReply);
+                writeReply(c, c.parkedReply);
             }
         }
         drain(timeoutNanos);
@@ -168,12 +168,12 @@ final class AgiLoadClient implements AutoCloseable {
         try {
             SocketChannel ch = SocketChannel.open();
             ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            // Nagle stays on, as on Asterisk's side (res_agi never sets TCP_NODELAY).
             Conn c = new Conn(ch, scheduled);
             try {
                 if (ch.connect(target)) {
                     ch.register(selector, SelectionKey.OP_READ, c);
-                    ch.write(ByteBuffer.wrap(env));
+                    writeEnvironment(ch);
                 } else {
                     ch.register(selector, SelectionKey.OP_CONNECT, c);
                 }
@@ -210,7 +210,7 @@ final class AgiLoadClient implements AutoCloseable {
                 if (k.isConnectable()) {
                     c.ch.finishConnect();
                     k.interestOps(SelectionKey.OP_READ);
-                    c.ch.write(ByteBuffer.wrap(env));
+                    writeEnvironment(c.ch);
                 } else if (k.isReadable()) {
                     onReadable(k, c);
                 }
@@ -221,31 +221,51 @@ final class AgiLoadClient implements AutoCloseable {
         }
     }
 
+    /** res_agi writes the environment one line per write. */
+    private void writeEnvironment(SocketChannel ch) throws IOException {
+        for (byte[] l : env) ch.write(ByteBuffer.wrap(l));
+    }
+
+    /** One readiness of the socket: one fgets, as res_agi does between its polls. */
     private void onReadable(SelectionKey k, Conn c) throws IOException {
-        readBuffer.clear();
-        int n = c.ch.read(readBuffer);
-        if (n < 0) {
+        ResAgiPeer.Read r = c.peer.nextCommand(c.ch);
+        if (r == ResAgiPeer.Read.NEED_MORE) return;
+        if (r == ResAgiPeer.Read.END) {
+            try {
+                c.ch.write(ByteBuffer.wrap(HANGUP));
+            } catch (IOException e) {
+                // the server is gone, as it should be
+            }
             finish(k, c, true);
             return;
         }
-        byte[] a = readBuffer.array();
-        int lines = 0;
-        for (int i = 0; i < n; i++) if (a[i] == '\n') lines++;
-        if (lines == 0) return;
+        String command = c.peer.command();
+        List<String> reply = c.peer.reply(command);
         if (c.firstCommandAt == 0) {
             c.firstCommandAt = System.nanoTime();
             if (hold) {
-                if (a[0] == 'W') {
+                if (reply == ResAgiPeer.WAIT) {
                     c.waiting = true;
+                    c.parkedReply = reply;
                     heldCount++;
                     return; // released later
                 }
                 refusedCount++;
             }
         }
-        ByteBuffer r = replies[Math.min(lines, replies.length - 1)];
-        r.clear();
-        c.ch.write(r);
+        writeReply(c, reply);
+    }
+
+    /** Each reply line its own write; after the server closed they go nowhere, as in Asterisk. */
+    private static void writeReply(Conn c, List<String> reply) {
+        if (c.peer.serverClosed()) return;
+        for (String l : reply) {
+            try {
+                c.ch.write(ByteBuffer.wrap((l + "\n").getBytes(StandardCharsets.US_ASCII)));
+            } catch (IOException e) {
+                return;
+            }
+        }
     }
 
     /** Every session that ended, in or out of the measuring window (for CPU per session). */
@@ -258,7 +278,7 @@ final class AgiLoadClient implements AutoCloseable {
         open--;
         long now = System.nanoTime();
         boolean inWindow = c.scheduled >= measureFrom && c.scheduled < measureTo;
-        if (!ok || c.firstCommandAt == 0 && !closedLoopNoCommandsOk()) {
+        if (!ok || c.firstCommandAt == 0) {
             if (ok) error("closed without any command");
         } else if (closedLoop) {
             if (now >= measureFrom && now < measureTo) completions++;
@@ -284,11 +304,6 @@ final class AgiLoadClient implements AutoCloseable {
         errors++;
         errorKinds.merge(kind, 1, Integer::sum);
     }
-
-    /** asterisk-java's do-nothing script sends no command at all: its sessions end with the close alone. */
-    boolean acceptNoCommands;
-
-    private boolean closedLoopNoCommandsOk() { return acceptNoCommands; }
 
     @Override
     public void close() throws IOException {

@@ -15,9 +15,11 @@ import java.time.Duration;
 import java.util.Map;
 
 import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.RouteDecision;
+import org.pbxagent.fastagi.protocol.AgiCommands;
 import org.pbxagent.fastagi.data.SampleRoutingData;
 import org.pbxagent.fastagi.routing.CallRouter;
-import org.pbxagent.fastagi.routing.RoutingSnapshot;
+import org.pbxagent.fastagi.routing.RoutingCompiler;
 import org.pbxagent.fastagi.server.FastAgiServer;
 import org.pbxagent.fastagi.server.FastAgiServerSettings;
 import org.pbxagent.fastagi.server.HoldScript;
@@ -26,7 +28,9 @@ import org.pbxagent.fastagi.server.HoldScript;
  * One FastAGI server under test, in its own JVM so that its memory and CPU are its own. Prints {@code PORT n}, then
  * answers {@code stats} lines on stdin with one {@code STATS k=v ...} line; exits when stdin closes.
  * Kinds: {@code pbx} (this project's server with the real route script over the sample data, and the hold script),
- * {@code floor} ({@link FloorAgiServer}), {@code asterisk-java} (DefaultAgiServer running a script that does nothing).
+ * {@code floor} ({@link FloorAgiServer} sending the same command lines as {@code pbx} for the benchmark's call),
+ * {@code asterisk-java} (DefaultAgiServer running a script that sets the same variables one by one with its
+ * {@code setVariable}).
  */
 public final class BenchServerMain {
     private BenchServerMain() {}
@@ -35,6 +39,17 @@ public final class BenchServerMain {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         String kind = args[0];
+        // The decision under test: the recorded call, answered by the real router over the sample data.
+        CallRouter benchRouter = new CallRouter(
+                new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false), Clock.systemUTC());
+        RouteDecision decision = benchRouter.route(new org.pbxagent.fastagi.AgiRequest("route",
+                Map.of("tenant", "acme", "did", "100"), java.util.List.of(), Map.of("callerid", "5551234", "dnid", "100")));
+        java.util.List<String> names = new java.util.ArrayList<>();
+        java.util.List<String> values = new java.util.ArrayList<>();
+        for (int i = 0; i < decision.size(); i++) {
+            names.add(decision.name(i));
+            values.add(decision.value(i));
+        }
         AutoCloseable server;
         int port;
         String threadPrefix;
@@ -44,7 +59,7 @@ public final class BenchServerMain {
         switch (kind) {
             case "pbx": {
                 CallRouter router = new CallRouter(
-                        new CallRouter.State(RoutingSnapshot.build(SampleRoutingData.data()), false), Clock.systemUTC());
+                        new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false), Clock.systemUTC());
                 Map<String, DecisionScript> scripts = Map.of("route", router::route, "outbound", router::outbound,
                         "next", router::next);
                 FastAgiServer s = new FastAgiServer(FastAgiServerSettings.builder().port(0).selectorThreads(1)
@@ -60,7 +75,8 @@ public final class BenchServerMain {
                 break;
             }
             case "floor": {
-                FloorAgiServer f = new FloorAgiServer();
+                FloorAgiServer f = new FloorAgiServer(java.util.List.of(
+                        AgiCommands.execMSet(names, values).getBytes(StandardCharsets.UTF_8)));
                 port = f.port();
                 server = f;
                 served = () -> f.served;
@@ -73,7 +89,9 @@ public final class BenchServerMain {
                     free = probe.getLocalPort();
                 }
                 org.asteriskjava.fastagi.DefaultAgiServer aj =
-                        new org.asteriskjava.fastagi.DefaultAgiServer((request, channel) -> { });
+                        new org.asteriskjava.fastagi.DefaultAgiServer((request, channel) -> {
+                            for (int i = 0; i < names.size(); i++) channel.setVariable(names.get(i), values.get(i));
+                        });
                 aj.setAddress(InetAddress.getLoopbackAddress());
                 aj.setPort(free);
                 // Threads enough for the highest concurrency measured, so the pool is not what limits it.
@@ -83,7 +101,8 @@ public final class BenchServerMain {
                     try {
                         aj.startup();
                     } catch (Exception e) {
-                        e.printStackTrace();
+                        // The thread's uncaught-exception handler prints it; the benchmark then sees no port.
+                        throw new IllegalStateException("asterisk-java server did not start", e);
                     }
                 }, "asterisk-java-server");
                 t.setDaemon(true);
@@ -142,7 +161,8 @@ public final class BenchServerMain {
     private static void waitForPort(int port) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {
-            try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+            try {
+                new java.net.Socket(InetAddress.getLoopbackAddress(), port).close();
                 return;
             } catch (java.io.IOException e) {
                 Thread.sleep(20);

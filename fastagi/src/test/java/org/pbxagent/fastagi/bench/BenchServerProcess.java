@@ -78,16 +78,22 @@ final class BenchServerProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             stdin.write("quit\n".getBytes(StandardCharsets.US_ASCII));
             stdin.close();
         } catch (IOException e) {
             // already gone
         }
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            // Kill rather than leave a server JVM behind; keep the interrupt for the caller, as AutoCloseable asks.
             process.destroyForcibly();
-            process.waitFor(5, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
     }
 

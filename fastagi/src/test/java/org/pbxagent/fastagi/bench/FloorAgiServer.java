@@ -9,29 +9,31 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * The floor for the throughput ratio: the least a FastAGI server can do on one selector thread. It looks for the
- * empty line that ends the environment block (no parsing), writes one {@code SET VARIABLE}, waits for one reply line
- * and closes. No script, no limits, no timeouts, no counters.
+ * empty line that ends the environment block (no parsing), then writes the given commands lock-step (each after the
+ * previous reply line) and closes. No script, no limits, no timeouts, no counters.
  */
 final class FloorAgiServer implements AutoCloseable {
-    private static final byte[] ANSWER = "SET VARIABLE ROUTE_ACTION \"DIAL\"\n".getBytes(StandardCharsets.US_ASCII);
+    private final List<byte[]> answer;
     private final ServerSocketChannel listener;
     private final Selector selector;
     private final Thread thread;
     private volatile boolean running = true;
     volatile long served;
 
-    /** Per connection: 0 = in the environment block, 1 = after the answer; last byte seen. */
+    /** Per connection: 0 = in the environment block, n = waiting for the reply to command n; last byte seen. */
     private static final class Conn {
         int phase;
         byte last;
     }
 
-    FloorAgiServer() throws IOException {
+    /** @param answer the commands, each with its line end, sent in this order */
+    FloorAgiServer(List<byte[]> answer) throws IOException {
+        this.answer = answer;
         listener = ServerSocketChannel.open();
         listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
         listener.configureBlocking(false);
@@ -46,9 +48,9 @@ final class FloorAgiServer implements AutoCloseable {
         return ((InetSocketAddress) listener.getLocalAddress()).getPort();
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // served has one writer, this thread; volatile is for the reader
     private void run() {
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        ByteBuffer answer = ByteBuffer.wrap(ANSWER);
         try {
             while (running) {
                 selector.select(100);
@@ -83,12 +85,9 @@ final class FloorAgiServer implements AutoCloseable {
                     for (int i = 0; i < n; i++) {
                         byte b = a[i];
                         if (b == '\n') {
-                            if (s.phase == 0 && s.last == '\n') {
-                                s.phase = 1;
-                                answer.clear();
-                                c.write(answer);
-                            } else if (s.phase == 1) {
-                                s.phase = 2;
+                            if (s.phase == 0 && s.last == '\n' || s.phase > 0 && s.phase < answer.size()) {
+                                c.write(ByteBuffer.wrap(answer.get(s.phase++)));
+                            } else if (s.phase == answer.size()) {
                                 served++;
                                 k.cancel();
                                 c.close();

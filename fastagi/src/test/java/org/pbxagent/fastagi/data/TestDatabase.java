@@ -53,6 +53,7 @@ public final class TestDatabase implements AutoCloseable {
             db.start();
             TestDatabase t = new TestDatabase(dir, port, db);
             t.running = true;
+            t.awaitConnection();
             return t;
         } catch (ManagedProcessException | RuntimeException e) {
             if (db != null) {
@@ -64,6 +65,24 @@ public final class TestDatabase implements AutoCloseable {
             }
             deleteTree(dir);
             throw e;
+        }
+    }
+
+    /**
+     * The pool has the production's 1 s connect timeout; on a loaded machine a fresh server can take longer than
+     * that to answer its first handshakes, so wait (bounded) until one connection works.
+     */
+    private void awaitConnection() {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            try {
+                dataSource.getConnection().close();
+                return;
+            } catch (java.sql.SQLException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IllegalStateException("test MariaDB on port " + port + " gave no connection in 60 s", e);
+                }
+            }
         }
     }
 
@@ -118,7 +137,7 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws ManagedProcessException, IOException {
         try {
             dataSource.close();
             stop();

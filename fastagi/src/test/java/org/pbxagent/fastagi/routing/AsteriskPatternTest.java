@@ -25,6 +25,9 @@ class AsteriskPatternTest {
         assertFalse(m("_[1-5]", "6"));
         assertTrue(m("_[13-5*]X", "*0"));
         assertTrue(m("_555-12XX", "5551234"), "dash is a separator");
+        assertTrue(m("555-1234", "5551234"), "dash is a separator in a plain value too, as in Asterisk");
+        assertTrue(m("1-2-3", "123"));
+        assertFalse(m("555-1234", "55512345"));
         assertTrue(m("_0900.", "09001"));
         assertFalse(m("_0900.", "0900"));
         assertTrue(m("100", "100"));
@@ -37,7 +40,7 @@ class AsteriskPatternTest {
 
     @Test
     void malformedPatternsAreRefusedWithTheReason() {
-        for (String bad : new String[] {"", "_", "_[5-", "_[]", "_X.X", "_[9-1]", "_ab]", "1 0"}) {
+        for (String bad : new String[] {"", "_", "_[5-", "_[]", "_X.X", "_[9-1]", "_ab]", "1 0", "--"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> AsteriskPattern.compile(bad), bad);
             assertFalse(e.getMessage().isBlank());

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pbxagent.fastagi.AgiRequest;
+import org.pbxagent.fastagi.RouteAction;
 import org.pbxagent.fastagi.data.SampleRoutingData;
 
 /**
@@ -81,13 +83,16 @@ class DialplanTest {
         return p;
     }
 
+    /** Every ROUTE_ACTION value, by name. */
+    private static final List<String> ACTIONS = Arrays.stream(RouteAction.values()).map(Enum::name).toList();
+
     @Test
     void everyActionTheRouterCanAnswerHasABranch() {
-        assertEquals(new TreeSet<>(CallRouter.ACTIONS), new TreeSet<>(plan.get("route-action").keySet()),
+        assertEquals(new TreeSet<>(ACTIONS), new TreeSet<>(plan.get("route-action").keySet()),
                 "[route-action] holds exactly one extension per ROUTE_ACTION");
         // the router never answers an action outside that list, for any call on the sample data
         CallRouter router = new CallRouter(new CallRouter.State(
-                RoutingSnapshot.build(SampleRoutingData.data()), false),
+                RoutingCompiler.compile(SampleRoutingData.data()), false),
                 Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
         Set<String> seen = new TreeSet<>();
         for (String tenant : List.of("acme", "default", "nosuch")) {
@@ -105,8 +110,8 @@ class DialplanTest {
                 }
             }
         }
-        assertTrue(CallRouter.ACTIONS.containsAll(seen), seen.toString());
-        assertEquals(new TreeSet<>(CallRouter.ACTIONS), seen, "the sample data exercises every action");
+        assertTrue(ACTIONS.containsAll(seen), seen.toString());
+        assertEquals(new TreeSet<>(ACTIONS), seen, "the sample data exercises every action");
     }
 
     @Test
@@ -131,6 +136,32 @@ class DialplanTest {
         }
         assertEquals(new TreeSet<>(List.of("next", "outbound", "route")), scripts);
         assertEquals("127.0.0.1:4573", globals.get("AGENT"));
+    }
+
+    @Test
+    void routeClearEmptiesEveryVariableAnAnswerCanSetAndAgiExecFull() {
+        Set<String> cleared = new TreeSet<>();
+        for (String[] p : ext("route-clear", "s")) {
+            Matcher m = Pattern.compile("MSet\\((.*)\\)").matcher(p[1]);
+            if (!m.matches()) continue;
+            for (String pair : m.group(1).split(",")) {
+                assertTrue(pair.endsWith("="), "cleared to empty: " + pair);
+                cleared.add(pair.substring(0, pair.length() - 1));
+            }
+        }
+        // The answer's values go through EXEC MSet: with AGIEXECFULL set, res_agi would expand ${...} in them.
+        assertTrue(cleared.contains("AGIEXECFULL"), cleared.toString());
+        CallRouter router = new CallRouter(new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false),
+                Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
+        Set<String> answered = new TreeSet<>();
+        for (var d : List.of(router.route(Calls.request("route?tenant=acme&did=100", "5550001")),
+                router.outbound(Calls.request("outbound?tenant=acme&number=0301234", "1001")),
+                router.next(Calls.request("next?tenant=acme&step=ext:1001&dialstatus=BUSY", "5550001")))) {
+            for (int i = 0; i < d.size(); i++) answered.add(d.name(i));
+        }
+        answered.remove("ROUTE_TENANT"); // kept on purpose: the tenant of the call, inherited by later steps
+        assertTrue(cleared.containsAll(answered), "not cleared: " + answered + " vs " + cleared);
+        assertTrue(answered.containsAll(List.of("ROUTE_ACTION", "ROUTE_CALLERID_NUM", "ROUTE_LIMIT")), answered.toString());
     }
 
     @Test
@@ -198,40 +229,94 @@ class DialplanTest {
 
     @Test
     void everyGotoTargetExists() {
-        Pattern jump = Pattern.compile("(Goto|Gosub)\\(([^)]*)\\)|GotoIf\\(.*\\?([^:)]+)(?::([^)]+))?\\)");
+        // Every Goto, Gosub and GotoIf of a line is checked, and the jumps checked must be every "Goto"/"Gosub"
+        // written: a jump in a form this reader does not know fails instead of passing unchecked.
+        Pattern app = Pattern.compile("\\b(GotoIf|Goto|Gosub)\\(");
+        Pattern written = Pattern.compile("Goto|Gosub");
+        int writtenCount = 0;
+        int checked = 0;
         for (var c : plan.entrySet()) {
             for (var e : c.getValue().entrySet()) {
                 for (String[] p : e.getValue()) {
-                    Matcher m = jump.matcher(p[1]);
-                    if (!m.find()) {
-                        continue;
-                    }
-                    List<String> targets = new ArrayList<>();
-                    if (m.group(2) != null) {
-                        targets.add(m.group(2));
-                    } else {
-                        targets.add(m.group(3));
-                        if (m.group(4) != null) {
-                            targets.add(m.group(4));
-                        }
-                    }
-                    for (String t : targets) {
-                        String[] parts = t.split(",");
-                        if (parts.length == 3) {
-                            if (!parts[1].contains("$")) {
-                                ext(parts[0], parts[1]);
-                            } else {
-                                assertNotNull(plan.get(parts[0]), t);
+                    writtenCount += (int) written.matcher(p[1]).results().count();
+                    Matcher m = app.matcher(p[1]);
+                    while (m.find()) {
+                        String args = balancedArgs(p[1], m.end());
+                        assertNotNull(args, "unbalanced " + m.group(1) + " in " + p[1]);
+                        List<String> targets = new ArrayList<>();
+                        if (m.group(1).equals("GotoIf")) {
+                            int q = topLevel(args, '?');
+                            assertTrue(q >= 0, "GotoIf without ? in " + p[1]);
+                            String dest = args.substring(q + 1);
+                            int colon = topLevel(dest, ':');
+                            for (String t : colon < 0 ? List.of(dest) : List.of(dest.substring(0, colon),
+                                    dest.substring(colon + 1))) {
+                                if (!t.isBlank()) {
+                                    targets.add(t.strip());
+                                }
                             }
-                        } else if (parts.length == 2) {
-                            ext(c.getKey(), parts[0]);
+                            assertFalse(targets.isEmpty(), "GotoIf with no destination in " + p[1]);
                         } else {
-                            assertTrue(e.getValue().stream().anyMatch(q -> t.equals(q[0])),
-                                    "label " + t + " in " + c.getKey() + "," + e.getKey());
+                            targets.add(args.strip());
                         }
+                        for (String t : targets) {
+                            checkTarget(c.getKey(), e.getKey(), e.getValue(), t);
+                        }
+                        checked++;
                     }
                 }
             }
         }
+        assertTrue(checked >= 30, "the dialplan's jumps were read: " + checked + " checked");
+        assertEquals(writtenCount, checked, "every Goto/Gosub written is checked");
+    }
+
+    /** A jump target: {@code context,exten,prio}, {@code exten,prio} or a label of the same extension. */
+    private static void checkTarget(String context, String exten, List<String[]> priorities, String target) {
+        // Gosub's arguments ride on the priority: route-clear,s,1(a,b) → route-clear,s,1
+        String t = target.replaceAll("\\(.*\\)$", "");
+        String[] parts = t.split(",", -1);
+        if (parts.length == 3) {
+            if (!parts[1].contains("$")) {
+                ext(parts[0], parts[1]);
+            } else {
+                assertNotNull(plan.get(parts[0]), "context of " + target);
+            }
+        } else if (parts.length == 2) {
+            ext(context, parts[0]);
+        } else {
+            assertTrue(priorities.stream().anyMatch(q -> t.equals(q[0])),
+                    "label " + t + " in " + context + "," + exten);
+        }
+    }
+
+    /** The text inside the parenthesis opened just before {@code from}, or null when it is not closed. */
+    private static String balancedArgs(String line, int from) {
+        int depth = 1;
+        for (int i = from; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (ch == '(') {
+                depth++;
+            } else if (ch == ')' && --depth == 0) {
+                return line.substring(from, i);
+            }
+        }
+        return null;
+    }
+
+    /** Index of {@code ch} outside any (), [] or {}, or -1. */
+    private static int topLevel(String s, char ch) {
+        int depth = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+            } else if (c == ch && depth == 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

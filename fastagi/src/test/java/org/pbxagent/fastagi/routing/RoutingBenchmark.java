@@ -37,7 +37,7 @@ public final class RoutingBenchmark {
         RoutingSnapshot snapshot = null;
         for (int i = 0; i < builds.length; i++) {
             long t0 = System.nanoTime();
-            snapshot = RoutingSnapshot.build(data);
+            snapshot = RoutingCompiler.compile(data);
             builds[i] = System.nanoTime() - t0;
         }
         System.out.printf("snapshot build: median %.1f ms (problems: %d)%n", median(builds) / 1e6,
@@ -118,7 +118,7 @@ public final class RoutingBenchmark {
             long[] reloads = new long[10];
             for (int i = 0; i < reloads.length; i++) {
                 long s = System.nanoTime();
-                RoutingSnapshot.build(reader.read());
+                RoutingCompiler.compile(reader.read());
                 reloads[i] = System.nanoTime() - s;
             }
             long[] polls = new long[200];

@@ -157,6 +157,70 @@ class RoutingOutageTest {
                 () -> "SIP/1001".equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
     }
 
+    /**
+     * The DB comes back from an outage emptied, with its version row unchanged (restored, replaced, truncated): the
+     * agent must not take the old version number as proof that what it serves is the DB's data.
+     */
+    @Test
+    void dataEmptiedBehindAnUnchangedVersionStaysDegradedAndSaysWhy() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
+        javax.sql.DataSource real = db.dataSource();
+        // The network to the DB is cut at the pool: the DB itself stays up, so its data can change meanwhile.
+        javax.sql.DataSource link = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, m, a) -> {
+                    if (cut.get() && m.getName().equals("getConnection")) {
+                        throw new java.sql.SQLException("connection refused (link cut)");
+                    }
+                    try {
+                        return m.invoke(real, a);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Path own = dir.resolve("emptied.snapshot");
+        try (RoutingService svc = new RoutingService(link, own, Duration.ofMillis(100), Clock.systemUTC())) {
+            svc.start();
+            long version = svc.status().snapshotVersion();
+            cut.set(true);
+            await("outage noticed", 10_000, () -> !svc.status().dbReachable());
+            java.time.Instant lastAnswer = svc.lastDbSuccess().orElseThrow();
+            Thread.sleep(300); // refreshes that fail
+            assertEquals(lastAnswer, svc.lastDbSuccess().orElseThrow(), "an outage is not an answer");
+            try {
+                db.update("DELETE FROM tenant");
+                db.update("UPDATE routing_version SET version = ? WHERE id = 1", version);
+                cut.set(false);
+                await("DB reachable again", 10_000, () -> svc.status().dbReachable());
+                await("the emptied data is read and refused", 10_000, () -> svc.status().problems().stream()
+                        .anyMatch(p -> p.contains("refused")));
+                Thread.sleep(500); // several refreshes of the same version
+                RoutingStatus st = svc.status();
+                assertTrue(st.degraded(), "what is served is not the DB's data: " + st);
+                assertTrue(st.dbReachable(), "the DB answered; its data was refused: " + st);
+                assertTrue(svc.lastDbSuccess().orElseThrow().isAfter(lastAnswer), "the DB's answers are seen");
+                // A node starting now finds the DB answering with unusable data: it serves its disk snapshot,
+                // degraded, and does not call the DB unreachable.
+                try (RoutingService late = new RoutingService(link, own, Duration.ofMillis(100), Clock.systemUTC())) {
+                    late.start();
+                    assertEquals("disk", late.status().source());
+                    assertTrue(late.status().degraded());
+                    assertTrue(late.status().dbReachable(), late.status().toString());
+                }
+                RouteDecision d = call(svc, "route?tenant=acme&did=100");
+                assertEquals("SIP/1001", d.get("ROUTE_TARGET"), "the last good snapshot still routes calls");
+                assertEquals("1", d.get("ROUTE_DEGRADED"));
+            } finally {
+                cut.set(false);
+                SampleRoutingData.load(real);
+            }
+            await("usable data again", 10_000, () -> !svc.status().degraded()
+                    && svc.status().problems().isEmpty());
+            assertEquals("0", call(svc, "route?tenant=acme&did=100").get("ROUTE_DEGRADED"));
+        }
+        await("shared service back on the DB's data", 10_000, () -> !service.status().degraded()
+                && service.status().problems().isEmpty());
+    }
+
     @Test
     void aCorruptFileIsReplacedWhenTheDatabaseIsUp() throws Exception {
         Path other = dir.resolve("replaced.snapshot");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -12,10 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.pbxagent.fastagi.AgiRequest;
 import org.pbxagent.fastagi.RouteDecision;
 import org.pbxagent.fastagi.data.RoutingData;
@@ -23,7 +21,6 @@ import org.pbxagent.fastagi.data.RoutingSchema;
 import org.pbxagent.fastagi.data.TestDatabase;
 
 /** Broken routing data in a real MariaDB is reported when it is loaded, never discovered during a call. */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RoutingValidationTest {
     static TestDatabase db;
     static Path dir;
@@ -78,15 +75,23 @@ class RoutingValidationTest {
             db.close();
         }
         if (dir != null) {
-            try (var s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dir);
         }
     }
 
     static RouteDecision call(String script) {
+        return call(service, script);
+    }
+
+    static RouteDecision call(RoutingService on, String script) {
         AgiRequest r = Calls.request(script, "5550001");
-        return service.scripts().get(r.script()).decide(r);
+        return on.scripts().get(r.script()).decide(r);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     static void assertProblem(List<String> problems, String... fragments) {
@@ -103,7 +108,6 @@ class RoutingValidationTest {
     }
 
     @Test
-    @Order(1)
     void everyBrokenEntryIsReportedAtLoad() {
         List<String> p = service.status().problems();
         assertProblem(p, "inbound route missing", "extension 9999 which does not exist");
@@ -128,7 +132,6 @@ class RoutingValidationTest {
     }
 
     @Test
-    @Order(2)
     void refusedEntriesNeverReachACallAndTheRestWorks() {
         RouteDecision good = call("route?tenant=broken&did=8100");
         assertEquals("DIAL", good.get("ROUTE_ACTION"));
@@ -143,14 +146,34 @@ class RoutingValidationTest {
     }
 
     @Test
-    @Order(3)
     void aSnapshotWithoutAnyUsableTenantIsRefusedAndTheOldOneKept() throws Exception {
-        assertThrows(RoutingSnapshotException.class, () -> RoutingSnapshot.build(new RoutingData(1, 0, List.of(),
+        assertThrows(RoutingSnapshotException.class, () -> RoutingCompiler.compile(new RoutingData(1, 0, List.of(),
                 List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of())));
-        db.update("DELETE FROM tenant");
-        RoutingOutageTest.await("refusal reported", 5000, () -> service.status().problems().stream()
-                .anyMatch(p -> p.contains("refused: routing data has no usable tenant")));
-        assertEquals("SIP/3001", call("route?tenant=broken&did=8100").get("ROUTE_TARGET"));
-        assertEquals("0", call("route?tenant=broken&did=8100").get("ROUTE_DEGRADED"), "the DB is reachable");
+        // Its own database and service: it empties the tenants, which the other tests read, so that each test
+        // runs alone and in any order.
+        Path own = Files.createTempDirectory("routing-validation-refusal");
+        try (TestDatabase d = TestDatabase.start()) {
+            RoutingSchema.migrate(d.dataSource());
+            long t = d.insert("INSERT INTO tenant (name, time_zone) VALUES (?, ?)", "broken", "UTC");
+            d.insert("INSERT INTO extension (tenant_id, number, endpoint) VALUES (?, ?, ?)", t, "3001", "SIP/3001");
+            LabData.inbound(d, t, "good", "8100", null, 10, "EXTENSION", "3001");
+            RoutingService s = new RoutingService(d.dataSource(), own.resolve("routing.snapshot"),
+                    Duration.ofMillis(200), Clock.systemUTC());
+            s.start();
+            try {
+                assertEquals("SIP/3001", call(s, "route?tenant=broken&did=8100").get("ROUTE_TARGET"));
+                d.update("DELETE FROM tenant");
+                RoutingOutageTest.await("refusal reported", 5000, () -> s.status().problems().stream()
+                        .anyMatch(p -> p.contains("refused: routing data has no usable tenant")));
+                assertEquals("SIP/3001", call(s, "route?tenant=broken&did=8100").get("ROUTE_TARGET"));
+                // The DB is reachable, but what is served is no longer what it holds: the answers say so.
+                assertEquals("1", call(s, "route?tenant=broken&did=8100").get("ROUTE_DEGRADED"));
+                assertTrue(s.status().degraded(), s.status().toString());
+            } finally {
+                s.close();
+            }
+        } finally {
+            deleteTree(own);
+        }
     }
 }

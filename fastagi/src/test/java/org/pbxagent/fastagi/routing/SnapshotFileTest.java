@@ -36,10 +36,12 @@ class SnapshotFileTest {
         f.write(SampleRoutingData.data());
         f.write(data);
         assertEquals(data, f.read());
-        assertEquals(List.of("routing.snapshot"), Files.list(dir).map(p -> p.getFileName().toString()).toList(),
-                "no temp file left behind");
+        try (var names = Files.list(dir)) {
+            assertEquals(List.of("routing.snapshot"), names.map(p -> p.getFileName().toString()).toList(),
+                    "no temp file left behind");
+        }
         assertTrue(Files.readString(file).startsWith("PBXAGENT-ROUTING 1 "));
-        assertEquals(0, RoutingSnapshot.build(f.read()).problems().size());
+        assertEquals(0, RoutingCompiler.compile(f.read()).problems().size());
     }
 
     @Test

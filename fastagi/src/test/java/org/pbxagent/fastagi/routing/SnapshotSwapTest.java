@@ -1,7 +1,7 @@
 package org.pbxagent.fastagi.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.pbxagent.fastagi.AgiRequest;
@@ -31,33 +32,44 @@ class SnapshotSwapTest {
         }
         RoutingData b = new RoutingData(2, 0, a.tenants(), changed, a.timeConditions(), a.ringGroups(), a.queues(),
                 a.inboundRoutes(), a.trunks(), a.outboundRoutes(), a.blockedCallers());
-        CallRouter.State stateA = new CallRouter.State(RoutingSnapshot.build(a), false);
-        CallRouter.State stateB = new CallRouter.State(RoutingSnapshot.build(b), true);
+        CallRouter.State stateA = new CallRouter.State(RoutingCompiler.compile(a), false);
+        CallRouter.State stateB = new CallRouter.State(RoutingCompiler.compile(b), true);
         CallRouter router = new CallRouter(stateA, Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
 
         AgiRequest call = Calls.request("route?tenant=acme&did=100", "5550001");
         Set<String> seen = ConcurrentHashMap.newKeySet();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> callers = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
             Thread th = new Thread(() -> {
-                for (int i = 0; i < 200_000 && !stop.get(); i++) {
-                    RouteDecision d = router.route(call);
-                    seen.add(d.get("ROUTE_TARGET") + "|" + d.get("ROUTE_TIMEOUT") + "|" + d.get("ROUTE_LIMIT") + "|"
-                            + d.get("ROUTE_DEGRADED"));
+                try {
+                    for (int i = 0; i < 2_000_000 && !stop.get(); i++) {
+                        RouteDecision d = router.route(call);
+                        seen.add(d.get("ROUTE_TARGET") + "|" + d.get("ROUTE_TIMEOUT") + "|" + d.get("ROUTE_LIMIT")
+                                + "|" + d.get("ROUTE_DEGRADED"));
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
                 }
             });
             callers.add(th);
             th.start();
         }
-        for (int i = 0; i < 20_000; i++) {
+        Set<String> expected = Set.of("SIP/1001|20|2|0", "PJSIP/alice-mobile|33|null|1");
+        // Swap at least 20,000 times, and on until the callers have seen both states (bounded by time):
+        // a race check that saw only one snapshot has checked nothing.
+        long until = System.nanoTime() + 60_000_000_000L;
+        for (int i = 0; i < 20_000 || (seen.size() < 2 && System.nanoTime() < until && failures.isEmpty()); i++) {
             router.update(i % 2 == 0 ? stateB : stateA);
         }
         stop.set(true);
         for (Thread th : callers) {
-            th.join(10_000);
+            th.join(30_000);
+            assertFalse(th.isAlive(), "a caller thread did not finish");
         }
-        assertTrue(Set.of("SIP/1001|20|2|0", "PJSIP/alice-mobile|33|null|1").containsAll(seen), seen.toString());
+        assertEquals(List.of(), failures, "callers failed");
+        assertEquals(expected, seen, "each answer wholly from one snapshot, and both snapshots seen");
         router.update(stateB);
         assertEquals("PJSIP/alice-mobile", router.route(call).get("ROUTE_TARGET"));
     }

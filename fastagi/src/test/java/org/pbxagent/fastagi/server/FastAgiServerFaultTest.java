@@ -55,9 +55,17 @@ class FastAgiServerFaultTest {
                 "nulls", req -> null,
                 "inject", req -> RouteDecision.builder().set("ROUTE_ACTION", "PLAYBACK")
                         .set("ROUTE_TARGET", "a\"b\\c\nEXEC System \"rm -rf /\"").build(),
-                "badname", req -> RouteDecision.builder().set("ROUTE ACTION", "DIAL").build());
+                "badname", req -> RouteDecision.builder().set("ROUTE ACTION", "DIAL").build(),
+                "toolong", req -> RouteDecision.builder().set("ROUTE_TARGET", "é".repeat(2100))
+                        .set("ROUTE_ACTION", "DIAL").build());
         FastAgiServer s = new FastAgiServer(settings, scripts);
         s.register(HoldScript.NAME, new HoldScript(Duration.ofSeconds(1)));
+        // Three commands queued at once: the session writes them lock-step all the same.
+        s.register("three", ch -> {
+            ch.send("ANSWER", r -> { });
+            ch.send("NOOP", r -> { });
+            ch.send("SET VARIABLE", r -> ch.finish());
+        });
         s.start();
         return s;
     }
@@ -149,12 +157,13 @@ class FastAgiServerFaultTest {
 
     @Test
     void scriptThatThrowsOrReturnsNothingGetsCongestionSoTheCallFailsOver() throws Exception {
-        for (String script : List.of("boom", "nulls", "badname")) {
+        // toolong: a value over the 4095 bytes the dialplan can use as ${V} (2100 chars, 4200 UTF-8 bytes)
+        for (String script : List.of("boom", "nulls", "badname", "toolong")) {
             AgiCallResult r = call(script);
             assertEquals(List.of(Map.entry("ROUTE_REASON", "script-error"), Map.entry("ROUTE_ACTION", "CONGESTION")),
                     r.variablesSet(), script);
         }
-        assertEquals(3, server.sessionsScriptError());
+        assertEquals(4, server.sessionsScriptError());
     }
 
     @Test
@@ -168,9 +177,11 @@ class FastAgiServerFaultTest {
     @Test
     void valueWithQuotesBackslashAndLineEndCannotInjectACommand() throws Exception {
         AgiCallResult r = call("inject");
-        assertEquals(2, r.commands().size(), "exactly the two SET VARIABLE commands: " + r.commands());
-        assertEquals("SET VARIABLE ROUTE_TARGET \"a\\\"b\\\\c EXEC System \\\"rm -rf /\\\"\"", r.commands().get(1));
+        assertEquals(1, r.commands().size(), "exactly one EXEC MSet command: " + r.commands());
+        assertEquals("EXEC MSet \"ROUTE_ACTION=PLAYBACK,ROUTE_TARGET=a\\\\\\\"b\\\\\\\\c EXEC System \\\\\\\"rm -rf /\\\\\\\"\"",
+                r.commands().get(0));
         assertEquals("a\"b\\c EXEC System \"rm -rf /\"", r.variable("ROUTE_TARGET"));
+        assertEquals("PLAYBACK", r.variable("ROUTE_ACTION"));
     }
 
     @Test
@@ -178,10 +189,16 @@ class FastAgiServerFaultTest {
         List<String> replies = new ArrayList<>(List.of("HANGUP\n200 result=1", "511 Command Not Permitted on a dead channel or intercept routine",
                 "520-Invalid command syntax.  Proper usage follows:\nSets a variable to the current channel.\n520 End of proper usage."));
         AgiCallResult r = new AgiCallClient(c -> replies.remove(0)).call("127.0.0.1", server.port(),
-                "route?did=7", Map.of(), List.of(), CALL_TIMEOUT);
-        assertEquals(3, r.commands().size());
+                "three", Map.of(), List.of(), CALL_TIMEOUT);
+        assertEquals(List.of("ANSWER", "NOOP", "SET VARIABLE"), r.commands());
         assertEquals(1, server.sessionsServed());
         assertEquals(2, server.errorReplies());
+        // A decision answered with a usage block is still one command, one reply, and counted.
+        AgiCallResult d = new AgiCallClient(c -> "520-Invalid command syntax.  Proper usage follows:\nx\n520 End of proper usage.")
+                .call("127.0.0.1", server.port(), "route?did=7", Map.of(), List.of(), CALL_TIMEOUT);
+        assertEquals(1, d.roundTrips());
+        assertEquals(2, server.sessionsServed());
+        assertEquals(3, server.errorReplies());
     }
 
     @Test
@@ -260,7 +277,7 @@ class FastAgiServerFaultTest {
                 // closed early
             }
             String sent = drain(s);
-            assertTrue(sent.isEmpty() || sent.contains("ROUTE_REASON \"malformed-request\""), sent);
+            assertTrue(sent.isEmpty() || sent.equals("EXEC MSet \"ROUTE_REASON=malformed-request,ROUTE_ACTION=HANGUP\"\n"), sent);
         }
         assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
         assertEquals(1, server.sessionsMalformed());
@@ -271,8 +288,8 @@ class FastAgiServerFaultTest {
         try (Socket s = connect()) {
             s.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "route?did=1", Map.of(), List.of()));
             InputStream in = s.getInputStream();
-            assertEquals("SET VARIABLE ROUTE_ACTION \"DIAL\"\n", AsteriskReplayPeer.readLine(in));
-            s.getOutputStream().write("200 result=1\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("EXEC MSet \"ROUTE_ACTION=DIAL,ROUTE_TARGET=PJSIP/1,ROUTE_REASON=did\"\n", AsteriskReplayPeer.readLine(in));
+            s.getOutputStream().write("200 res".getBytes(StandardCharsets.US_ASCII));
         }
         assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
         assertEquals(1, server.sessionsPeerClosedEarly());
@@ -285,7 +302,7 @@ class FastAgiServerFaultTest {
         try (Socket s = connect()) {
             s.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "route?did=1", Map.of(), List.of()));
             String sent = drain(s);
-            assertTrue(sent.startsWith("SET VARIABLE ROUTE_ACTION"), sent);
+            assertTrue(sent.startsWith("EXEC MSet \"ROUTE_ACTION=DIAL,"), sent);
         }
         assertEquals(1, server.sessionsTimedOut());
     }
@@ -333,15 +350,15 @@ class FastAgiServerFaultTest {
             held.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "hold?ms=3000", Map.of(), List.of()));
             assertEquals("WAIT FOR DIGIT 3000\n", AsteriskReplayPeer.readLine(held.getInputStream()));
             // The second connection gets the overload answer at once, even before its environment block.
-            assertEquals("SET VARIABLE ROUTE_REASON \"overload\"\n", AsteriskReplayPeer.readLine(refused.getInputStream()));
-            assertEquals("SET VARIABLE ROUTE_ACTION \"CONGESTION\"\n", AsteriskReplayPeer.readLine(refused.getInputStream()));
+            assertEquals("EXEC MSet \"ROUTE_REASON=overload,ROUTE_ACTION=CONGESTION\"\n",
+                    AsteriskReplayPeer.readLine(refused.getInputStream()));
             // The third finds both budgets used up: closed without a word.
             assertEquals("", drain(third));
             assertEquals(1, server.sessionsClosedUnanswered());
             assertEquals(1, server.sessionsRefusedByOverload());
             // Asterisk's side of the refused session completes normally.
             refused.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "route", Map.of(), List.of()));
-            refused.getOutputStream().write("200 result=1\n200 result=1\n".getBytes(StandardCharsets.US_ASCII));
+            refused.getOutputStream().write("200 result=0\n".getBytes(StandardCharsets.US_ASCII));
             assertEquals(-1, refused.getInputStream().read());
             held.getOutputStream().write("200 result=0\n".getBytes(StandardCharsets.US_ASCII));
             assertEquals("SET VARIABLE HOLD_RESULT \"0\"\n", AsteriskReplayPeer.readLine(held.getInputStream()));
@@ -390,7 +407,7 @@ class FastAgiServerFaultTest {
     @Test
     void clientOutsideAllowListIsClosedAtOnce() throws Exception {
         server.close();
-        server = start(FastAgiServerSettings.builder().port(0).allow(List.of("127.0.0.2/32")).build());
+        server = start(FastAgiServerSettings.builder().port(0).allow(List.of(CidrBlock.parse("127.0.0.2/32"))).build());
         try (Socket s = connect()) {
             s.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "route?did=1", Map.of(), List.of()));
             assertEquals("", drain(s));

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.pbxagent.fastagi.AgiRequest;
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.RouteDecision;
+import org.pbxagent.fastagi.client.AgiCallClient;
 import org.pbxagent.fastagi.protocol.AgiReply;
 
 /** The server against the sessions recorded with a real Asterisk 20, byte for byte. */
@@ -60,29 +61,29 @@ class FastAgiServerReplayTest {
     }
 
     @Test
-    void decisionScriptSendsExactlyTheRecordedSetVariableCommands() throws Exception {
+    void decisionIsOneExecMSetAfterTheRecordedEnvironment() throws Exception {
         RecordedAgiSessions.Session full = RecordedAgiSessions.session("route?tenant=acme&did=100");
-        // The recorded session's first two commands were the route decision; keep the exchange up to their replies.
+        // The recorded environment, then the decision as one command and Asterisk's reply to EXEC MSet.
         List<RecordedAgiSessions.Step> steps = new ArrayList<>();
-        int commands = 0;
         for (RecordedAgiSessions.Step st : full.steps()) {
-            if (!st.fromAsterisk() && ++commands > 2) break;
             steps.add(st);
+            if (st.text().equals("\n")) break;
         }
+        steps.add(new RecordedAgiSessions.Step(false, "EXEC MSet \"ROUTE_TARGET=SIP/1001,ROUTE_ACTION=DIAL\"\n"));
+        steps.add(new RecordedAgiSessions.Step(true, "200 result=0\n"));
         RecordedAgiSessions.Session routeOnly = new RecordedAgiSessions.Session(full.script(), steps);
-        assertEquals(List.of("SET VARIABLE ROUTE_ACTION \"DIAL\"\n", "SET VARIABLE ROUTE_TARGET \"SIP/1001\"\n"),
-                routeOnly.commands());
 
         AtomicReference<AgiRequest> seen = new AtomicReference<>();
         DecisionScript route = req -> {
             seen.set(req);
-            return RouteDecision.builder().set("ROUTE_ACTION", "DIAL").set("ROUTE_TARGET", "SIP/1001").build();
+            return RouteDecision.builder().set("ROUTE_TARGET", "SIP/1001").set("ROUTE_ACTION", "DIAL").build();
         };
         try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of("route", route))) {
             server.start();
             AsteriskReplayPeer.replay(server.port(), routeOnly);
             assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
             assertEquals(1, server.sessionsServed());
+            assertEquals(1, server.commandsSent());
         }
         AgiRequest req = seen.get();
         assertEquals("route", req.script());
@@ -96,33 +97,69 @@ class FastAgiServerReplayTest {
     }
 
     @Test
-    void decisionIsPipelinedInOneBurstBeforeAnyReply() throws Exception {
+    void nothingMoreIsWrittenUntilTheReplyIsIn() throws Exception {
         RecordedAgiSessions.Session rec = RecordedAgiSessions.session("route?tenant=acme&did=100");
-        DecisionScript route = req -> RouteDecision.builder().set("ROUTE_ACTION", "DIAL").set("ROUTE_TARGET", "SIP/1001")
-                .set("ROUTE_TIMEOUT", "30").set("ROUTE_OPTIONS", "tT").set("ROUTE_REASON", "did")
-                .set("ROUTE_DEGRADED", "0").build();
+        DecisionScript route = req -> RouteDecision.builder().set("ROUTE_TARGET", "SIP/1001").set("ROUTE_TIMEOUT", "30")
+                .set("ROUTE_OPTIONS", "tT").set("ROUTE_REASON", "did").set("ROUTE_DEGRADED", "0")
+                .set("CALLERID(name)", "Reception").set("ROUTE_ACTION", "DIAL").build();
         try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of("route", route));
              Socket s = new Socket()) {
+            server.start();
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write(rec.environmentBlock());
+            s.setSoTimeout(5000);
+            // A name MSet cannot take goes as a SET VARIABLE of its own; ROUTE_ACTION stays in the last command.
+            assertEquals("EXEC MSet \"ROUTE_TARGET=SIP/1001,ROUTE_TIMEOUT=30,ROUTE_OPTIONS=tT,ROUTE_REASON=did,"
+                    + "ROUTE_DEGRADED=0\"\n", AsteriskReplayPeer.readLine(in));
+            assertNothingMore(s);
+            out.write("200 result=0\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("SET VARIABLE CALLERID(name) \"Reception\"\n", AsteriskReplayPeer.readLine(in));
+            assertNothingMore(s);
+            out.write("200 result=1\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("EXEC MSet \"ROUTE_ACTION=DIAL\"\n", AsteriskReplayPeer.readLine(in));
+            out.write("200 result=0\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, in.read());
+            assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
+            assertEquals(1, server.sessionsServed());
+            assertEquals(3, server.commandsSent());
+        }
+        try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of()); Socket s = new Socket()) {
+            // Three commands queued at once by the script: the session still writes one at a time.
+            server.register("steps", ch -> {
+                ch.send("ANSWER", r -> { });
+                ch.send("GET VARIABLE CHANNEL(name)", r -> { });
+                ch.setVariable("X", "1", r -> ch.finish());
+            });
             server.start();
             s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
             s.setSoTimeout(5000);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
-            out.write(rec.environmentBlock());
-            List<String> got = new ArrayList<>();
-            for (int i = 0; i < 6; i++) got.add(AsteriskReplayPeer.readLine(in));
-            assertEquals(List.of("SET VARIABLE ROUTE_ACTION \"DIAL\"\n", "SET VARIABLE ROUTE_TARGET \"SIP/1001\"\n",
-                    "SET VARIABLE ROUTE_TIMEOUT \"30\"\n", "SET VARIABLE ROUTE_OPTIONS \"tT\"\n",
-                    "SET VARIABLE ROUTE_REASON \"did\"\n", "SET VARIABLE ROUTE_DEGRADED \"0\"\n"), got);
-            // Five replies: the server must still wait for the sixth.
-            out.write("200 result=1\n200 result=1\n200 result=1\n200 result=1\n200 result=1\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-            Thread.sleep(100);
-            assertEquals(1, server.sessionsInFlight());
-            out.write("200 result=1\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "steps", Map.of(), List.of()));
+            for (String[] step : new String[][] {{"ANSWER\n", "200 result=0\n"},
+                    {"GET VARIABLE CHANNEL(name)\n", "200 result=1 (SIP/x)\n"}, {"SET VARIABLE X \"1\"\n", "200 result=1\n"}}) {
+                assertEquals(step[0], AsteriskReplayPeer.readLine(in));
+                assertNothingMore(s);
+                out.write(step[1].getBytes(StandardCharsets.US_ASCII));
+            }
             assertEquals(-1, in.read());
             assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
             assertEquals(1, server.sessionsServed());
+        }
+    }
+
+    /** Nothing further arrives within a while: the server waits for the reply before its next command. */
+    private static void assertNothingMore(Socket s) throws Exception {
+        s.setSoTimeout(150);
+        try {
+            int b = s.getInputStream().read();
+            throw new AssertionError("server wrote before the reply was in: " + (char) b);
+        } catch (java.net.SocketTimeoutException expected) {
+            // lock-step
+        } finally {
+            s.setSoTimeout(5000);
         }
     }
 

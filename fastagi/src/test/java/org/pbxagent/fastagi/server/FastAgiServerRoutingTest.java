@@ -18,13 +18,13 @@ import org.pbxagent.fastagi.client.AgiCallClient;
 import org.pbxagent.fastagi.client.AgiCallResult;
 import org.pbxagent.fastagi.data.SampleRoutingData;
 import org.pbxagent.fastagi.routing.CallRouter;
-import org.pbxagent.fastagi.routing.RoutingSnapshot;
+import org.pbxagent.fastagi.routing.RoutingCompiler;
 
 /** The server with the real routing scripts over the sample data, and many sessions at once. */
 class FastAgiServerRoutingTest {
     @Test
     void realRouteScriptAnswersTheRecordedCallWithActionLast() throws Exception {
-        CallRouter router = new CallRouter(new CallRouter.State(RoutingSnapshot.build(SampleRoutingData.data()), false),
+        CallRouter router = new CallRouter(new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false),
                 Clock.systemUTC());
         try (FastAgiServer server = new FastAgiServer(FastAgiServerSettings.defaults().withPort(0),
                 Map.of("route", router::route, "outbound", router::outbound, "next", router::next))) {
@@ -37,6 +37,44 @@ class FastAgiServerRoutingTest {
             List<Map.Entry<String, String>> set = r.variablesSet();
             assertEquals("ROUTE_ACTION", set.get(set.size() - 1).getKey(), "the action is the last variable set");
             assertEquals(1, server.sessionsServed());
+        }
+    }
+
+    /**
+     * Every script through the res_agi-faithful client: one round trip per decision, and the step holds the channel
+     * for far less than the reply timeout (a server that pipelined would hold it for the whole timeout).
+     */
+    @Test
+    void everyScriptAnswersInItsRoundTripsWithoutStalling() throws Exception {
+        CallRouter router = new CallRouter(new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false),
+                Clock.systemUTC());
+        Duration replyTimeout = Duration.ofSeconds(5);
+        try (FastAgiServer server = new FastAgiServer(FastAgiServerSettings.defaults().withPort(0)
+                .withReplyTimeout(replyTimeout), Map.of("route", router::route, "outbound", router::outbound,
+                "next", router::next))) {
+            server.register(HoldScript.NAME, new HoldScript(Duration.ofSeconds(1)));
+            server.start();
+            Map<String, Integer> roundTrips = new java.util.LinkedHashMap<>();
+            roundTrips.put("route?tenant=acme&did=100", 1);             // extension with a call limit
+            roundTrips.put("route?tenant=acme&did=200", 1);             // time condition
+            roundTrips.put("outbound?tenant=acme&ext=1001&number=0301234", 1); // trunk, caller ID
+            roundTrips.put("next?tenant=acme&step=ext:1001&dialstatus=BUSY", 1);
+            roundTrips.put("next?tenant=acme&step=out:pstn:0:0301234&dialstatus=CHANUNAVAIL", 1);
+            roundTrips.put("nosuch", 1);                                // fault answer
+            roundTrips.put("hold?ms=20", 2);                            // WAIT FOR DIGIT, then SET VARIABLE
+            for (Map.Entry<String, Integer> e : roundTrips.entrySet()) {
+                AgiCallResult r = new AgiCallClient().call("127.0.0.1", server.port(), e.getKey(),
+                        Map.of("callerid", "5551234"), List.of(), Duration.ofSeconds(20));
+                assertEquals(e.getValue(), r.roundTrips(), e.getKey() + ": " + r.commands());
+                assertTrue(r.holdNanos() < replyTimeout.toNanos() / 2, e.getKey() + " held the channel "
+                        + r.holdNanos() / 1_000_000 + " ms");
+                String action = r.variable(e.getKey().startsWith("hold") ? "HOLD_RESULT" : "ROUTE_ACTION");
+                assertTrue(action != null && (e.getKey().startsWith("hold") || !action.isEmpty()), e.getKey());
+            }
+            assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
+            assertEquals(6, server.sessionsServed(), "every session but the unknown script's was served");
+            assertEquals(0, server.sessionsTimedOut());
+            assertEquals(8, server.commandsSent());
         }
     }
 
@@ -60,7 +98,7 @@ class FastAgiServerRoutingTest {
                 }
                 assertEquals(1000, server.sessionsInFlight());
                 assertEquals(2, FastAgiServerFaultTest.selectorThreads(), "no thread per session");
-                for (java.net.Socket s : held) s.getOutputStream().write("200 result=0\n200 result=1\n".getBytes());
+                for (java.net.Socket s : held) s.getOutputStream().write("200 result=0\n200 result=1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 for (java.net.Socket s : held) {
                     assertEquals("SET VARIABLE HOLD_RESULT \"0\"\n", AsteriskReplayPeer.readLine(s.getInputStream()));
                     assertEquals(-1, s.getInputStream().read());

@@ -23,7 +23,7 @@ class FastAgiServerSettingsTest {
         FastAgiServerSettings d = FastAgiServerSettings.defaults().validate();
         assertEquals("127.0.0.1", d.bindAddress());
         assertEquals(4573, d.port());
-        assertEquals(List.of("127.0.0.0/8", "::1"), d.allow());
+        assertEquals(List.of(CidrBlock.parse("127.0.0.0/8"), CidrBlock.parse("::1")), d.allow());
     }
 
     @Test
@@ -34,7 +34,7 @@ class FastAgiServerSettingsTest {
                 "fastagi.max-line-length", "4096", "fastagi.max-environment-lines", "64", "fastagi.selector-threads", "3"));
         assertEquals("127.0.0.5", s.bindAddress());
         assertEquals(4600, s.port());
-        assertEquals(List.of("10.0.0.0/8", "127.0.0.1"), s.allow());
+        assertEquals(List.of(CidrBlock.parse("10.0.0.0/8"), CidrBlock.parse("127.0.0.1")), s.allow());
         assertEquals(50, s.maxSessions());
         assertEquals(Duration.ofMillis(700), s.environmentTimeout());
         assertEquals(Duration.ofMillis(900), s.replyTimeout());

@@ -4,16 +4,17 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 /**
- * A small pool for the routing DB with timeouts short enough that a dead DB is noticed within about a second and a
- * refresh never hangs. Calls never touch it: they read the in-memory snapshot.
+ * The tests' pool for the routing DB, with timeouts short enough that a dead DB is noticed within about a second and a
+ * refresh never hangs. The daemon's pool is the agent's ({@code AgentDatabase}); the module itself takes any
+ * {@code DataSource}, so HikariCP and the driver are test dependencies here.
  */
-public final class RoutingDataSource {
+final class RoutingDataSource {
     private RoutingDataSource() {}
 
     /**
      * @param jdbcUrl e.g. {@code jdbc:mysql://db:3306/pbx}; connect and socket timeouts are added unless present
      */
-    public static HikariDataSource create(String jdbcUrl, String user, String password) {
+    static HikariDataSource create(String jdbcUrl, String user, String password) {
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
             throw new IllegalArgumentException("routing DB url must be a jdbc: URL, got " + jdbcUrl);
         }

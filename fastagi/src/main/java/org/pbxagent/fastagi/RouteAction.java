@@ -1,0 +1,22 @@
+package org.pbxagent.fastagi;
+
+/** Every {@link RouteVariable#ACTION} value an answer can carry; the static dialplan has a branch for each. */
+public enum RouteAction {
+    DIAL,
+    VOICEMAIL,
+    QUEUE,
+    PLAYBACK,
+    HANGUP,
+    CONGESTION,
+    BUSY;
+
+    /** @return the action a {@code ROUTE_ACTION} value names, or null when it names none */
+    public static RouteAction of(String value) {
+        for (RouteAction a : values()) {
+            if (a.name().equals(value)) {
+                return a;
+            }
+        }
+        return null;
+    }
+}
