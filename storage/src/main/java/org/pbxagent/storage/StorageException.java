@@ -4,6 +4,7 @@ import org.pbxagent.storage.command.CommandResult;
 
 /** A storage operation that failed, with the kind of failure the OCF layer reports (exit code) and a message. */
 public final class StorageException extends Exception {
+    private static final long serialVersionUID = 1L;
 
     public enum Kind {
         /** Generic failure (OCF 1). */

@@ -8,6 +8,7 @@ import java.util.Objects;
  * One external program run: argv only (never a shell string), a timeout, optional bytes for stdin and a cap on the
  * output kept from each stream.
  */
+@SuppressWarnings("ArrayRecordComponent") // a one-shot request to the runner, never compared or hashed
 public record BoundedCommand(List<String> argv, Duration timeout, byte[] stdin, int outputCap) {
 
     public static final int DEFAULT_OUTPUT_CAP = 256 * 1024;

@@ -6,4 +6,9 @@ package org.pbxagent.storage.command;
  */
 public interface CommandRunner {
     CommandResult run(BoundedCommand command);
+
+    /** How long a run may take beyond its timeout (killing and giving up a stuck program); zero if it never does. */
+    default java.time.Duration killBound() {
+        return java.time.Duration.ZERO;
+    }
 }

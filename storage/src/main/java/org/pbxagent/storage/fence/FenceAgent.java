@@ -93,10 +93,18 @@ public final class FenceAgent {
             sleep(settings.delay());
         }
         long start = System.nanoTime();
-        try (SanShell shell = SshSanShell.connect(settings.ssh())) {
+        // power_timeout bounds the whole action: the SSH login and every SAN command together.
+        long deadline = start + settings.powerTimeout().toNanos();
+        SshEndpoint ep = settings.ssh();
+        if (settings.powerTimeout().compareTo(ep.connectTimeout()) < 0) {
+            ep = new SshEndpoint(ep.host(), ep.port(), ep.user(), ep.identityFile(), ep.knownHostsFile(),
+                    settings.powerTimeout().isZero() ? Duration.ofMillis(1) : settings.powerTimeout());
+        }
+        try (SanShell shell = new DeadlineShell(SshSanShell.connect(ep), deadline, settings.powerTimeout())) {
             step("connected to " + settings.ssh().host() + ":" + settings.ssh().port());
             SanBackend backend = settings.backend(shell);
-            SanFence fence = new SanFence(backend, settings.powerTimeout());
+            SanFence fence = new SanFence(backend, settings.powerTimeout(), deadline,
+                    settings.initiatorMap().values());
             return switch (action) {
                 case "off" -> {
                     SanFence.Result r = fence.off(settings.victim());
@@ -110,9 +118,12 @@ public final class FenceAgent {
                     yield EC_OK;
                 }
                 case "status" -> {
-                    boolean on = fence.isOn(settings.victim());
-                    out.println(on ? "Status: ON" : "Status: OFF");
-                    yield on ? EC_OK : EC_STATUS_OFF;
+                    InitiatorAccess a = fence.status(settings.victim());
+                    if (a.admittingAddressAcl() != null) {
+                        step("admitted by address rule " + a.admittingAddressAcl());
+                    }
+                    out.println(a.fenced() ? "Status: OFF" : "Status: ON");
+                    yield a.fenced() ? EC_STATUS_OFF : EC_OK;
                 }
                 case "list" -> {
                     list(settings, backend);
@@ -120,6 +131,14 @@ public final class FenceAgent {
                 }
                 case "monitor" -> {
                     backend.checkTarget();
+                    // A node that an address rule admits could not be fenced: the device is not usable for it.
+                    for (String iqn : settings.initiatorMap().values()) {
+                        String rule = backend.access(new IscsiName(iqn)).admittingAddressAcl();
+                        if (rule != null) {
+                            throw new FenceException("target " + settings.target() + " admits by address (ACL entry "
+                                    + rule + "): " + iqn + " could not be fenced by its name; unbind that rule");
+                        }
+                    }
                     yield EC_OK;
                 }
                 default -> EC_GENERIC_ERROR;
@@ -148,7 +167,7 @@ public final class FenceAgent {
             out.println(e.getKey() + "," + e.getValue());
         }
         for (String name : acl) {
-            if (!map.containsValue(name) && !name.equalsIgnoreCase("ALL")) {
+            if (!map.containsValue(name) && AddressAcl.isName(name)) {
                 out.println(name + "," + name);
             }
         }
@@ -234,6 +253,8 @@ public final class FenceAgent {
         }
     }
 
+    // Kept here beside fastagi's AgiText.printable since storage never depends on fastagi; plain ASCII with '?',
+    // as pacemaker-fenced copies the fence agent's stderr into the cluster log.
     private static String printable(String s) {
         String t = s.length() > 80 ? s.substring(0, 80) + "..." : s;
         return t.replaceAll("[^\\x20-\\x7e]", "?");

@@ -11,11 +11,11 @@ record FenceParameter(String name, List<String> aliases, String shortOpt, String
                     "Fencing action: off, on, status, list, monitor, metadata, validate-all"),
             new FenceParameter("plug", List.of("port", "nodename"), "n", "plug", true, "string", null,
                     "Node to fence: a node name from initiator_map, or the node's iSCSI initiator name"),
-            new FenceParameter("ipaddr", List.of(), "a", "ip", true, "string", null,
+            new FenceParameter("ipaddr", List.of("ip"), "a", "ip", true, "string", null,
                     "Address of the SAN node's SSH service"),
             new FenceParameter("ipport", List.of(), "u", "ipport", false, "integer", "22",
                     "TCP port of the SAN node's SSH service"),
-            new FenceParameter("login", List.of(), "l", "username", false, "string", "root",
+            new FenceParameter("login", List.of("username"), "l", "username", false, "string", "root",
                     "SSH user on the SAN node (must be allowed to run targetcli or tgtadm)"),
             new FenceParameter("identity_file", List.of(), "k", "identity-file", true, "string", null,
                     "Private key for SSH key authentication (passwords are not supported)"),
@@ -43,9 +43,14 @@ record FenceParameter(String name, List<String> aliases, String shortOpt, String
             new FenceParameter("verbose", List.of(), "v", "verbose", false, "boolean", null,
                     "Print each step on stderr"));
 
+    /**
+     * A stdin key. As fence-agents' own parser does, the long option's name is accepted too, with {@code _} for
+     * {@code -} ({@code ip}, {@code username}, {@code identity-file}, {@code login_timeout} ...).
+     */
     static FenceParameter byKey(String key) {
         for (FenceParameter p : ALL) {
-            if (p.name.equals(key) || p.aliases.contains(key)) {
+            if (p.name.equals(key) || p.aliases.contains(key) || key.equals(p.longOpt)
+                    || key.replace('_', '-').equals(p.longOpt)) {
                 return p;
             }
         }

@@ -2,6 +2,7 @@ package org.pbxagent.storage.fence;
 
 /** The SAN could not be reached or did not let us in. The kind maps to the fence-agents exit codes. */
 public final class SanAccessException extends Exception {
+    private static final long serialVersionUID = 1L;
 
     public enum Kind {
         /** TCP connect failed or the connection dropped. */

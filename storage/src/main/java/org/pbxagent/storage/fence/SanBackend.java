@@ -6,7 +6,7 @@ import org.pbxagent.storage.iscsi.IscsiName;
 /** One SAN's way of granting and revoking an initiator's access to the shared target. */
 public interface SanBackend {
 
-    /** Fails unless the target exists and can be fenced by initiator name (no allow-all rule). */
+    /** Fails unless the target exists and can be fenced by initiator name (no allow-all rule, no demo mode). */
     void checkTarget() throws SanAccessException, FenceException;
 
     InitiatorAccess access(IscsiName initiator) throws SanAccessException, FenceException;
@@ -17,6 +17,9 @@ public interface SanBackend {
     /** Put the ACL entry back. Idempotent; callers verify. */
     void restore(IscsiName initiator) throws SanAccessException, FenceException;
 
-    /** The initiator names the target's ACL grants now. */
+    /** The target's ACL entries as the SAN lists them (names, and for tgt address rules too). */
     List<String> aclEntries() throws SanAccessException, FenceException;
+
+    /** Every initiator name the target knows now (ACL entries and sessions), as the SAN lists them. */
+    List<String> initiators() throws SanAccessException, FenceException;
 }

@@ -116,7 +116,9 @@ public final class SshSanShell implements SanShell {
             byte[] buf = new byte[8192];
             // Poll with available() so a SAN that stops answering can never hold us past the deadline.
             while (true) {
-                boolean moved = drain(out, o, buf) | drain(err, e, buf);
+                boolean movedOut = drain(out, o, buf);
+                boolean movedErr = drain(err, e, buf); // drained even when stdout moved, so neither pipe fills
+                boolean moved = movedOut || movedErr;
                 if (channel.isClosed() && out.available() == 0 && err.available() == 0) {
                     break;
                 }

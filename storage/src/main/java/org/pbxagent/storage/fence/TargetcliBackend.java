@@ -10,6 +10,9 @@ import org.pbxagent.storage.iscsi.IscsiName;
  * LIO (the kernel target, as in production) through {@code targetcli}. State is read from configfs, which is what
  * the kernel enforces: the TPG's node ACL directories and {@code attrib/generate_node_acls}. Deleting a node ACL makes
  * LIO close that initiator's sessions; the configuration is saved so a SAN reboot keeps the fence.
+ * LIO lower-cases the InitiatorName of every login and compares it byte for byte with the ACL directory names (which
+ * targetcli creates lower case), so the ACL that admits a node is the one named exactly by its lower-case name. LIO
+ * has no address rules; its only allow-all is demo mode, which is refused.
  */
 public final class TargetcliBackend implements SanBackend {
 
@@ -120,9 +123,14 @@ public final class TargetcliBackend implements SanBackend {
         for (String line : r.stdout().split("\n")) {
             String n = line.strip();
             if (!n.isEmpty()) {
-                names.add(n.toLowerCase(java.util.Locale.ROOT));
+                names.add(n);
             }
         }
         return names;
+    }
+
+    @Override
+    public List<String> initiators() throws SanAccessException, FenceException {
+        return aclEntries();
     }
 }

@@ -58,9 +58,12 @@ public final class TgtadmBackend implements SanBackend {
 
     @Override
     public void checkTarget() throws SanAccessException, FenceException {
-        TgtTarget t = show();
+        refuseAll(show());
+    }
+
+    private void refuseAll(TgtTarget t) throws FenceException {
         if (t.acl().stream().anyMatch(a -> a.equalsIgnoreCase("ALL"))) {
-            throw new FenceException("target " + target + " admits ALL initiator addresses:"
+            throw new FenceException("target " + target + " admits ALL initiator addresses (ACL entry ALL):"
                     + " removing one initiator name could not keep that node out; unbind ALL first");
         }
     }
@@ -68,21 +71,31 @@ public final class TgtadmBackend implements SanBackend {
     @Override
     public InitiatorAccess access(IscsiName initiator) throws SanAccessException, FenceException {
         TgtTarget t = show();
-        return new InitiatorAccess(t.aclGrants(initiator.value()), t.sessionsOf(initiator.value()));
+        return new InitiatorAccess(t.aclGrants(initiator.value()), t.sessionsOf(initiator.value()),
+                t.addressesOf(initiator.value()), t.addressEntries());
     }
 
     @Override
     public void revoke(IscsiName initiator) throws SanAccessException, FenceException {
-        checkTarget();
         TgtTarget t = show();
+        refuseAll(t);
         String tid = Integer.toString(t.tid());
-        if (t.aclGrants(initiator.value())) {
+        // Each entry exactly as stored: tgt matches names byte for byte, so "...:PBX2" is unbound as "...:PBX2".
+        for (String entry : t.nameEntriesFor(initiator.value())) {
             CommandResult r = shell.run(tgtadm("--mode", "target", "--op", "unbind", "--tid", tid,
-                    "--initiator-name", initiator.value()), commandTimeout);
-            // 22 "rule does not exist": another fence got there first; the verify that follows decides.
-            if (!r.ok() && !(r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() == 22)) {
-                throw new FenceException("removing " + initiator + " from the ACL failed: " + r.reason());
+                    "--initiator-name", entry), commandTimeout);
+            if (r.ok()) {
+                continue;
             }
+            // 22 "rule does not exist" means another fence got there first only if the target agrees.
+            if (r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() == 22) {
+                if (show().acl().contains(entry)) {
+                    throw new FenceException("tgtadm answered 22 (no such rule) unbinding " + entry
+                            + " but the target still lists it: " + r.reason());
+                }
+                continue;
+            }
+            throw new FenceException("removing " + entry + " from the ACL failed: " + r.reason());
         }
         // ACL first, sessions second: once the rule is gone the initiator cannot log back in between the two.
         for (TgtTarget.Nexus n : show().nexuses()) {
@@ -116,5 +129,10 @@ public final class TgtadmBackend implements SanBackend {
     @Override
     public List<String> aclEntries() throws SanAccessException, FenceException {
         return show().acl();
+    }
+
+    @Override
+    public List<String> initiators() throws SanAccessException, FenceException {
+        return show().initiators();
     }
 }

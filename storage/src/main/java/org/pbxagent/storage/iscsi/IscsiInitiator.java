@@ -29,10 +29,17 @@ public final class IscsiInitiator {
 
     private final IscsiSettings settings;
     private final CommandRunner runner;
+    private final Path nodeDb;
 
     public IscsiInitiator(IscsiSettings settings, CommandRunner runner) {
+        this(settings, runner, NodeRecords.defaultDb());
+    }
+
+    /** @param nodeDb open-iscsi's node database (where discovery writes the records iscsiadm logs in with) */
+    public IscsiInitiator(IscsiSettings settings, CommandRunner runner, Path nodeDb) {
         this.settings = settings;
         this.runner = runner;
+        this.nodeDb = nodeDb;
     }
 
     private CommandResult iscsiadm(String... args) {
@@ -70,7 +77,8 @@ public final class IscsiInitiator {
             if (settings.chap()) {
                 update(portal, "node.session.auth.authmethod", "CHAP");
                 update(portal, "node.session.auth.username", settings.chapUser());
-                update(portal, "node.session.auth.password", settings.chapSecret());
+                // Never on an argv (readable in /proc/PID/cmdline): straight into the 0600 node record.
+                NodeRecords.setSecret(nodeDb, settings.target().value(), portal, settings.chapSecret());
             }
             CommandResult r = iscsiadm("-m", "node", "-T", settings.target().value(), "-p", portal, "--login");
             if (!r.ok() && !(r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() == ERR_SESS_EXISTS)) {

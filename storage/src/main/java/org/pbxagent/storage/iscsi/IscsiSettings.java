@@ -3,6 +3,7 @@ package org.pbxagent.storage.iscsi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * This node's iSCSI side: the target, the portals it is reached on (one session each; several give multipath), the
@@ -11,6 +12,13 @@ import java.util.Objects;
 public record IscsiSettings(IscsiName target, List<String> portals, int lun, IscsiName initiator, String chapUser,
                             String chapSecret, Duration commandTimeout, Duration deviceWait) {
 
+    /** The LUN numbers a target may give (SAM's flat space addressing, as LIO and tgt use it). */
+    public static final int MIN_LUN = 0;
+    public static final int MAX_LUN = 16383;
+
+    // A portal as iscsiadm takes it: a host name or IPv4 literal, or a bracketed IPv6 literal, and a port.
+    private static final Pattern PORTAL = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}");
+
     public IscsiSettings {
         Objects.requireNonNull(target, "target");
         portals = List.copyOf(portals);
@@ -18,16 +26,27 @@ public record IscsiSettings(IscsiName target, List<String> portals, int lun, Isc
             throw new IllegalArgumentException("at least one portal is required");
         }
         for (String p : portals) {
-            if (!p.matches("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}")) {
-                throw new IllegalArgumentException("portal must be host:port or [ipv6]:port: " + p);
-            }
+            checkPortal(p);
         }
-        if (lun < 0 || lun > 16383) {
-            throw new IllegalArgumentException("lun must be 0..16383: " + lun);
+        if (lun < MIN_LUN || lun > MAX_LUN) {
+            throw new IllegalArgumentException("lun must be " + MIN_LUN + ".." + MAX_LUN + ": " + lun);
         }
         if ((chapUser == null) != (chapSecret == null)) {
             throw new IllegalArgumentException("CHAP needs both a user and a secret");
         }
+    }
+
+    /**
+     * Checks one portal ({@code host:port} or {@code [ipv6]:port}).
+     *
+     * @return the portal
+     * @throws IllegalArgumentException saying what is expected, for the caller to put under its key
+     */
+    public static String checkPortal(String portal) {
+        if (!PORTAL.matcher(portal).matches()) {
+            throw new IllegalArgumentException("expected host:port or [ipv6]:port, got '" + portal + "'");
+        }
+        return portal;
     }
 
     public boolean chap() {

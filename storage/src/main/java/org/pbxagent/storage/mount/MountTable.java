@@ -20,6 +20,11 @@ public final class MountTable {
         return parse(Files.readString(MOUNTINFO, StandardCharsets.UTF_8));
     }
 
+    /** The mount table of the namespace a process lives in (its /proc/PID/mountinfo). */
+    static List<MountEntry> of(Path procDir) throws IOException {
+        return parse(Files.readString(procDir.resolve("mountinfo"), StandardCharsets.UTF_8));
+    }
+
     /** The last (top-most) mount on this path, if any. */
     public static Optional<MountEntry> at(Path mountPoint) throws IOException {
         String want = mountPoint.toAbsolutePath().normalize().toString();
@@ -52,7 +57,8 @@ public final class MountTable {
             String[] mm = f[2].split(":");
             try {
                 entries.add(new MountEntry(unescape(f[4]), unescape(f[dash + 2]), f[dash + 1],
-                        Integer.parseInt(mm[0]), Integer.parseInt(mm[1]), f[5]));
+                        Integer.parseInt(mm[0]), Integer.parseInt(mm[1]), f[5], Integer.parseInt(f[0]),
+                        unescape(f[3])));
             } catch (RuntimeException e) {
                 // a line we cannot read is not ours to judge
             }

@@ -4,12 +4,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.pbxagent.storage.StorageException;
 import org.pbxagent.storage.command.BoundedCommand;
 import org.pbxagent.storage.command.CommandResult;
 import org.pbxagent.storage.command.CommandRunner;
+import org.pbxagent.storage.command.ProcessCommandRunner;
 
 /**
  * Mounts and unmounts this node's share of the cluster file system. Mount checks first (cluster stack, the file
@@ -47,14 +54,52 @@ public final class SharedMount {
             throw StorageException.failed("mount point " + settings.mountPoint() + " is busy: " + e.get().source()
                     + " (" + e.get().fsType() + ") is mounted there, not " + settings.device());
         }
+        if (e.isPresent() && !e.get().root().equals("/")) {
+            throw StorageException.failed("mount point " + settings.mountPoint() + " is busy: a bind mount of "
+                    + e.get().root() + " of " + settings.device() + " is there, not the whole file system");
+        }
         return e;
     }
 
     private Optional<MountEntry> at() throws StorageException {
         try {
-            return MountTable.at(settings.mountPoint());
+            return MountTable.at(mountPoint());
         } catch (IOException e) {
             throw StorageException.failed("cannot read the mount table: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The mount point as the mount table names it: symbolic links on the way resolved. Its last component is looked
+     * at (lstat) only while nothing is mounted on it, so a hung file system is never touched.
+     */
+    Path mountPoint() throws StorageException {
+        Path mp = settings.mountPoint();
+        try {
+            List<MountEntry> table = MountTable.read();
+            for (int hop = 0; hop < 40; hop++) {
+                String p = mp.toString();
+                if (table.stream().anyMatch(e -> e.mountPoint().equals(p))) {
+                    return mp;
+                }
+                Path next;
+                if (Files.isSymbolicLink(mp)) {
+                    next = mp.getParent().resolve(Files.readSymbolicLink(mp)).normalize();
+                } else {
+                    Path parent = mp.getParent();
+                    if (parent == null || !Files.exists(parent)) {
+                        return mp;
+                    }
+                    next = parent.toRealPath().resolve(mp.getFileName());
+                }
+                if (next.equals(mp)) {
+                    return mp;
+                }
+                mp = next;
+            }
+            throw StorageException.failed("mount point " + settings.mountPoint() + ": too many symbolic links");
+        } catch (IOException e) {
+            throw StorageException.failed("cannot resolve mount point " + settings.mountPoint() + ": " + e);
         }
     }
 
@@ -65,7 +110,7 @@ public final class SharedMount {
         }
         int[] dev = DeviceNumbers.of(settings.device());
         if (dev != null) {
-            return dev[0] == e.major() && dev[1] == e.minor();
+            return e.sameDevice(dev);
         }
         return e.source().equals(settings.device().toString());
     }
@@ -93,8 +138,9 @@ public final class SharedMount {
         if (settings.fsType().equals("ocfs2")) {
             checkSlots(device);
         }
+        Path mp = mountPoint();
         try {
-            Files.createDirectories(settings.mountPoint());
+            Files.createDirectories(mp);
         } catch (IOException e) {
             throw StorageException.failed("cannot create mount point " + settings.mountPoint() + ": " + e);
         }
@@ -104,7 +150,7 @@ public final class SharedMount {
             argv.add(settings.options());
         }
         argv.add(device);
-        argv.add(settings.mountPoint().toString());
+        argv.add(mp.toString());
         CommandResult r = runner.run(BoundedCommand.of(t, argv));
         if (!r.ok()) {
             throw StorageException.of("mount " + device + " on " + settings.mountPoint(), r);
@@ -126,13 +172,38 @@ public final class SharedMount {
         }
     }
 
+    /** A holder the stop ended: its pid, command name and the last signal it was sent. */
+    public record Ended(long pid, String command, String signal) {
+        @Override
+        public String toString() {
+            return command + "[" + pid + "] " + signal;
+        }
+    }
+
+    /** How a stop went: done or already, and which holders it ended. */
+    public record Unmounted(Result result, List<Ended> ended) {
+    }
+
+    public Result unmount() throws StorageException {
+        return stop().result();
+    }
+
     /**
      * Ends every holder, unmounts and verifies. A holder that ignores TERM gets KILL at half the budget; a holder that
      * cannot die (stuck in I/O) leaves the mount busy and the stop fails, so that Pacemaker fences the node.
+     * Success means the file system is mounted nowhere (every mount point and bind mount of the device, in every
+     * mount namespace) and every umount finished: an umount abandoned at its timeout, stuck in the kernel writing
+     * back to a dead device, is a failure even when the mount table no longer shows the mount.
      */
-    public Result unmount() throws StorageException {
-        if (current().isEmpty()) {
-            return Result.ALREADY;
+    public Unmounted stop() throws StorageException {
+        Optional<MountEntry> here = at();
+        if (here.isPresent() && !isOurs(here.get())) {
+            current(); // throws: someone else's file system is there
+        }
+        int[] dev = here.map(e -> new int[] {e.major(), e.minor()}).orElse(DeviceNumbers.of(settings.device()));
+        if (dev == null || MountNamespaces.mountsOf(dev).isEmpty()) {
+            refuseWhileAnUmountLingers();
+            return new Unmounted(Result.ALREADY, List.of());
         }
         long start = System.nanoTime();
         long budget = settings.unmountBudget().toNanos();
@@ -140,20 +211,19 @@ public final class SharedMount {
         long deadline = start + budget;
         String last = "";
         boolean termSent = false;
+        Map<Long, Ended> ended = new LinkedHashMap<>();
         while (true) {
-            List<Holder> holders = Holders.of(settings.mountPoint());
+            List<MountNamespaces.Placed> mounts = MountNamespaces.mountsOf(dev);
+            if (mounts.isEmpty()) {
+                refuseWhileAnUmountLingers();
+                return new Unmounted(Result.DONE, List.copyOf(ended.values()));
+            }
+            Set<Integer> ids = new HashSet<>();
+            mounts.forEach(p -> ids.add(p.entry().id()));
+            List<Holder> holders = Holders.of(dev, ids);
             long now = System.nanoTime();
             if (holders.isEmpty()) {
-                CommandResult r = runner.run(BoundedCommand.of(
-                        Duration.ofNanos(Math.max(deadline - now, Duration.ofSeconds(1).toNanos())),
-                        "umount", settings.mountPoint().toString()));
-                if (at().isEmpty()) {
-                    return Result.DONE;
-                }
-                if (r.outcome() == CommandResult.Outcome.NOT_INSTALLED) {
-                    throw StorageException.of("umount", r);
-                }
-                last = r.reason();
+                last = umountAll(mounts, deadline);
             } else {
                 boolean kill = termSent && now >= killAt;
                 for (Holder h : holders) {
@@ -163,6 +233,7 @@ public final class SharedMount {
                         } else {
                             p.destroy();
                         }
+                        ended.put(h.pid(), new Ended(h.pid(), h.command(), kill ? "KILL" : "TERM"));
                     });
                 }
                 termSent = true;
@@ -173,11 +244,101 @@ public final class SharedMount {
             }
             sleep(holders.isEmpty() ? 100 : 25);
         }
-        if (at().isEmpty()) {
-            return Result.DONE;
+        List<MountNamespaces.Placed> left = MountNamespaces.mountsOf(dev);
+        if (left.isEmpty()) {
+            refuseWhileAnUmountLingers();
+            return new Unmounted(Result.DONE, List.copyOf(ended.values()));
         }
-        throw StorageException.failed(settings.mountPoint() + " is still mounted after "
-                + settings.unmountBudget().toMillis() + " ms: " + last);
+        throw StorageException.failed(settings.device() + " is still mounted (" + where(left) + ") after "
+                + settings.unmountBudget().toMillis() + " ms: " + last
+                + (ended.isEmpty() ? "" : "; ended " + ended.values()));
+    }
+
+    /**
+     * One umount per mount of the device, deepest first, in its own namespace ({@code umount -N} for another one).
+     * {@code -c}: the path comes from the mount table, and canonicalising it would stat a possibly hung mount.
+     */
+    private String umountAll(List<MountNamespaces.Placed> mounts, long deadline) throws StorageException {
+        List<MountNamespaces.Placed> order = new ArrayList<>(mounts);
+        order.sort(Comparator.comparing((MountNamespaces.Placed p) -> !p.ns().own())
+                .thenComparing(p -> -p.entry().mountPoint().length()));
+        String last = "";
+        for (MountNamespaces.Placed p : order) {
+            List<String> argv = new ArrayList<>(List.of("umount", "-c"));
+            if (!p.ns().own()) {
+                argv.add("-N");
+                argv.add("/proc/" + p.ns().pid() + "/ns/mnt");
+            }
+            argv.add(p.entry().mountPoint());
+            Duration t = Duration.ofNanos(Math.max(deadline - System.nanoTime(), Duration.ofSeconds(1).toNanos()));
+            CommandResult r = runner.run(BoundedCommand.of(t, argv));
+            if (r.outcome() == CommandResult.Outcome.NOT_INSTALLED) {
+                throw StorageException.of("umount", r);
+            }
+            if (r.outcome() == CommandResult.Outcome.TIMED_OUT) {
+                throw StorageException.failed("umount of " + p.entry().mountPoint() + " did not finish within "
+                        + r.elapsed().toMillis() + " ms and was abandoned, stuck in the kernel (writing back to a"
+                        + " hung device?): " + settings.device() + " is not released");
+            }
+            if (!r.ok()) {
+                last = "umount " + p.entry().mountPoint() + ": " + r.reason();
+            }
+        }
+        return last;
+    }
+
+    /**
+     * An umount that an earlier stop abandoned may still sit in the kernel after detaching the mount from every
+     * table: the file system then lives on, invisible to mountinfo, until its write-back ends. Never "unmounted" then.
+     */
+    private void refuseWhileAnUmountLingers() throws StorageException {
+        List<String> names = new ArrayList<>(List.of(settings.mountPoint().toString(), settings.device().toString()));
+        names.add(mountPoint().toString());
+        try (var procs = Files.newDirectoryStream(Path.of("/proc"))) {
+            for (Path proc : procs) {
+                long pid = MountNamespaces.pidOf(proc);
+                if (pid < 0 || !ProcessCommandRunner.isRunning(pid)) {
+                    continue;
+                }
+                String comm;
+                byte[] cmdline;
+                try {
+                    comm = Files.readString(proc.resolve("comm")).strip();
+                    if (!comm.equals("umount")) {
+                        continue;
+                    }
+                    cmdline = Files.readAllBytes(proc.resolve("cmdline"));
+                } catch (IOException e) {
+                    continue;
+                }
+                for (String arg : new String(cmdline, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+                    if (names.contains(arg)) {
+                        throw StorageException.failed("an earlier umount of " + arg + " (pid " + pid
+                                + ") is still in the kernel, writing back to " + settings.device()
+                                + ": the file system is not released");
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: nothing to find
+        }
+    }
+
+    private static String where(List<MountNamespaces.Placed> mounts) {
+        StringBuilder sb = new StringBuilder();
+        for (MountNamespaces.Placed p : mounts) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append("on ").append(p.entry().mountPoint());
+            if (!p.entry().root().equals("/")) {
+                sb.append(" (bind of ").append(p.entry().root()).append(')');
+            }
+            if (!p.ns().own()) {
+                sb.append(" in the mount namespace of pid ").append(p.ns().pid());
+            }
+        }
+        return sb.toString();
     }
 
     private static String describe(List<Holder> holders) {

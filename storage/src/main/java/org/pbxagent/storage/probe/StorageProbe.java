@@ -5,7 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.pbxagent.storage.StorageException;
 import org.pbxagent.storage.command.BoundedCommand;
 import org.pbxagent.storage.command.CommandResult;
@@ -22,8 +29,17 @@ import org.pbxagent.storage.mount.SharedMount;
  */
 public final class StorageProbe {
 
-    /** Time kept back from each I/O step for killing the child and reporting. */
-    private static final Duration KILL_RESERVE = Duration.ofMillis(1300);
+    /** Beyond the runner's own kill bound, time kept back for reporting on a loaded machine. */
+    private static final Duration REPORT_MARGIN = Duration.ofMillis(250);
+    /** The probe answers at the latest this long before its deadline, whatever a step is still doing. */
+    private static final Duration ANSWER_MARGIN = Duration.ofMillis(300);
+    private static final AtomicInteger STEP_IDS = new AtomicInteger();
+    // Daemon threads: a step abandoned at the probe's deadline never keeps the JVM alive.
+    private static final ExecutorService STEPS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "probe-step-" + STEP_IDS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
     private static final int BLOCK = 4096;
 
     private final SharedMount mount;
@@ -31,6 +47,8 @@ public final class StorageProbe {
     private final CommandRunner runner;
     private final String nodeName;
     private final Duration budget;
+    /** A step the probe answered without (at its deadline) while the runner was still ending it. */
+    private volatile Future<CommandResult> lingering;
 
     public StorageProbe(SharedMount mount, SessionCheck session, CommandRunner runner, String nodeName,
                         Duration budget) {
@@ -62,6 +80,13 @@ public final class StorageProbe {
                 if (problem != null) {
                     return ProbeReport.failed(depth, "session", problem, since(start));
                 }
+            }
+            Future<CommandResult> earlier = lingering;
+            if (depth >= 10 && earlier != null && !earlier.isDone()) {
+                // A step this probe gave up on is still running: a new one would race it (an old write landing
+                // after the new one), and the device that held it is most likely still stuck.
+                return ProbeReport.failed(depth, "previous", "an I/O step of an earlier probe has not ended yet"
+                        + " (device hung?)", since(start));
             }
             if (depth >= 10) {
                 String device = mount.settings().device().toString();
@@ -103,12 +128,36 @@ public final class StorageProbe {
     }
 
     private CommandResult io(long deadline, byte[] stdin, String... argv) {
-        Duration left = remaining(deadline).minus(KILL_RESERVE);
+        // Each step ends by its timeout plus the runner's kill path: keep both inside the probe's budget.
+        Duration left = remaining(deadline).minus(reserve());
         if (left.toMillis() < 50) {
             throw new BudgetExhausted(argv[0]);
         }
         BoundedCommand c = BoundedCommand.of(left, argv).withOutputCap(BLOCK * 2);
-        return runner.run(stdin == null ? c : c.withStdin(stdin));
+        BoundedCommand command = stdin == null ? c : c.withStdin(stdin);
+        // The step normally ends by its timeout plus the kill path, inside the reserve. On a machine so loaded that
+        // even that overruns, the probe answers at its own deadline and leaves the stuck child's end to the runner.
+        long t0 = System.nanoTime();
+        Future<CommandResult> f = STEPS.submit(() -> runner.run(command));
+        try {
+            return f.get(Math.max(0, deadline - System.nanoTime() - ANSWER_MARGIN.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            lingering = f;
+            return new CommandResult(command.argv(), CommandResult.Outcome.TIMED_OUT, -1, "", "", false,
+                    Duration.ofNanos(System.nanoTime() - t0));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new CommandResult(command.argv(), CommandResult.Outcome.TIMED_OUT, -1, "", "", false,
+                    Duration.ofNanos(System.nanoTime() - t0));
+        } catch (ExecutionException e) {
+            return new CommandResult(command.argv(), CommandResult.Outcome.FAILED_TO_START, -1, "",
+                    String.valueOf(e.getCause()), false, Duration.ofNanos(System.nanoTime() - t0));
+        }
+    }
+
+    /** Time kept back from each I/O step for killing a stuck child and reporting. */
+    Duration reserve() {
+        return runner.killBound().plus(REPORT_MARGIN);
     }
 
     private static String why(CommandResult r) {
@@ -138,6 +187,8 @@ public final class StorageProbe {
     }
 
     private static final class BudgetExhausted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         BudgetExhausted(String step) {
             super(step, null, false, false);
         }

@@ -41,6 +41,19 @@ class FenceAgentArgsTest {
     }
 
     @Test
+    void fenceAgentsAliasesOnStdinStandForTheirParameters() {
+        // What a stonith resource written for fence-agents' newer names passes: ip, username, port, long options.
+        Run r = run("action=validate-all\nip=127.0.0.1\nusername=san\nidentity-file=/etc/pbx-agent/k\n"
+                + "target=iqn.2026-11.org.pbxagent:shared\ninitiator_map=pbx1=iqn.2026-11.org.pbxagent:pbx1\n"
+                + "port=pbx1\nlogin-timeout=7\n");
+        assertEquals(0, r.rc(), r.err());
+        assertEquals("", r.err());
+        Run badAlias = run(VALID.replace("ipaddr=127.0.0.1\n", "") + "ip=\n");
+        assertTrue(badAlias.err().contains("ipaddr is required"), badAlias.err());
+        assertTrue(FenceMetadata.xml().contains("<parameter name=\"ip\""), "pcs checks names against metadata");
+    }
+
+    @Test
     void optionsInEveryGetoptForm() {
         Run r = run("", "-o", "validate-all", "-a127.0.0.1", "--identity-file=/k", "--target",
                 "iqn.2026-11.org.pbxagent:shared", "-n", "iqn.2026-11.org.pbxagent:pbx2", "-v");

@@ -62,7 +62,15 @@ class FenceIT {
 
     @AfterEach
     void unfenceBoth() {
-        // Each test starts from both nodes admitted, whatever the previous one did.
+        // Each test starts from both nodes admitted and nothing else, whatever the previous one did.
+        TgtTarget t = TgtTarget.parse(san.tgtadm("--op", "show", "--mode", "target")).get(TgtdSan.TARGET);
+        for (String entry : t.acl()) {
+            if (AddressAcl.isName(entry) && !List.of(NODE1, NODE2).contains(entry)) {
+                san.tgtadm("--op", "unbind", "--mode", "target", "--tid", "1", "--initiator-name", entry);
+            } else if (!AddressAcl.isName(entry)) {
+                san.tgtadm("--op", "unbind", "--mode", "target", "--tid", "1", "--initiator-address", entry);
+            }
+        }
         for (String n : List.of(NODE1, NODE2)) {
             if (!san.tgtadm("--op", "show", "--mode", "target").contains("        " + n + "\n")) {
                 san.tgtadm("--op", "bind", "--mode", "target", "--tid", "1", "--initiator-name", n);
@@ -77,7 +85,8 @@ class FenceIT {
                 + "identity_file=" + sshd.identity + "\nknown_hosts=" + sshd.knownHosts + "\n"
                 + "san_type=tgtadm\ntarget=" + TgtdSan.TARGET + "\ntgt_control_port=" + san.controlPort + "\n"
                 + "initiator_map=pbx1=" + NODE1 + ";pbx2=" + NODE2 + "\n"
-                + "login_timeout=3\nshell_timeout=5\npower_timeout=5\n";
+                // power_timeout bounds the whole action: generous, so a loaded machine's slow SSH does not end it.
+                + "login_timeout=3\nshell_timeout=5\npower_timeout=20\n";
     }
 
     record Run(int rc, String out, String err) {
@@ -301,5 +310,115 @@ class FenceIT {
         Run badPort = agent(params("validate-all", "pbx2").replace("ipport=" + sshd.port, "ipport=99999"));
         assertEquals(1, badPort.rc());
         assertTrue(badPort.err().contains("ipport"), badPort.err());
+    }
+
+    /** A live session of the victim, reading the LUN continuously, as a PBX with the file system mounted would. */
+    private Process liveSession(String initiator) throws Exception {
+        Process p = new ProcessBuilder("iscsi-perf", "-i", initiator, san.lunUrl())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        awaitSession(initiator, true);
+        return p;
+    }
+
+    @Test
+    void anAddressRuleThatAdmitsTheVictimIsRefusedAndStatusNeverSaysOff() throws Exception {
+        // tgt admits an initiator whose name OR address matches: with this rule the victim gets in by address.
+        for (String rule : List.of("127.0.0.1", "127.0.0.0/8")) {
+            san.tgtadm("--op", "bind", "--mode", "target", "--tid", "1", "--initiator-address", rule);
+            try {
+                Run off = agent(params("off", "pbx2"));
+                assertEquals(1, off.rc(), rule + ": " + off.out() + off.err());
+                assertTrue(off.err().contains("ACL entry " + rule), off.err());
+                assertFalse(off.out().contains("OFF"), off.out());
+                Run status = agent(params("status", "pbx2"));
+                assertEquals(0, status.rc(), status.err());
+                assertEquals("Status: ON\n", status.out());
+                Run monitor = agent(params("monitor", null));
+                assertEquals(1, monitor.rc(), monitor.err());
+                assertTrue(monitor.err().contains(rule), monitor.err());
+            } finally {
+                san.tgtadm("--op", "unbind", "--mode", "target", "--tid", "1", "--initiator-address", rule);
+            }
+        }
+        assertTrue(inquiry(NODE2).ok(), "a refused fence must change nothing");
+    }
+
+    @Test
+    void anAddressRuleThatCannotCoverTheVictimsSessionDoesNotStopTheFence() throws Exception {
+        san.tgtadm("--op", "bind", "--mode", "target", "--tid", "1", "--initiator-address", "10.9.9.0/24");
+        san.tgtadm("--op", "bind", "--mode", "target", "--tid", "1", "--initiator-address", "[fe80::]/64");
+        Process session = liveSession(NODE2);
+        try {
+            // The victim's address is known from its session (127.0.0.1): neither rule covers it.
+            Run off = agent(params("off", "pbx2"));
+            assertEquals(0, off.rc(), off.err());
+            assertEquals("Success: Powered OFF\n", off.out());
+            assertTrue(refused(inquiry(NODE2)), "tgtd still admits the fenced initiator");
+        } finally {
+            session.destroyForcibly();
+            session.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anUpperCaseAclEntryIsFencedAsTgtStoresIt() throws Exception {
+        String upper = "iqn.2026-11.org.pbxagent:PBX2";
+        san.tgtadm("--op", "unbind", "--mode", "target", "--tid", "1", "--initiator-name", NODE2);
+        san.tgtadm("--op", "bind", "--mode", "target", "--tid", "1", "--initiator-name", upper);
+        assertTrue(inquiry(upper).ok(), "tgt admits the name exactly as bound");
+        Process session = liveSession(upper);
+        try {
+            Run off = agent(params("off", "pbx2"));
+            assertEquals(0, off.rc(), off.err());
+            assertEquals("Success: Powered OFF\n", off.out());
+            String show = san.tgtadm("--op", "show", "--mode", "target");
+            assertFalse(show.contains(upper), "upper-case entry or session survived:\n" + show);
+            assertTrue(refused(inquiry(upper)), "tgtd still admits " + upper);
+            Run status = agent(params("status", "pbx2"));
+            assertEquals(2, status.rc(), status.err());
+        } finally {
+            session.destroyForcibly();
+            session.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aPlugWhoseInitiatorTheTargetDoesNotKnowIsNeverAlreadyOff() {
+        // A typo in initiator_map: pbx2's real initiator stays admitted, so "Already OFF" would be a lie.
+        Run typo = agent(params("off", "pbx2").replace("pbx2=" + NODE2, "pbx2=iqn.2026-11.org.pbxagent:pbx-2"));
+        assertEquals(1, typo.rc(), typo.out() + typo.err());
+        assertTrue(typo.err().contains(NODE2) && typo.err().contains("initiator_map"), typo.err());
+        Run status = agent(params("status", "pbx2").replace("pbx2=" + NODE2, "pbx2=iqn.2026-11.org.pbxagent:pbx-2"));
+        assertEquals(1, status.rc(), status.out() + status.err());
+
+        // A raw initiator name that neither the map nor the target knows.
+        Run unknown = agent(params("off", "iqn.2026-11.org.pbxagent:pbx9"));
+        assertEquals(1, unknown.rc(), unknown.out() + unknown.err());
+        assertTrue(unknown.err().contains("not in initiator_map"), unknown.err());
+        assertTrue(inquiry(NODE2).ok(), "nothing was changed");
+
+        // A raw name the target lists is fenced; a mapped node already off stays "Already OFF".
+        Run raw = agent(params("off", NODE2));
+        assertEquals(0, raw.rc(), raw.err());
+        Run again = agent(params("off", "pbx2"));
+        assertEquals(0, again.rc(), again.err());
+        assertEquals("Success: Already OFF\n", again.out());
+    }
+
+    @Test
+    void powerTimeoutBoundsTheWholeActionOnASlowSan() throws Exception {
+        // Each command may take 5 s, the action 2 s: a SAN that stops answering ends the action at 2 s.
+        Exec.ok("kill", "-STOP", Long.toString(san.pid()));
+        try {
+            long t0 = System.nanoTime();
+            Run r = agent(params("off", "pbx2").replace("power_timeout=20", "power_timeout=2"));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(5, r.rc(), r.err());
+            assertTrue(r.err().contains("power_timeout of 2000 ms"), r.err());
+            assertTrue(ms < 4_000, "a 2 s power_timeout held the fence for " + ms + " ms");
+        } finally {
+            Exec.ok("kill", "-CONT", Long.toString(san.pid()));
+        }
+        assertTrue(inquiry(NODE2).ok(), "nothing was changed");
     }
 }

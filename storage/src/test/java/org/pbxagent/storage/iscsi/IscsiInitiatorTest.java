@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -77,8 +80,10 @@ class IscsiInitiatorTest {
 
     @Test
     void loginDiscoversSetsChapAndLogsInOnEveryPortal() throws Exception {
+        Path db = Files.createTempDirectory("iscsi-nodes");
         ScriptedRunner r = new ScriptedRunner(argv -> {
             if (argv.contains("discovery")) {
+                discovered(db, argv.get(argv.size() - 1));
                 return ScriptedRunner.exit(argv, 0, argv.get(argv.size() - 1) + ",1 " + TARGET + "\n", "");
             }
             if (argv.contains("--login") && argv.contains("10.0.20.5:3260")) {
@@ -86,20 +91,70 @@ class IscsiInitiatorTest {
             }
             return ScriptedRunner.exit(argv, 0, "", "");
         });
-        new IscsiInitiator(settings("pbx", "s3cret-chap", "10.0.10.5:3260", "10.0.20.5:3260"), r).login();
+        new IscsiInitiator(settings("pbx", "s3cret-chap", "10.0.10.5:3260", "10.0.20.5:3260"), r, db).login();
         assertEquals(List.of("iscsiadm", "-m", "discovery", "-t", "sendtargets", "-p", "10.0.10.5:3260"), r.calls.get(0));
         assertEquals(List.of("iscsiadm", "-m", "node", "-T", TARGET, "-p", "10.0.10.5:3260", "-o", "update", "-n",
                 "node.session.auth.authmethod", "-v", "CHAP"), r.calls.get(1));
         assertEquals(List.of("iscsiadm", "-m", "node", "-T", TARGET, "-p", "10.0.10.5:3260", "-o", "update", "-n",
-                "node.session.auth.password", "-v", "s3cret-chap"), r.calls.get(3));
-        assertEquals(List.of("iscsiadm", "-m", "node", "-T", TARGET, "-p", "10.0.10.5:3260", "--login"), r.calls.get(4));
-        assertEquals(10, r.calls.size(), "discovery, 3 CHAP updates and login on each of two portals");
+                "node.session.auth.username", "-v", "pbx"), r.calls.get(2));
+        assertEquals(List.of("iscsiadm", "-m", "node", "-T", TARGET, "-p", "10.0.10.5:3260", "--login"), r.calls.get(3));
+        assertEquals(8, r.calls.size(), "discovery, 2 CHAP updates and login on each of two portals");
+        for (List<String> argv : r.calls) {
+            assertFalse(String.join(" ", argv).contains("s3cret-chap"), "the secret on an argv: " + argv);
+        }
+        for (String portal : List.of("10.0.10.5,3260,1", "10.0.20.5,3260,1")) {
+            Path record = db.resolve(TARGET).resolve(portal).resolve("default");
+            List<String> lines = Files.readAllLines(record);
+            assertEquals(1, lines.stream().filter(l -> l.startsWith("node.session.auth.password")).count(), portal);
+            assertEquals("node.session.auth.password = s3cret-chap", lines.get(lines.size() - 2), portal);
+            assertEquals("# END RECORD", lines.get(lines.size() - 1));
+            assertTrue(lines.contains("node.conn[0].address = " + portal.substring(0, portal.indexOf(','))), portal);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(record)), portal);
+        }
+        // A second login replaces the secret, never adds a second line.
+        new IscsiInitiator(settings("pbx", "n3w-secret", "10.0.10.5:3260"), r, db).login();
+        List<String> again = Files.readAllLines(db.resolve(TARGET).resolve("10.0.10.5,3260,1/default"));
+        assertEquals(List.of("node.session.auth.password = n3w-secret"),
+                again.stream().filter(l -> l.startsWith("node.session.auth.password")).toList());
+    }
+
+    /** What sendtargets discovery leaves in the node database: one record per portal (open-iscsi 2.1 layout). */
+    static void discovered(Path db, String portal) {
+        try {
+            String host = portal.substring(0, portal.lastIndexOf(':'));
+            Path dir = Files.createDirectories(db.resolve(TARGET).resolve(host + ",3260,1"));
+            Path record = dir.resolve("default");
+            if (!Files.exists(record)) {
+                Files.writeString(record, String.join("\n", "# BEGIN RECORD 2.1.8", "node.name = " + TARGET,
+                        "node.tpgt = 1", "node.startup = manual", "node.session.auth.authmethod = None",
+                        "node.session.auth.password = old", "node.conn[0].address = " + host,
+                        "node.conn[0].port = 3260", "# END RECORD", ""));
+                Files.setPosixFilePermissions(record, PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
-    void wrongChapIsNamedAndTheSecretIsNotRepeated() {
+    void aMissingNodeRecordIsAClearErrorWithoutTheSecret() throws Exception {
+        Path db = Files.createTempDirectory("iscsi-nodes");
+        ScriptedRunner r = new ScriptedRunner(argv -> argv.contains("discovery")
+                ? ScriptedRunner.exit(argv, 0, "10.0.10.5:3260,1 " + TARGET + "\n", "")
+                : ScriptedRunner.exit(argv, 0, "", ""));
+        StorageException e = assertThrows(StorageException.class,
+                () -> new IscsiInitiator(settings("pbx", "s3cret-chap", "10.0.10.5:3260"), r, db).login());
+        assertTrue(e.getMessage().contains("no iSCSI node record of " + TARGET + " on 10.0.10.5:3260"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret-chap"));
+        assertTrue(r.calls.stream().noneMatch(a -> a.contains("--login")), "no login without the secret in place");
+    }
+
+    @Test
+    void wrongChapIsNamedAndTheSecretIsNotRepeated() throws Exception {
+        Path db = Files.createTempDirectory("iscsi-nodes");
         ScriptedRunner r = new ScriptedRunner(argv -> {
             if (argv.contains("discovery")) {
+                discovered(db, "10.0.10.5:3260");
                 return ScriptedRunner.exit(argv, 0, "10.0.10.5:3260,1 " + TARGET + "\n", "");
             }
             if (argv.contains("--login")) {
@@ -110,7 +165,7 @@ class IscsiInitiatorTest {
             return ScriptedRunner.exit(argv, 0, "", "");
         });
         StorageException e = assertThrows(StorageException.class,
-                () -> new IscsiInitiator(settings("pbx", "wrong-secret", "10.0.10.5:3260"), r).login());
+                () -> new IscsiInitiator(settings("pbx", "wrong-secret", "10.0.10.5:3260"), r, db).login());
         assertTrue(e.getMessage().contains("CHAP authentication failed"), e.getMessage());
         assertFalse(e.getMessage().contains("wrong-secret"));
         assertFalse(settings("pbx", "wrong-secret", "10.0.10.5:3260").toString().contains("wrong-secret"));

@@ -96,4 +96,67 @@ class StorageProbeIT {
             mount.unmount();
         }
     }
+
+    @Test
+    void onALoadedMachineAHungProbeStillAnswersWithinItsBudget() throws Exception {
+        // Busy loops on every core (twice over), each ending by itself: the kill path must fit in what the probe
+        // keeps back even while the machine is saturated.
+        java.util.List<Process> burners = new java.util.ArrayList<>();
+        int n = 2 * Runtime.getRuntime().availableProcessors();
+        try (HangFs hung = HangFs.mount(dir, false)) {
+            for (int i = 0; i < n; i++) {
+                burners.add(new ProcessBuilder("timeout", "60", "sh", "-c", "while :; do :; done")
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            }
+            MountSettings s = new MountSettings(hung.disk, hung.mountPoint, hung.fsType(), null, null, null, "pbx1",
+                    Duration.ofSeconds(5), Duration.ofSeconds(5));
+            StorageProbe probe = new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1",
+                    Duration.ofSeconds(3));
+            for (int round = 0; round < 3; round++) {
+                long t0 = System.nanoTime();
+                ProbeReport r = probe.run(10);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertFalse(r.healthy());
+                // "previous": the stuck read of an earlier round is still being ended, so no new one is started.
+                assertTrue(r.failedStep().equals("read") || r.failedStep().equals("previous"), r.message());
+                assertTrue(ms <= 3_000, "round " + round + ": probe with a 3 s budget took " + ms + " ms under load");
+            }
+        } finally {
+            // The loop is timeout's child: KILL to timeout alone would leave it spinning for good.
+            for (Process b : burners) {
+                b.descendants().forEach(ProcessHandle::destroyForcibly);
+                b.destroyForcibly();
+                b.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aStepWhoseEndOverrunsTheBudgetIsLeftBehindAndNeverRacedByTheNextProbe() throws Exception {
+        // A runner whose kill path is far slower than it claims, as on a saturated machine: the probe answers at
+        // its deadline anyway, and the next probe does not start new I/O beside the one still being ended.
+        org.pbxagent.storage.command.CommandRunner slow = c -> {
+            var r = runner.run(c);
+            try {
+                Thread.sleep(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return r;
+        };
+        try (HangFs hung = HangFs.mount(dir, false)) {
+            MountSettings s = new MountSettings(hung.disk, hung.mountPoint, hung.fsType(), null, null, null, "pbx1",
+                    Duration.ofSeconds(5), Duration.ofSeconds(5));
+            StorageProbe probe = new StorageProbe(new SharedMount(s, runner), null, slow, "pbx1",
+                    Duration.ofSeconds(2));
+            long t0 = System.nanoTime();
+            ProbeReport first = probe.run(10);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("read", first.failedStep(), first.message());
+            assertTrue(ms <= 2_000, "probe with a 2 s budget took " + ms + " ms");
+            ProbeReport second = probe.run(10);
+            assertEquals("previous", second.failedStep(), second.message());
+            assertTrue(probe.run(0).healthy(), "depth 0 does no I/O and is not held back");
+        }
+    }
 }

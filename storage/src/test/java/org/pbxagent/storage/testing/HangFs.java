@@ -1,8 +1,11 @@
 package org.pbxagent.storage.testing;
 
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,6 +26,23 @@ public final class HangFs implements AutoCloseable {
     }
 
     public static HangFs mount(Path dir, boolean answerReads) throws Exception {
+        return start(dir, answerReads ? List.of("--answer-reads") : List.of());
+    }
+
+    /**
+     * "disk" is the backing file, read and written through, until {@link #die()}: then no read, write or fsync is
+     * answered again, and whatever waits on them (a loop device's worker, an umount writing back) sleeps in D state.
+     */
+    public static HangFs backedBy(Path dir, Path backing) throws Exception {
+        return start(dir, List.of("--backing", backing.toString()));
+    }
+
+    /** From now on the disk answers nothing. */
+    public void die() {
+        Exec.ok("kill", "-USR1", Long.toString(daemon.pid()));
+    }
+
+    private static HangFs start(Path dir, List<String> mode) throws Exception {
         Path src = dir.resolve("hangfs.c");
         try (InputStream in = HangFs.class.getResourceAsStream("/hangfs/hangfs.c")) {
             Files.copy(in, src);
@@ -30,16 +50,15 @@ public final class HangFs implements AutoCloseable {
         Path bin = dir.resolve("hangfs");
         Exec.ok("gcc", "-O2", "-o", bin.toString(), src.toString());
         Path mnt = Files.createDirectories(dir.resolve("hung"));
-        ProcessBuilder pb = answerReads
-                ? new ProcessBuilder(bin.toString(), mnt.toString(), mnt.resolve("disk").toString(), "--answer-reads")
-                : new ProcessBuilder(bin.toString(), mnt.toString(), mnt.resolve("disk").toString());
-        Process p = pb.redirectErrorStream(true).start();
+        List<String> argv = new ArrayList<>(List.of(bin.toString(), mnt.toString(), mnt.resolve("disk").toString()));
+        argv.addAll(mode);
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         byte[] line = new byte[8];
         int n = p.getInputStream().readNBytes(line, 0, 8);
-        if (n < 7 || !new String(line, 0, 7).equals("mounted")) {
+        if (n < 7 || !new String(line, 0, 7, StandardCharsets.US_ASCII).equals("mounted")) {
             p.destroyForcibly();
-            throw new IllegalStateException("hangfs did not mount: " + new String(line, 0, Math.max(n, 0))
-                    + new String(p.getInputStream().readAllBytes()));
+            throw new IllegalStateException("hangfs did not mount: " + new String(line, 0, Math.max(n, 0), StandardCharsets.UTF_8)
+                    + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
         return new HangFs(mnt, p);
     }
@@ -49,9 +68,14 @@ public final class HangFs implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         daemon.destroyForcibly();
-        daemon.waitFor(5, TimeUnit.SECONDS);
+        try {
+            daemon.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            // Still unmount below; keep the interrupt for the caller, as AutoCloseable asks.
+            Thread.currentThread().interrupt();
+        }
         Exec.run("umount", mountPoint.toString());
     }
 }
