@@ -15,7 +15,9 @@ public record DrainState(boolean drained, String reason, Instant since, Map<Stri
 
     public DrainState {
         reason = reason == null ? "" : reason;
-        details = details == null ? Map.of() : Map.copyOf(details);
+        // In the order given: /status and the page list the details as the drain control wrote them.
+        details = details == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
     }
 
     public static DrainState active(Instant since) {

@@ -2,9 +2,11 @@ package org.pbxagent.agent;
 
 import org.pbxagent.agent.cli.AgiCallCommand;
 import org.pbxagent.agent.cli.CheckConfigCommand;
+import org.pbxagent.agent.cli.DrainCommand;
 import org.pbxagent.agent.cli.RunCommand;
 import org.pbxagent.agent.cli.StatusCommand;
 import org.pbxagent.agent.demo.DemoCommand;
+import org.pbxagent.agent.lifecycle.AgentDaemon;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,7 +24,9 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 CheckConfigCommand.class,
                 StatusCommand.class,
+                DrainCommand.Drain.class, DrainCommand.Undrain.class,
                 AgiCallCommand.class,
+                org.pbxagent.agent.routing.RoutingCommand.class,
                 org.pbxagent.agent.cluster.AsteriskProbeCommand.class,
                 org.pbxagent.agent.storage.StorageCommand.class, org.pbxagent.agent.storage.FenceCommand.class,
                 CommandLine.HelpCommand.class,
@@ -54,8 +58,7 @@ public final class PbxAgent implements Runnable {
     public static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = PbxAgent.class.getPackage().getImplementationVersion();
-            return new String[] {"pbx-agent " + (v == null ? "dev" : v)};
+            return new String[] {"pbx-agent " + AgentDaemon.version()};
         }
     }
 }

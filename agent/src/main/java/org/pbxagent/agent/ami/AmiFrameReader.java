@@ -13,9 +13,9 @@ import java.util.List;
  * Garbage never stops the stream: lines longer than the limit are discarded up to their end, lines without
  * {@code ": "} are skipped, messages with too many lines are dropped, each counted for the caller to log.
  */
-final class AmiFrameReader {
+public final class AmiFrameReader {
     /** Why a line or message was skipped; the caller logs these rate-limited. */
-    interface SkipSink {
+    public interface SkipSink {
         void skipped(String what, String sample);
     }
 

@@ -6,22 +6,17 @@ import org.pbxagent.agent.config.ConfigSource;
 /**
  * The {@code ami.*} configuration. Validated at construction; the exception names the bad key.
  *
- * @param host              manager address (normally 127.0.0.1)
- * @param port              manager port (5038)
- * @param username          manager user from manager.conf (needs read=system,call and write=system,command)
- * @param secret            its secret; never logged, masked in {@link #toString()}
- * @param connectTimeoutMs  TCP connect, banner and login reply deadline
- * @param pingIntervalMs    a Ping is sent this long after the previous reply
- * @param pingTimeoutMs     a Ping without reply this long marks Asterisk unavailable and reconnects
- * @param actionTimeoutMs   deadline for every other action (resync)
- * @param backoffInitialMs  first reconnect delay; doubles per failed attempt, with jitter
- * @param backoffMaxMs      reconnect delay ceiling
- * @param resyncIntervalMs  periodic resync of the counts from Asterisk, besides the one after every login
- * @param maxLineLength     longer lines are discarded as garbage
+ * @param host             manager address (normally 127.0.0.1)
+ * @param port             manager port (5038)
+ * @param username         manager user from manager.conf (needs read = system and write = command)
+ * @param secret           its secret; never logged, masked in {@link #toString()}
+ * @param connectTimeoutMs TCP connect and banner deadline
+ * @param pollIntervalMs   a short session (login, counts, logoff) starts this often
+ * @param replyTimeoutMs   deadline of each answer in a session; none within it means a hung Asterisk
+ * @param maxLineLength    longer lines are discarded as garbage
  */
 public record AmiSettings(String host, int port, String username, String secret, int connectTimeoutMs,
-                          int pingIntervalMs, int pingTimeoutMs, int actionTimeoutMs, int backoffInitialMs,
-                          int backoffMaxMs, int resyncIntervalMs, int maxLineLength) {
+                          int pollIntervalMs, int replyTimeoutMs, int maxLineLength) {
 
     public AmiSettings {
         require(host != null && !host.isBlank(), "ami.host", "must not be empty");
@@ -32,17 +27,10 @@ public record AmiSettings(String host, int port, String username, String secret,
         require(!containsLineEnd(secret), "ami.secret", "must not contain a line end");
         require(connectTimeoutMs >= 100 && connectTimeoutMs <= 60_000, "ami.connect-timeout-ms",
                 "must be 100..60000, was " + connectTimeoutMs);
-        require(pingIntervalMs >= 50 && pingIntervalMs <= 60_000, "ami.ping-interval-ms",
-                "must be 50..60000, was " + pingIntervalMs);
-        require(pingTimeoutMs >= 50 && pingTimeoutMs <= 60_000, "ami.ping-timeout-ms",
-                "must be 50..60000, was " + pingTimeoutMs);
-        require(actionTimeoutMs >= 100 && actionTimeoutMs <= 120_000, "ami.action-timeout-ms",
-                "must be 100..120000, was " + actionTimeoutMs);
-        require(backoffInitialMs >= 10 && backoffInitialMs <= 60_000, "ami.backoff-initial-ms",
-                "must be 10..60000, was " + backoffInitialMs);
-        require(backoffMaxMs >= backoffInitialMs && backoffMaxMs <= 600_000, "ami.backoff-max-ms",
-                "must be ami.backoff-initial-ms..600000, was " + backoffMaxMs);
-        require(resyncIntervalMs >= 1000, "ami.resync-interval-ms", "must be at least 1000, was " + resyncIntervalMs);
+        require(pollIntervalMs >= 50 && pollIntervalMs <= 60_000, "ami.poll-interval-ms",
+                "must be 50..60000, was " + pollIntervalMs);
+        require(replyTimeoutMs >= 50 && replyTimeoutMs <= 60_000, "ami.reply-timeout-ms",
+                "must be 50..60000, was " + replyTimeoutMs);
         require(maxLineLength >= 256 && maxLineLength <= 1 << 20, "ami.max-line-length",
                 "must be 256..1048576, was " + maxLineLength);
     }
@@ -59,33 +47,23 @@ public record AmiSettings(String host, int port, String username, String secret,
                 : s.string("username", "");
         org.pbxagent.agent.config.Secret secret = s.secret("secret", enabled, 1);
         int connect = (int) s.millis("connect-timeout-ms", 2000, 100, 60_000).toMillis();
-        int pingInterval = (int) s.millis("ping-interval-ms", 1000, 50, 60_000).toMillis();
-        int pingTimeout = (int) s.millis("ping-timeout-ms", 2000, 50, 60_000).toMillis();
-        int action = (int) s.millis("action-timeout-ms", 5000, 100, 120_000).toMillis();
-        int backoffInitial = (int) s.millis("backoff-initial-ms", 500, 10, 60_000).toMillis();
-        int backoffMax = (int) s.millis("backoff-max-ms", 30_000, 10, 600_000).toMillis();
-        int resync = (int) s.millis("resync-interval-ms", 60_000, 1000, 86_400_000).toMillis();
+        int poll = (int) s.millis("poll-interval-ms", 500, 50, 60_000).toMillis();
+        int reply = (int) s.millis("reply-timeout-ms", 2000, 50, 60_000).toMillis();
         int maxLine = s.intRange("max-line-length", 16 * 1024, 256, 1 << 20);
         if (!enabled || username.isBlank() || secret.isEmpty()) {
             return null; // disabled, or the missing value is already reported
         }
-        return new AmiSettings(host, port, username, secret.reveal(), connect, pingInterval, pingTimeout, action,
-                backoffInitial, backoffMax, resync, maxLine);
+        return new AmiSettings(host, port, username, secret.reveal(), connect, poll, reply, maxLine);
     }
 
     /** Defaults for everything but address and credentials. */
     public static AmiSettings defaults(String host, int port, String username, String secret) {
-        return new AmiSettings(host, port, username, secret, 2000, 1000, 2000, 5000, 500, 30_000, 60_000, 16 * 1024);
+        return new AmiSettings(host, port, username, secret, 2000, 500, 2000, 16 * 1024);
     }
 
-    public AmiSettings withTimings(int pingIntervalMs, int pingTimeoutMs, int backoffInitialMs, int backoffMaxMs) {
-        return new AmiSettings(host, port, username, secret, connectTimeoutMs, pingIntervalMs, pingTimeoutMs,
-                actionTimeoutMs, backoffInitialMs, backoffMaxMs, resyncIntervalMs, maxLineLength);
-    }
-
-    public AmiSettings withResyncIntervalMs(int ms) {
-        return new AmiSettings(host, port, username, secret, connectTimeoutMs, pingIntervalMs, pingTimeoutMs,
-                actionTimeoutMs, backoffInitialMs, backoffMaxMs, ms, maxLineLength);
+    public AmiSettings withTimings(int pollIntervalMs, int replyTimeoutMs) {
+        return new AmiSettings(host, port, username, secret, connectTimeoutMs, pollIntervalMs, replyTimeoutMs,
+                maxLineLength);
     }
 
     private static boolean containsLineEnd(String s) {
@@ -100,11 +78,10 @@ public record AmiSettings(String host, int port, String username, String secret,
 
     @Override
     public String toString() {
-        return "AmiSettings[host=" + host + ", port=" + port + ", username=" + username + ", secret=***"
-                + ", connectTimeoutMs=" + connectTimeoutMs + ", pingIntervalMs=" + pingIntervalMs
-                + ", pingTimeoutMs=" + pingTimeoutMs + ", actionTimeoutMs=" + actionTimeoutMs
-                + ", backoffInitialMs=" + backoffInitialMs + ", backoffMaxMs=" + backoffMaxMs
-                + ", resyncIntervalMs=" + resyncIntervalMs + ", maxLineLength=" + maxLineLength + "]";
+        // The keys' own names, as check-config prints every section.
+        return "ami: host=" + host + " port=" + port + " username=" + username + " secret=******"
+                + " connect-timeout=" + connectTimeoutMs + "ms poll-interval=" + pollIntervalMs
+                + "ms reply-timeout=" + replyTimeoutMs + "ms max-line-length=" + maxLineLength;
     }
 
     @Override

@@ -2,6 +2,10 @@ package org.pbxagent.agent.balancer;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
+import org.pbxagent.agent.lifecycle.OptionalGauge;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.lifecycle.AgentComponent;
 import org.pbxagent.agent.lifecycle.AgentModule;
@@ -108,12 +112,14 @@ public final class BalancerModule implements AgentModule {
             Map<String, Object> m = new LinkedHashMap<>();
             NodeLoad l = reporter.latest();
             m.put("score", l == null ? null : l.score());
-            m.put("drain", drain.state());
-            m.put("agentCheck", drain.agentCheckLine());
+            m.put("agent_check", drain.agentCheckLine());
             m.put("kamailio", reporter.status());
             return m;
         });
 
+        OptionalGauge lastSuccess = OptionalGauge.family(runtime.meters(),
+                "pbxagent_kamailio_last_push_success_timestamp_seconds",
+                "when this Kamailio last answered a push ok (Unix time)");
         for (KamailioLink link : reporter.links()) {
             String url = link.url().toString();
             FunctionCounter.builder("pbxagent_kamailio_pushes", link, KamailioLink::pushes)
@@ -124,6 +130,24 @@ public final class BalancerModule implements AgentModule {
             Gauge.builder("pbxagent_kamailio_reachable", link, x -> x.unreachable() ? 0 : 1)
                     .description("1 when this Kamailio answered the last push").tag("kamailio", url)
                     .register(runtime.meters());
+            Timer pushTime = Timer.builder("pbxagent_kamailio_push_duration")
+                    .description("JSON-RPC push round trip to this Kamailio, answered or not").tag("kamailio", url)
+                    .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+                            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+                            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1))
+                    .register(runtime.meters());
+            link.observePushes(n -> pushTime.record(n, TimeUnit.NANOSECONDS));
+            lastSuccess.add(() -> {
+                java.time.Instant t = link.lastSuccessAt();
+                return t == null ? OptionalDouble.empty() : OptionalDouble.of(t.toEpochMilli() / 1000.0);
+            }, "kamailio", url);
+            for (String state : List.of("active", "drained", "unconfirmed", "none")) {
+                Gauge.builder("pbxagent_kamailio_dispatcher_state", link,
+                                x -> state.equals(x.confirmedState()) ? 1 : 0)
+                        .description("1 for the dispatcher state of this node that this Kamailio confirmed "
+                                + "(active, drained), unconfirmed while a push is pending or failed")
+                        .tag("kamailio", url).tag("state", state).register(runtime.meters());
+            }
         }
         log.info("balancer: reporting to {} Kamailio(s) as {}{}", reporter.links().size(), target.nodeUri(),
                 agentCheck ? ", HAProxy agent-check on " + haproxy.bind() + ":" + haproxy.port() : "");

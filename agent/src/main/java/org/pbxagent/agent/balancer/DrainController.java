@@ -108,6 +108,14 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
     @Override
     public void onLoad(NodeLoad load) {
         latestLoad = load;
+        if (load.asteriskAvailable()) {
+            synchronized (this) {
+                // An automatic drain refused while Asterisk was down is moot once it is up again.
+                if (lastRefusal.startsWith("automatic")) {
+                    lastRefusal = "";
+                }
+            }
+        }
         if (needsChange(load) && automaticBusy.compareAndSet(false, true)) {
             try {
                 automatic.execute(this::automaticLoop);
@@ -255,8 +263,8 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
         details.put("operator", operatorReason == null ? "" : operatorReason);
         details.put("automatic", automaticReason == null ? "" : automaticReason);
         details.put("refused", lastRefusal);
-        details.put("lastStatePush", lastPush);
-        details.put("kamailio", reporter.status());
+        // Each Kamailio's own state is in the balancer section, once.
+        details.put("last_state_push", lastPush);
         return new DrainState(drained, reason, since, details);
     }
 

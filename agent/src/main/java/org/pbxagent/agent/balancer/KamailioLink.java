@@ -35,6 +35,9 @@ final class KamailioLink {
     private String lastError;
     private long pushes;
     private long failures;
+    private Instant lastSuccessAt;
+    private long lastPushNanos = -1;
+    private volatile java.util.function.LongConsumer pushObserver = n -> { };
 
     KamailioLink(URI url, KamailioRpc rpc, BalancerTarget target, Clock clock) {
         this.url = url;
@@ -45,6 +48,11 @@ final class KamailioLink {
 
     URI url() {
         return url;
+    }
+
+    /** Told the duration of every push, answered or not (for the push latency histogram). */
+    void observePushes(java.util.function.LongConsumer nanos) {
+        pushObserver = nanos;
     }
 
     /** Queues the score; sent at once unless a push is in flight, then right after it. */
@@ -119,10 +127,11 @@ final class KamailioLink {
     }
 
     /** Sends the next dirty item if nothing is in flight. Never blocks. */
+    @SuppressWarnings("FutureReturnValueIgnored") // the RPC future never fails (errors are an RpcResult) and done() is what follows it
     private void pump() {
-        String method;
-        Object[] params;
         boolean isState;
+        boolean drained = false;
+        int score = 0;
         synchronized (this) {
             if (inFlight) {
                 return;
@@ -131,31 +140,40 @@ final class KamailioLink {
                 // The drain state first: it decides whether this node gets calls at all.
                 stateDirty = false;
                 isState = true;
-                method = "dispatcher.set_state";
-                params = new Object[]{wantedDrained ? "d" : "ap", target.setId(), target.nodeUri()};
+                drained = wantedDrained;
             } else if (scoreDirty) {
                 scoreDirty = false;
                 isState = false;
-                method = "htable.setxi";
-                params = new Object[]{target.htable(), target.htableKey(), wantedScore, target.ttlSeconds()};
+                score = wantedScore;
             } else {
                 return;
             }
             inFlight = true;
         }
-        rpc.call(url, method, params).whenComplete((result, t) -> done(isState, result));
+        long t0 = System.nanoTime();
+        CompletableFuture<RpcResult> sent = isState ? rpc.state(url, target.nodeUri(), drained)
+                : rpc.score(url, target.nodeUri(), score, target.ttlSeconds());
+        sent.whenComplete((result, t) -> done(isState, result, System.nanoTime() - t0));
     }
 
-    private void done(boolean wasState, RpcResult result) {
+    private void done(boolean wasState, RpcResult result, long nanos) {
         CompletableFuture<RpcResult> toComplete = null;
+        try {
+            pushObserver.accept(nanos);
+        } catch (RuntimeException e) {
+            // metrics must not stop the pushes
+        }
         synchronized (this) {
             inFlight = false;
             pushes++;
             lastPushAt = clock.instant();
+            lastPushNanos = nanos;
             lastResult = result;
-            if (!result.ok()) {
+            if (result.ok()) {
+                lastSuccessAt = lastPushAt;
+            } else {
                 failures++;
-                lastError = (wasState ? "dispatcher.set_state " : "htable.setxi ") + result;
+                lastError = (wasState ? "state " : "score ") + result;
                 lastErrorAt = lastPushAt;
             }
             if (wasState && result.ok() && !stateDirty) {
@@ -185,13 +203,35 @@ final class KamailioLink {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("url", url.toString());
         m.put("reachable", !unreachable && lastResult != null);
-        m.put("lastPushAt", lastPushAt == null ? null : lastPushAt.toString());
-        m.put("lastResult", lastResult == null ? null : lastResult.toString());
-        m.put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString());
-        m.put("lastError", lastError);
+        m.put("dispatcher_state", confirmedState());
+        m.put("last_push_at", lastPushAt == null ? null : lastPushAt.toString());
+        m.put("last_push_ms", lastPushNanos < 0 ? null : lastPushNanos / 1e6);
+        m.put("last_result", lastResult == null ? null : lastResult.toString());
+        m.put("last_success_at", lastSuccessAt == null ? null : lastSuccessAt.toString());
+        m.put("last_error_at", lastErrorAt == null ? null : lastErrorAt.toString());
+        m.put("last_error", lastError);
         m.put("pushes", pushes);
         m.put("failures", failures);
         return m;
+    }
+
+    /**
+     * The dispatcher state this Kamailio confirmed for this node: {@code drained} or {@code active} once it answered
+     * ok to the wanted state, {@code unconfirmed} while a push of it is pending or failed, {@code none} before any.
+     */
+    synchronized String confirmedState() {
+        if (wantedDrained == null) {
+            return "none";
+        }
+        if (!stateConfirmed) {
+            return "unconfirmed";
+        }
+        return wantedDrained ? "drained" : "active";
+    }
+
+    /** When this Kamailio last answered a push ok; null before. */
+    synchronized Instant lastSuccessAt() {
+        return lastSuccessAt;
     }
 
     synchronized long pushes() {

@@ -26,9 +26,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * JSON-RPC 2.0 over HTTP to Kamailio's jsonrpcs module (positional params). Asynchronous: a call returns at once and
- * its future completes within the request timeout, so a slow Kamailio never holds up the caller or the others.
- * Every failure becomes an {@link RpcResult}; the future never completes exceptionally.
+ * HTTP to Kamailio. The agent speaks only the proxy's fixed agent endpoint of the shipped kamailio.cfg:
+ * {@link #score}, {@link #state} and {@link #list}, every field in the URL, no body; the proxy answers them in
+ * JSON-RPC 2.0 form. {@link #call} is plain JSON-RPC 2.0 (positional params) for the operator's RPC socket, which
+ * only answers clients on the proxy itself. Asynchronous: a call returns at once and its future completes within
+ * the request timeout, so a slow Kamailio never holds up the caller or the others. Every failure becomes an
+ * {@link RpcResult}; the future never completes exceptionally.
  */
 public final class KamailioRpc implements AutoCloseable {
     /** Kamailio's answers here are a few KB (dispatcher.list of a handful of PBXs); more is not an answer of ours. */
@@ -67,7 +70,55 @@ public final class KamailioRpc implements AutoCloseable {
         }
     }
 
-    /** Calls {@code method} with positional {@code params} (String, Integer/Long, Boolean). */
+    /**
+     * This PBX's score into the proxy's htable with a TTL: {@code POST <endpoint>/score?node=..&score=..&ttl=..&id=..}.
+     * The proxy accepts it only for a node URI of its dispatcher set whose host is this request's source address.
+     */
+    public CompletableFuture<RpcResult> score(URI endpoint, String nodeUri, int score, int ttlSeconds) {
+        long id = nextId();
+        return send(endpoint, "/score?node=" + nodeUri + "&score=" + score + "&ttl=" + ttlSeconds + "&id=" + id,
+                HttpMethod.POST, null, id);
+    }
+
+    /** This PBX's dispatcher state, drained ({@code d}) or active ({@code ap}): {@code POST <endpoint>/state?...}. */
+    public CompletableFuture<RpcResult> state(URI endpoint, String nodeUri, boolean drained) {
+        long id = nextId();
+        return send(endpoint, "/state?node=" + nodeUri + "&drain=" + (drained ? 1 : 0) + "&id=" + id,
+                HttpMethod.POST, null, id);
+    }
+
+    /** The proxy's {@code dispatcher.list} answer: {@code GET <endpoint>/list?id=..}. */
+    public CompletableFuture<RpcResult> list(URI endpoint) {
+        long id = nextId();
+        return send(endpoint, "/list?id=" + id, HttpMethod.GET, null, id);
+    }
+
+    /** The proxy takes ids of up to 9 digits. */
+    private long nextId() {
+        return 1 + Math.floorMod(ids.incrementAndGet(), 999_999_999L);
+    }
+
+    private CompletableFuture<RpcResult> send(URI endpoint, String pathAndQuery, HttpMethod method, String json,
+                                              long id) {
+        Request request;
+        try {
+            String base = endpoint.toString();
+            URI url = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + pathAndQuery);
+            request = http.newRequest(url)
+                    .method(method)
+                    .timeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
+            if (json != null) {
+                request.body(new StringRequestContent("application/json", json));
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(new RpcResult(RpcResult.Outcome.UNREACHABLE, null, 0,
+                    "bad URL " + endpoint + ": " + e.getMessage()));
+        }
+        return new CompletableResponseListener(request, MAX_RESPONSE_BYTES).send()
+                .handle((response, failure) -> failure != null ? failed(failure) : parse(response, id));
+    }
+
+    /** Operator JSON-RPC: calls {@code method} with positional {@code params} (String, Integer/Long, Boolean). */
     public CompletableFuture<RpcResult> call(URI url, String method, Object... params) {
         ObjectNode req = JSON.createObjectNode();
         req.put("jsonrpc", "2.0");
@@ -84,20 +135,9 @@ public final class KamailioRpc implements AutoCloseable {
                 p.add(String.valueOf(o));
             }
         }
-        long id = ids.incrementAndGet();
+        long id = nextId();
         req.put("id", id);
-        Request request;
-        try {
-            request = http.newRequest(url)
-                    .method(HttpMethod.POST)
-                    .timeout(requestTimeoutMs, TimeUnit.MILLISECONDS)
-                    .body(new StringRequestContent("application/json", req.toString()));
-        } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(
-                    new RpcResult(RpcResult.Outcome.UNREACHABLE, null, 0, "bad URL " + url + ": " + e.getMessage()));
-        }
-        return new CompletableResponseListener(request, MAX_RESPONSE_BYTES).send()
-                .handle((response, failure) -> failure != null ? failed(failure) : parse(response, id));
+        return send(url, "", HttpMethod.POST, req.toString(), id);
     }
 
     static RpcResult parse(ContentResponse response, long id) {

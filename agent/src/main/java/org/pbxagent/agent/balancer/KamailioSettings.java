@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * {@code kamailio.*}: where this node's load and drain state go. Load reporting is on when {@code rpc-urls} is set.
  *
- * @param rpcUrls         every Kamailio's own JSON-RPC URL (not the floating IP: state is per instance)
+ * @param rpcUrls         every Kamailio's own agent endpoint, {@code http://PROXY:5071/pbx} (not the floating IP:
+ *                        state is per instance)
  * @param target          this node in the dispatcher set and the htable
- * @param sourceAddress   local address the pushes leave from (null: the system's choice); Kamailio accepts JSON-RPC
- *                        only from the PBX addresses of its dispatcher set
+ * @param sourceAddress   local address the pushes leave from (null: the system's choice); the proxy accepts a
+ *                        request only from the address in the node URI
  * @param connectTimeout  TCP connect deadline per Kamailio
  * @param requestTimeout  answer deadline per request
  * @param resendInterval  full state re-send to every Kamailio (a restarted one catches up within it)
@@ -21,6 +22,9 @@ import java.util.List;
 public record KamailioSettings(List<URI> rpcUrls, BalancerTarget target, String sourceAddress,
                                Duration connectTimeout, Duration requestTimeout, Duration resendInterval,
                                Duration retryInterval) {
+
+    private static final java.util.regex.Pattern NODE_URI =
+            java.util.regex.Pattern.compile("sip:((?:[0-9]{1,3}\\.){3}[0-9]{1,3})(?::[0-9]{1,5})?");
 
     /** Null when {@code kamailio.rpc-urls} is not set (no load reporting). */
     public static KamailioSettings read(ConfigSource s) {
@@ -37,7 +41,7 @@ public record KamailioSettings(List<URI> rpcUrls, BalancerTarget target, String 
         Duration retry = s.millis("retry-interval-ms", 1000, 100, 60_000);
         if (urls.isEmpty() && !s.isSet("rpc-urls")) {
             if (s.isSet("node-uri")) {
-                s.problem("rpc-urls", "missing: kamailio.node-uri is set but no Kamailio JSON-RPC URL is given");
+                s.problem("rpc-urls", "missing: kamailio.node-uri is set but no Kamailio agent endpoint URL is given");
             }
             return null;
         }
@@ -50,6 +54,28 @@ public record KamailioSettings(List<URI> rpcUrls, BalancerTarget target, String 
         }
         if (request.compareTo(retry) > 0) {
             s.problem("request-timeout-ms", "must not exceed kamailio.retry-interval-ms (" + retry.toMillis() + ")");
+        }
+        // The proxy ties a request to the PBX it names by the host of this URI = the request's source address.
+        java.util.regex.Matcher node = NODE_URI.matcher(nodeUri);
+        if (!node.matches()) {
+            s.problem("node-uri", "must be sip:<IPv4 address>[:port] as in the dispatcher list (the proxy checks the"
+                    + " host against the address the request comes from), was " + nodeUri);
+            return null;
+        }
+        if (source != null && !source.equals(node.group(1))) {
+            s.problem("source-address", "must be the node URI's address " + node.group(1) + " (the proxy accepts this"
+                    + " node's updates only from there), was " + source);
+        }
+        if (!"pbxload".equals(htable) || !nodeUri.equals(key)) {
+            s.problem(s.isSet("htable-key") && !nodeUri.equals(key) ? "htable-key" : "htable",
+                    "fixed by the proxy: scores go to its htable pbxload under the node URI; remove the key");
+        }
+        for (URI u : urls) {
+            String path = u.getPath() == null ? "" : u.getPath();
+            if (!path.equals("/pbx") && !path.equals("/pbx/") || u.getQuery() != null) {
+                s.problem("rpc-urls", "the proxy's agent endpoint is http://PROXY:PORT/pbx (kamailio.cfg AGENT_PORT),"
+                        + " was " + u);
+            }
         }
         BalancerTarget target;
         try {

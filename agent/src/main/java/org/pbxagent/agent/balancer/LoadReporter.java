@@ -61,6 +61,7 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
         });
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // both tasks catch and log their failures; shutdown ends them
     public void start() {
         checkNodeIsKnown();
         long resend = resendInterval.toMillis();
@@ -73,16 +74,21 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
      * A node URI that is not in a Kamailio's dispatcher set makes every drain fail there ("State Update Failed") and
      * its score unused: say so once at start, naming the key, instead of only in each push's error.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // a check that only logs; its own failures are logged below
     private void checkNodeIsKnown() {
         dispatcherLists().thenAccept(lists -> lists.forEach((url, r) -> {
             if (!r.ok()) {
                 return;
             }
-            Map<String, String> dests = destinations(r.result(), target.setId());
-            if (!dests.containsKey(target.nodeUri())) {
-                log.error("kamailio.node-uri {} is not in dispatcher set {} of {} (it has {}): drains will fail there "
-                        + "and its routing will not see this node's score", target.nodeUri(), target.setId(), url,
-                        dests.keySet());
+            try {
+                Map<String, String> dests = destinations(r.result(), target.setId());
+                if (!dests.containsKey(target.nodeUri())) {
+                    log.error("kamailio.node-uri {} is not in dispatcher set {} of {} (it has {}): drains will fail "
+                            + "there and its routing will not see this node's score", target.nodeUri(),
+                            target.setId(), url, dests.keySet());
+                }
+            } catch (RuntimeException e) {
+                log.warn("dispatcher.list of {} not understood: {}", url, e.toString());
             }
         }));
     }
@@ -114,20 +120,20 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
         for (KamailioLink link : links) {
             futures.put(link.url(), link.pushState(drained));
         }
-        return CompletableFuture.allOf(futures.values().toArray(new CompletableFuture[0])).thenApply(v -> {
+        return CompletableFuture.allOf(futures.values().toArray(new CompletableFuture<?>[0])).thenApply(v -> {
             Map<URI, RpcResult> out = new LinkedHashMap<>();
             futures.forEach((u, f) -> out.put(u, f.join()));
             return out;
         });
     }
 
-    /** {@code dispatcher.list} from every Kamailio, in parallel. */
+    /** {@code dispatcher.list} from every Kamailio (its agent endpoint's list), in parallel. */
     public CompletableFuture<Map<URI, RpcResult>> dispatcherLists() {
         Map<URI, CompletableFuture<RpcResult>> futures = new LinkedHashMap<>();
         for (KamailioLink link : links) {
-            futures.put(link.url(), rpc.call(link.url(), "dispatcher.list"));
+            futures.put(link.url(), rpc.list(link.url()));
         }
-        return CompletableFuture.allOf(futures.values().toArray(new CompletableFuture[0])).thenApply(v -> {
+        return CompletableFuture.allOf(futures.values().toArray(new CompletableFuture<?>[0])).thenApply(v -> {
             Map<URI, RpcResult> out = new LinkedHashMap<>();
             futures.forEach((u, f) -> out.put(u, f.join()));
             return out;

@@ -1,6 +1,7 @@
 package org.pbxagent.agent.balancer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Locale;
 
 /**
  * Outcome of one JSON-RPC call to one Kamailio.
@@ -39,6 +40,6 @@ public record RpcResult(Outcome outcome, JsonNode result, int httpStatus, String
 
     @Override
     public String toString() {
-        return outcome == Outcome.OK ? "ok" : outcome.name().toLowerCase() + ": " + message;
+        return outcome == Outcome.OK ? "ok" : outcome.name().toLowerCase(Locale.ROOT) + ": " + message;
     }
 }

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** Plays one FastAGI session against a running agent, as Asterisk would, and prints the variables it set. */
 @Command(name = "agi-call", mixinStandardHelpOptions = true,
-        description = "Play one FastAGI session as Asterisk 20 would and print the channel variables the agent set. "
+        description = "Play one FastAGI session as Asterisk 20's res_agi runs it (one command per poll of the socket, "
+                + "Nagle on, no read timeout) and print the channel variables the agent set. "
                 + "Exit 0 when the session ran, 1 when it could not.")
 public final class AgiCallCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "agent address (default ${DEFAULT-VALUE})")
@@ -80,6 +81,8 @@ public final class AgiCallCommand implements Callable<Integer> {
                 out.println();
             }
             print(out, r.variables());
+            out.printf("  (%d round trip%s, the step held the channel %.1f ms)%n", r.roundTrips(),
+                    r.roundTrips() == 1 ? "" : "s", r.holdNanos() / 1e6);
             out.flush();
             return PbxAgent.EXIT_OK;
         } catch (SocketTimeoutException ex) {

@@ -6,12 +6,12 @@ import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.config.ConfigException;
 
 /** Loads the configuration for a command and prints every problem when it is unusable. */
-final class ConfigLoading {
+public final class ConfigLoading {
     private ConfigLoading() {
     }
 
     /** @return the configuration, or null after printing the problems to {@code err} */
-    static AgentConfig load(Path file, PrintWriter err) {
+    public static AgentConfig load(Path file, PrintWriter err) {
         try {
             return AgentConfig.load(file);
         } catch (ConfigException e) {

@@ -22,6 +22,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "pbx-agent.properties")
     Path config;
 
+    @Option(names = "--sample-data", description = "load the sample routing data into the DB before serving "
+            + "(idempotent; for db.url = embedded and labs)")
+    boolean sampleData;
+
     @Spec
     CommandSpec spec;
 
@@ -33,16 +37,18 @@ public final class RunCommand implements Callable<Integer> {
         if (c == null) {
             return PbxAgent.EXIT_USAGE;
         }
+        Shutdown shutdown = Shutdown.onSignals();
         AgentDaemon daemon;
         try {
-            daemon = AgentDaemon.start(c, AgentModules.all(), AgentDaemon.Options.defaults(),
+            AgentDaemon.Options o = AgentDaemon.Options.defaults();
+            daemon = AgentDaemon.start(c, AgentModules.all(), new AgentDaemon.Options(sampleData, o.clock()),
                     CallListeners.forConfig(c));
         } catch (Exception e) {
             err.println("pbx-agent run: start failed: " + e.getMessage());
             err.flush();
             return PbxAgent.EXIT_FAILURE;
         }
-        Shutdown.install(daemon);
+        shutdown.attach(daemon);
         daemon.awaitStopped();
         return PbxAgent.EXIT_OK;
     }

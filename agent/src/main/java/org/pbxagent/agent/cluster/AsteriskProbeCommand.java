@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code pbx-agent asterisk-probe}: one bounded AMI check for the pbx-asterisk resource agent. Prints one line
  * ({@code ami=up booted=yes calls=N} or {@code ami=down reason=...}) and exits with the OCF code the agent returns:
- * 0 up, 7 nothing listening, 1 silent or garbled, 6 login refused (configuration).
+ * 0 up, 7 nothing listening, 1 silent, garbled or shutting down ("Asterisk is shutting down": it is going away, and
+ * is no configuration error), 6 login refused (configuration).
  */
 @Command(name = "asterisk-probe", mixinStandardHelpOptions = true,
         description = "Bounded one-shot AMI probe of the local Asterisk (exit 0 up, 1 no answer, 6 login refused, 7 not listening).")

@@ -35,7 +35,8 @@ public final class AgentConfig {
         ConfigSource root = ConfigSource.of(Map.of());
         for (SectionType<?> type : types) {
             try {
-                type.reader().apply(root.section(type.prefix()));
+                // Read for the keys it records in root, not for the settings it builds.
+                Object unused = type.reader().apply(root.section(type.prefix()));
             } catch (IllegalArgumentException ignored) {
                 // empty values may be refused by a settings constructor; the keys were read before that
             }

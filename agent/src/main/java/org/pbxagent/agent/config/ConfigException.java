@@ -7,6 +7,8 @@ import java.util.List;
  * operator fixes the file in one pass instead of one restart per mistake.
  */
 public final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final List<String> problems;
 
     public ConfigException(List<String> problems) {

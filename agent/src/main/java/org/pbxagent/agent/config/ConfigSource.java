@@ -17,6 +17,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.pbxagent.fastagi.protocol.AgiText;
+import org.pbxagent.fastagi.server.CidrBlock;
+import org.pbxagent.fastagi.server.IpAddresses;
 
 /**
  * Typed, validating reads of configuration values for one section ({@code db.}, {@code http.}, ...).
@@ -164,7 +167,7 @@ public final class ConfigSource {
         if (v == null) {
             return fallback;
         }
-        if (!HostNames.isIpLiteral(v)) {
+        if (!IpAddresses.isLiteral(v)) {
             bad(relative, v, "an IP address such as 127.0.0.1 or 0.0.0.0");
             return fallback;
         }
@@ -175,14 +178,14 @@ public final class ConfigSource {
         return intRange(relative, fallback, allowZero ? 0 : 1, 65535);
     }
 
-    /** Comma-separated networks such as {@code 127.0.0.0/8, 10.1.2.3}. */
-    public List<Cidr> cidrList(String relative, String fallback) {
+    /** Comma-separated networks such as {@code 127.0.0.0/8, 10.1.2.3}, parsed as the FastAGI allow list is. */
+    public List<CidrBlock> cidrList(String relative, String fallback) {
         String v = raw(relative);
         String text = v == null ? fallback : v;
-        List<Cidr> out = new ArrayList<>();
+        List<CidrBlock> out = new ArrayList<>();
         for (String item : split(text)) {
             try {
-                out.add(Cidr.parse(item));
+                out.add(CidrBlock.parse(item));
             } catch (IllegalArgumentException e) {
                 bad(relative, item, "IP networks in CIDR notation, comma-separated (" + e.getMessage() + ")");
             }
@@ -343,8 +346,8 @@ public final class ConfigSource {
     }
 
     private void bad(String relative, String value, String expected) {
-        String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
-        shared.problems.add(key(relative) + ": expected " + expected + ", got '" + shown + "'");
+        // shown as the FastAGI keys' own complaints show a value (first 80 characters, controls escaped)
+        shared.problems.add(key(relative) + ": expected " + expected + ", got '" + AgiText.printable(value, 80) + "'");
     }
 
     private static List<String> split(String text) {

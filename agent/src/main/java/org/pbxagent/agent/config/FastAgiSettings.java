@@ -1,55 +1,78 @@
 package org.pbxagent.agent.config;
 
 import java.time.Duration;
-import java.util.List;
+import org.pbxagent.fastagi.server.FastAgiServerSettings;
 
 /**
- * {@code fastagi.*}: the FastAGI listener Asterisk's dialplan calls. Maps onto the fastagi module's server settings
- * (same keys, same defaults), plus the daemon's stop grace.
+ * {@code fastagi.*}: the FastAGI listener Asterisk's dialplan calls, plus the daemon's stop grace. The server keys,
+ * their defaults and their checks are the fastagi module's ({@link FastAgiServerSettings}); this reader copies each
+ * set key into it and records its complaint, which already names the key, so every bad key is reported at once.
  *
- * @param bind                listen address (an IP); 127.0.0.1 when Asterisk runs on the same node
- * @param port                listen port (4573 is the FastAGI default; 0 = any free port, for tests)
- * @param allow               peers allowed to open sessions (CIDR blocks); others are refused at once
- * @param maxSessions         concurrent sessions; beyond this a session is refused and the dialplan takes its fallback
- * @param environmentTimeout  the agi_* block must arrive within this (Asterisk sends it at once)
- * @param replyTimeout        each reply of Asterisk to a command must arrive within this
- * @param maxLineLength       longer lines end the session as malformed
- * @param maxEnvironmentLines more agi_* lines end the session as malformed
- * @param selectorThreads     I/O threads; 0 = one per two cores
+ * @param server              the listener: bind address, port, allow list, session and protocol limits, threads
+ * @param autoSelectorThreads {@code fastagi.selector-threads} unset or 0: the server's own count, one per two cores
  * @param shutdownGrace       on stop, sessions in flight get this long to finish
  */
-public record FastAgiSettings(String bind, int port, List<Cidr> allow, int maxSessions, Duration environmentTimeout,
-                              Duration replyTimeout, int maxLineLength, int maxEnvironmentLines, int selectorThreads,
-                              Duration shutdownGrace) {
+public record FastAgiSettings(FastAgiServerSettings server, boolean autoSelectorThreads, Duration shutdownGrace) {
 
     public static FastAgiSettings read(ConfigSource s) {
-        String bind = s.ipAddress("bind", "127.0.0.1");
-        int port = s.port("port", 4573, true);
-        List<Cidr> allow = s.cidrList("allow", "127.0.0.0/8, ::1");
-        if (allow.isEmpty() && s.isSet("allow")) {
-            s.problem("allow", "expected at least one address block");
+        String prefix = s.key("");
+        FastAgiServerSettings.Builder b = FastAgiServerSettings.builder();
+        boolean autoThreads = true;
+        for (String key : FastAgiServerSettings.KEYS) {
+            String v = s.string(key.substring(prefix.length()), null);
+            if (v == null) {
+                continue;
+            }
+            if (key.equals(FastAgiServerSettings.KEY_SELECTOR_THREADS) && isZero(v)) {
+                continue; // the documented "0 = one per two cores" is the server's default
+            }
+            try {
+                b.set(key, v);
+                autoThreads &= !key.equals(FastAgiServerSettings.KEY_SELECTOR_THREADS);
+            } catch (IllegalArgumentException e) {
+                s.addProblem(e.getMessage());
+            }
         }
-        int max = s.intRange("max-sessions", 10_000, 1, 1_000_000);
-        Duration env = s.millis("environment-timeout-ms", 2000, 1, 3_600_000);
-        Duration reply = s.millis("reply-timeout-ms", 5000, 1, 3_600_000);
-        int line = s.intRange("max-line-length", 8192, 256, 1 << 20);
-        int lines = s.intRange("max-environment-lines", 200, 8, 10_000);
-        int threads = s.intRange("selector-threads", 0, 0, 64);
         Duration grace = s.millis("shutdown-grace-ms", 10_000, 0, 600_000);
-        return new FastAgiSettings(bind, port, allow, max, env, reply, line, lines, threads, grace);
+        FastAgiServerSettings server;
+        try {
+            server = b.build().validate();
+        } catch (IllegalArgumentException e) {
+            // every value was checked as it was set; this is the last word of the owner on the whole
+            s.addProblem(e.getMessage());
+            server = FastAgiServerSettings.defaults();
+        }
+        return new FastAgiSettings(server, autoThreads, grace);
     }
 
-    /** One selector thread per two cores unless configured. */
-    public int effectiveSelectorThreads() {
-        return selectorThreads > 0 ? selectorThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    private static boolean isZero(String v) {
+        try {
+            return Integer.parseInt(v) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The listen address, an IP literal. */
+    public String bind() {
+        return server.bindAddress();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public int maxSessions() {
+        return server.maxSessions();
     }
 
     @Override
     public String toString() {
-        return "fastagi: bind=" + bind + " port=" + port + " allow=" + allow + " max-sessions=" + maxSessions
-                + " environment-timeout=" + environmentTimeout.toMillis() + "ms reply-timeout="
-                + replyTimeout.toMillis() + "ms max-line-length=" + maxLineLength + " max-environment-lines="
-                + maxEnvironmentLines + " selector-threads=" + (selectorThreads == 0 ? "auto" : selectorThreads)
-                + " shutdown-grace=" + shutdownGrace.toMillis() + "ms";
+        return "fastagi: bind=" + bind() + " port=" + port() + " allow=" + server.allow() + " max-sessions="
+                + maxSessions() + " environment-timeout=" + server.environmentTimeout().toMillis() + "ms reply-timeout="
+                + server.replyTimeout().toMillis() + "ms max-line-length=" + server.maxLineLength()
+                + " max-environment-lines=" + server.maxEnvironmentLines() + " selector-threads="
+                + (autoSelectorThreads ? "auto" : server.selectorThreads()) + " shutdown-grace="
+                + shutdownGrace.toMillis() + "ms";
     }
 }

@@ -1,38 +1,23 @@
 package org.pbxagent.agent.config;
 
 import java.util.regex.Pattern;
+import org.pbxagent.fastagi.server.IpAddresses;
 
-/** Syntax checks for host names and IP literals; never resolves, so validation cannot hang on DNS. */
+/**
+ * Syntax checks for host names; never resolves, so validation cannot hang on DNS. What an IP literal is, is
+ * fastagi's rule ({@link IpAddresses}), the same for every address key.
+ */
 final class HostNames {
-    private static final Pattern IPV4 = Pattern.compile(
-            "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
     private HostNames() {
-    }
-
-    static boolean isIpLiteral(String s) {
-        if (IPV4.matcher(s).matches()) {
-            return true;
-        }
-        if (!IPV6.matcher(s).matches() || s.length() > 45) {
-            return false;
-        }
-        try {
-            // A text with ':' is parsed as an IPv6 literal only, never looked up.
-            java.net.InetAddress.getByName(s);
-            return true;
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
     }
 
     static boolean isValidHost(String s) {
         if (s == null || s.isEmpty() || s.length() > 253) {
             return false;
         }
-        if (isIpLiteral(s)) {
+        if (IpAddresses.isLiteral(s)) {
             return true;
         }
         if (s.chars().allMatch(c -> c == '.' || Character.isDigit(c))) {

@@ -28,6 +28,11 @@ public final class AgentDatabase implements AutoCloseable {
     }
 
     public static AgentDatabase open(DbSettings s) {
+        return open(s, null);
+    }
+
+    /** @param meters where the pool's own figures go ({@code hikaricp_*}); null for none */
+    public static AgentDatabase open(DbSettings s, io.micrometer.core.instrument.MeterRegistry meters) {
         EmbeddedMariaDb embedded = s.embedded() ? EmbeddedMariaDb.start(s.embeddedPort(), s.embeddedDataDir()) : null;
         try {
             String url = embedded != null ? embedded.jdbcUrl() : s.url();
@@ -48,6 +53,9 @@ public final class AgentDatabase implements AutoCloseable {
             cfg.addDataSourceProperty("tcpKeepAlive", "true");
             // Start with the DB down: routing serves the disk snapshot and the pool keeps retrying.
             cfg.setInitializationFailTimeout(-1);
+            if (meters != null) {
+                cfg.setMetricRegistry(meters);
+            }
             HikariDataSource pool = new HikariDataSource(cfg);
             log.info("DB pool for {}{} (user {}, {}..{} connections)", DbSettings.redactUrl(url),
                     embedded != null ? " (embedded)" : "", s.user(), s.poolMinIdle(), s.poolMaxSize());

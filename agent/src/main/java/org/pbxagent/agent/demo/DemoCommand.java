@@ -112,7 +112,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.println("Serving until Ctrl-C ...");
         out.flush();
-        Shutdown.install(daemon);
+        Shutdown.onSignals().attach(daemon);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> DemoFiles.delete(work), "demo-cleanup"));
         daemon.awaitStopped();
         DemoFiles.delete(work);

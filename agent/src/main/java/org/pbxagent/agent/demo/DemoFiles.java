@@ -1,7 +1,7 @@
 package org.pbxagent.agent.demo;
 
 import java.nio.file.Path;
-import org.pbxagent.agent.db.EmbeddedMariaDb;
+import org.pbxagent.agent.db.FileTrees;
 
 /** Removes the demo's temporary directory. */
 final class DemoFiles {
@@ -9,6 +9,6 @@ final class DemoFiles {
     }
 
     static void delete(Path root) {
-        EmbeddedMariaDb.deleteTree(root);
+        FileTrees.delete(root);
     }
 }

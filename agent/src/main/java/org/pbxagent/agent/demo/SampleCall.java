@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.cli.AgiCallCommand;
 import org.pbxagent.agent.lifecycle.AgentDaemon;
+import org.pbxagent.fastagi.RouteAction;
+import org.pbxagent.fastagi.RouteVariable;
 import org.pbxagent.fastagi.client.AgiCallClient;
 import org.pbxagent.fastagi.client.AgiCallResult;
 
@@ -36,27 +39,30 @@ final class SampleCall {
         AgiCallCommand.print(out, v);
         out.println("In words: " + inWords(v));
         out.flush();
-        return v.containsKey("ROUTE_ACTION") ? PbxAgent.EXIT_OK : PbxAgent.EXIT_FAILURE;
+        return v.containsKey(RouteVariable.ACTION.variable()) ? PbxAgent.EXIT_OK : PbxAgent.EXIT_FAILURE;
     }
 
     private static String inWords(Map<String, String> v) {
-        String action = v.getOrDefault("ROUTE_ACTION", "");
-        String target = v.getOrDefault("ROUTE_TARGET", "");
-        String timeout = v.get("ROUTE_TIMEOUT");
-        String reason = v.get("ROUTE_REASON");
-        String what = switch (action) {
-            case "DIAL" -> "dial " + target + (timeout != null ? " for " + timeout + " s" : "");
-            case "VOICEMAIL" -> "send to voicemail " + target;
-            case "QUEUE" -> "put into queue " + target;
-            case "PLAYBACK" -> "play " + target;
-            case "HANGUP" -> "hang up" + (target.isEmpty() ? "" : " (cause " + target + ")");
-            case "" -> "no decision (the dialplan's fallback branch runs)";
-            default -> action.toLowerCase() + (target.isEmpty() ? "" : " " + target);
-        };
+        String action = v.getOrDefault(RouteVariable.ACTION.variable(), "");
+        String target = v.getOrDefault(RouteVariable.TARGET.variable(), "");
+        String timeout = v.get(RouteVariable.TIMEOUT.variable());
+        String reason = v.get(RouteVariable.REASON.variable());
+        RouteAction known = RouteAction.of(action);
+        String plain = action.toLowerCase(Locale.ROOT) + (target.isEmpty() ? "" : " " + target);
+        String what = known == null
+                ? (action.isEmpty() ? "no decision (the dialplan's fallback branch runs)" : plain)
+                : switch (known) {
+                    case DIAL -> "dial " + target + (timeout != null ? " for " + timeout + " s" : "");
+                    case VOICEMAIL -> "send to voicemail " + target;
+                    case QUEUE -> "put into queue " + target;
+                    case PLAYBACK -> "play " + target;
+                    case HANGUP -> "hang up" + (target.isEmpty() ? "" : " (cause " + target + ")");
+                    case CONGESTION, BUSY -> plain;
+                };
         if (reason != null && !reason.isEmpty()) {
             what += ", reason: " + reason;
         }
-        if ("1".equals(v.get("ROUTE_DEGRADED"))) {
+        if (RouteVariable.DEGRADED_YES.equals(v.get(RouteVariable.DEGRADED.variable()))) {
             what += " (degraded: answered from the snapshot)";
         }
         return what;

@@ -1,6 +1,9 @@
 package org.pbxagent.agent.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,16 +34,29 @@ final class AdminHandler extends Handler.Abstract {
     private static final String HTML = "text/html; charset=utf-8";
     private static final int MAX_REASON = 200;
 
+    private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    /** The metrics text in the format asked for; {@code openMetrics} when the scraper accepts OpenMetrics. */
+    interface Exposition {
+        String scrape(boolean openMetrics);
+    }
+
     private final StatusBoard board;
-    private final Supplier<String> metrics;
+    private final Exposition metrics;
+    private final StatusHistory history;
     private final Supplier<DrainControl> drain;
     private final Secret adminToken;
+    private final Secret readToken;
 
-    AdminHandler(StatusBoard board, Supplier<String> metrics, Supplier<DrainControl> drain, Secret adminToken) {
+    /** @param readToken empty: /status, /metrics and / are open; else they need it or the admin token */
+    AdminHandler(StatusBoard board, Exposition metrics, StatusHistory history, Supplier<DrainControl> drain,
+                 Secret adminToken, Secret readToken) {
         this.board = board;
         this.metrics = metrics;
+        this.history = history;
         this.drain = drain;
         this.adminToken = adminToken;
+        this.readToken = readToken;
     }
 
     @Override
@@ -57,18 +73,23 @@ final class AdminHandler extends Handler.Abstract {
                 }
                 case "/health/live" -> {
                     if (allow(method, "GET", response, callback)) {
+                        // The pid lets a resource agent check that the daemon it started is the one answering.
                         send(response, callback, 200, JSON, Json.write(Map.of("live", true,
-                                "state", board.state().name().toLowerCase(Locale.ROOT))));
+                                "state", board.state().name().toLowerCase(Locale.ROOT),
+                                "pid", ProcessHandle.current().pid())));
                     }
                 }
                 case "/status" -> {
-                    if (allow(method, "GET", response, callback)) {
-                        send(response, callback, 200, JSON, Json.write(board.snapshot()));
+                    if (allow(method, "GET", response, callback) && mayRead(request, response, callback)) {
+                        send(response, callback, 200, JSON, Json.write(status()));
                     }
                 }
                 case "/metrics" -> {
-                    if (allow(method, "GET", response, callback)) {
-                        send(response, callback, 200, PROMETHEUS, metrics.get());
+                    if (allow(method, "GET", response, callback) && mayRead(request, response, callback)) {
+                        // OpenMetrics only when asked for, as Prometheus does when it prefers it.
+                        String accept = request.getHeaders().get(HttpHeader.ACCEPT);
+                        boolean om = accept != null && accept.contains("application/openmetrics-text");
+                        send(response, callback, 200, om ? OPENMETRICS : PROMETHEUS, metrics.scrape(om));
                     }
                 }
                 case "/drain", "/undrain" -> {
@@ -77,8 +98,9 @@ final class AdminHandler extends Handler.Abstract {
                     }
                 }
                 case "/" -> {
-                    if (allow(method, "GET", response, callback)) {
-                        send(response, callback, 200, HTML, StatusPage.render(board.snapshot()));
+                    if (allow(method, "GET", response, callback) && mayRead(request, response, callback)) {
+                        send(response, callback, 200, HTML, StatusPage.render(status(),
+                                history == null ? List.of() : history.points(), Instant.now()));
                     }
                 }
                 default -> send(response, callback, 404, JSON, Json.write(Map.of("error", "not found",
@@ -90,6 +112,15 @@ final class AdminHandler extends Handler.Abstract {
             send(response, callback, 500, JSON, Json.write(Map.of("error", String.valueOf(e.getMessage()))));
         }
         return true;
+    }
+
+    /** /status: the summary first, then every section (one JSON tree, one naming style). */
+    private ObjectNode status() {
+        JsonNode tree = Json.mapper().valueToTree(board.snapshot());
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.set("summary", StatusSummary.of(tree, Instant.now()));
+        out.setAll((ObjectNode) tree);
+        return out;
     }
 
     private void drainOrUndrain(boolean drainIt, Request request, Response response, Callback callback) {
@@ -112,7 +143,51 @@ final class AdminHandler extends Handler.Abstract {
             log.info("undrain requested over HTTP from {}", Request.getRemoteAddr(request));
             state = drain.get().undrain();
         }
-        send(response, callback, 200, JSON, Json.write(state));
+        // 409 when the node is not where it was asked to be (a drain refused for the last active PBX, an undrain
+        // while an automatic drain holds), so `curl -f` and scripts see it; the body is the state either way.
+        send(response, callback, state.drained() == drainIt ? 200 : 409, JSON, Json.write(state));
+    }
+
+    /**
+     * The read token (or the admin token) as {@code Authorization: Bearer T}, or as the password of Basic
+     * authentication, which is what lets a browser open the status page (it asks once and re-sends it).
+     */
+    private boolean mayRead(Request request, Response response, Callback callback) {
+        if (readToken.isEmpty()) {
+            return true;
+        }
+        String token = presentedToken(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        if (token != null && (readToken.matches(token) || (!adminToken.isEmpty() && adminToken.matches(token)))) {
+            return true;
+        }
+        log.warn("refused {} {} from {}: {}", request.getMethod(), Request.getPathInContext(request),
+                Request.getRemoteAddr(request), token == null ? "no read token" : "wrong read token");
+        response.getHeaders().add(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"pbx-agent\"");
+        response.getHeaders().add(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"pbx-agent\", charset=\"UTF-8\"");
+        send(response, callback, 401, JSON, Json.write(Map.of("error",
+                "read token required: Authorization: Bearer <http.read-token>, or Basic with it as the password")));
+        return false;
+    }
+
+    /** The token of a Bearer header, or the password of a Basic one; null when neither. */
+    static String presentedToken(String header) {
+        if (header == null) {
+            return null;
+        }
+        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).strip();
+        }
+        if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String pair = new String(java.util.Base64.getDecoder().decode(header.substring(6).strip()),
+                        StandardCharsets.UTF_8);
+                int colon = pair.indexOf(':');
+                return colon < 0 ? null : pair.substring(colon + 1);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     private boolean authorised(Request request, Response response, Callback callback) {

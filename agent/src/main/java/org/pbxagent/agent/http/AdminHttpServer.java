@@ -1,13 +1,19 @@
 package org.pbxagent.agent.http;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.pbxagent.agent.DrainControl;
 import org.pbxagent.agent.config.HttpSettings;
@@ -16,19 +22,35 @@ import org.pbxagent.agent.lifecycle.StatusBoard;
 
 /**
  * The agent's HTTP face on Jetty 12 (core handler API, no servlets): health, status, metrics, the status page and
- * the token-protected drain/undrain. Binds exactly where configured.
+ * the token-protected drain/undrain. Binds exactly where configured; HTTPS only when a key store is configured.
  */
+@SuppressWarnings("try") // as AgentComponent: close() is called by the daemon, not by try-with-resources
 public final class AdminHttpServer implements AgentComponent {
     private final HttpSettings settings;
     private final AdminHandler handler;
+    private final StatusHistory history;
     private Server server;
     private ServerConnector connector;
 
+    /** Metrics from the daemon's registry (Prometheus text, or OpenMetrics when asked), and the page's plots. */
+    public AdminHttpServer(HttpSettings settings, StatusBoard board, PrometheusMeterRegistry meters,
+                           Supplier<DrainControl> drain) {
+        this.settings = settings;
+        this.history = new StatusHistory(meters, Clock.systemUTC());
+        this.handler = new AdminHandler(board, om -> om ? meters.scrape(OPENMETRICS) : meters.scrape(), history,
+                drain, settings.adminToken(), settings.readToken());
+    }
+
+    /** Fixed metrics text and no plots (for tests of the HTTP face alone). */
     public AdminHttpServer(HttpSettings settings, StatusBoard board, Supplier<String> metrics,
                            Supplier<DrainControl> drain) {
         this.settings = settings;
-        this.handler = new AdminHandler(board, metrics, drain, settings.adminToken());
+        this.history = null;
+        this.handler = new AdminHandler(board, om -> metrics.get(), null, drain, settings.adminToken(),
+                settings.readToken());
     }
+
+    private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
     @Override
     public String name() {
@@ -45,7 +67,20 @@ public final class AdminHttpServer implements AgentComponent {
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setRequestHeaderSize(8 * 1024);
-        ServerConnector c = new ServerConnector(s, 1, 1, new HttpConnectionFactory(http));
+        ServerConnector c;
+        if (settings.tls()) {
+            // HTTPS only on this connector: a plain request to it gets no answer of ours.
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(settings.tlsKeystore().toString());
+            ssl.setKeyStorePassword(settings.tlsKeystorePassword().reveal());
+            ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+            // Clients reach the agent by IP (no SNI); the certificate names that IP.
+            http.addCustomizer(new SecureRequestCustomizer(false));
+            c = new ServerConnector(s, 1, 1, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+                    new HttpConnectionFactory(http));
+        } else {
+            c = new ServerConnector(s, 1, 1, new HttpConnectionFactory(http));
+        }
         c.setHost(settings.bind());
         c.setPort(settings.port());
         c.setIdleTimeout(settings.idleTimeout().toMillis());
@@ -65,6 +100,9 @@ public final class AdminHttpServer implements AgentComponent {
         }
         server = s;
         connector = c;
+        if (history != null) {
+            history.start();
+        }
     }
 
     /** Bound port (useful with http.port=0). */
@@ -78,6 +116,9 @@ public final class AdminHttpServer implements AgentComponent {
 
     @Override
     public synchronized void close() throws Exception {
+        if (history != null) {
+            history.close();
+        }
         if (server != null) {
             server.stop();
             server = null;

@@ -2,6 +2,7 @@ package org.pbxagent.agent.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
@@ -16,6 +17,8 @@ public final class Json {
                     .addSerializer(Instant.class, ToStringSerializer.instance)
                     .addSerializer(Duration.class, ToStringSerializer.instance)
                     .addSerializer(Path.class, ToStringSerializer.instance))
+            // One naming style in /status: records' components come out as snake_case like the map keys.
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private Json() {

@@ -1,15 +1,6 @@
 package org.pbxagent.agent.lifecycle;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -33,7 +24,6 @@ import org.pbxagent.agent.scheduler.RoutingConsistencyTask;
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.data.RoutingSchema;
 import org.pbxagent.fastagi.data.SampleRoutingData;
-import org.pbxagent.fastagi.routing.RoutingStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,15 +92,13 @@ public final class AgentDaemon implements AutoCloseable {
 
     private void startAll(List<AgentModule> modules) throws Exception {
         Clock clock = options.clock();
-        bindJvmMetrics();
+        DaemonMetrics.jvm(meters);
+        DaemonMetrics.buildInfo(meters, version());
         board.section("drain", () -> drain.state());
-        Gauge.builder("pbxagent_drained", () -> drain.state().drained() ? 1 : 0)
-                .description("1 while this node is drained (no new calls from the balancers)").register(meters);
-        Gauge.builder("pbxagent_ready", () -> board.healthReport().ready() ? 1 : 0)
-                .description("1 while /health reports ready").register(meters);
+        DaemonMetrics.node(meters, () -> drain, board);
 
-        database = AgentDatabase.open(config.db());
-        started.add(component("db", () -> { }, database::close));
+        database = AgentDatabase.open(config.db(), meters);
+        started.add(AgentComponent.of("db", () -> { }, database::close));
         migrate();
 
         routing = new RoutingComponent(database.dataSource(), config.routing(), clock);
@@ -118,54 +106,37 @@ public final class AgentDaemon implements AutoCloseable {
         started.add(routing);
         board.section("routing", routing::statusSection);
         board.health("routing", routing::health);
-        routingMetrics();
+        DaemonMetrics.routing(meters, routing);
 
         if (callListenerFactory != null) {
-            CallListener l = callListenerFactory.apply(routing.scripts());
+            CallListener l = callListenerFactory.apply(DaemonMetrics.instrument(meters, routing.scripts()));
             startComponent(l);
             fastAgi = l;
             board.section("fastagi", this::fastAgiSection);
             board.health("fastagi", () -> Health.ok(""));
-            FunctionCounter.builder("pbxagent_fastagi_sessions_served", l, CallListener::sessionsServed)
-                    .description("FastAGI sessions answered").register(meters);
-            FunctionCounter.builder("pbxagent_fastagi_sessions_refused", l, CallListener::sessionsRefused)
-                    .description("FastAGI sessions refused (over fastagi.max-sessions, or peer not in fastagi.allow)").register(meters);
-            Gauge.builder("pbxagent_fastagi_sessions_in_flight", l, CallListener::sessionsInFlight)
-                    .description("FastAGI sessions in progress").register(meters);
-            if (l instanceof FastAgiListener f) {
-                for (String outcome : f.details().keySet()) {
-                    FunctionCounter.builder("pbxagent_fastagi_sessions_outcome", f,
-                                    x -> x.details().get(outcome))
-                            .tag("outcome", outcome)
-                            .description("FastAGI sessions (or replies) by outcome other than answered")
-                            .register(meters);
-                }
-            }
+            DaemonMetrics.fastAgi(meters, l);
         } else {
             board.health("fastagi", () -> Health.failed("no FastAGI listener in this build"));
         }
 
         if (config.http().enabled()) {
-            http = new AdminHttpServer(config.http(), board, meters::scrape, () -> drain);
+            http = new AdminHttpServer(config.http(), board, meters, () -> drain);
             startComponent(http);
         }
 
-        AgentRuntime runtime = new Runtime();
+        AgentRuntime runtime = new DaemonRuntime();
         localScheduler = new LocalScheduler(config.scheduler().threads());
         List<ClusterScheduler> cluster = new ArrayList<>();
         if (config.scheduler().enabled()) {
             consistency = new RoutingConsistencyTask(database.dataSource(),
                     config.scheduler().consistencyCheckInterval(), config.node().id());
             board.section("consistency", consistency::statusSection);
-            Gauge.builder("pbxagent_routing_consistency_problems", consistency,
-                            RoutingConsistencyTask::problemCount)
-                    .description("problems found by the latest cluster-wide routing consistency check (-1: none yet)")
-                    .register(meters);
+            DaemonMetrics.consistency(meters, consistency);
             if (config.scheduler().clusterEnabled()) {
                 ClusterScheduler cs = new ClusterScheduler(database.dataSource(), config.node().id(),
                         config.scheduler().clusterCheckin(), config.scheduler().misfireThreshold(),
                         config.scheduler().threads(), (task, when, outcome, detail) ->
-                        meters.counter("pbxagent_cluster_task_runs", "task", task, "outcome", outcome).increment());
+                        DaemonMetrics.clusterTaskRun(meters, task, outcome));
                 cs.add(consistency);
                 cluster.add(cs);
             }
@@ -232,6 +203,11 @@ public final class AgentDaemon implements AutoCloseable {
             RoutingSchema.migrate(database.dataSource());
             if (options.loadSampleData()) {
                 SampleRoutingData.load(database.dataSource());
+            } else if (database.isEmbedded() && noTenants()) {
+                log.warn("the embedded MariaDB holds no routing data, so calls get CONGESTION/no-routing-data: "
+                        + "load a tenant with 'pbx-agent routing import etc/routing/small-office.yaml', or start "
+                        + "with 'pbx-agent run --sample-data' for the sample data; set db.embedded.data-dir to keep "
+                        + "them between starts");
             }
         } catch (RuntimeException e) {
             // A DB outage at start must not keep the node from serving its snapshot.
@@ -239,37 +215,14 @@ public final class AgentDaemon implements AutoCloseable {
         }
     }
 
-    private void routingMetrics() {
-        Gauge.builder("pbxagent_routing_db_reachable", routing, r -> {
-            RoutingStatus s = r.status();
-            return s != null && s.dbReachable() ? 1 : 0;
-        }).description("1 when the last routing DB poll succeeded").register(meters);
-        Gauge.builder("pbxagent_routing_degraded", routing, r -> {
-            RoutingStatus s = r.status();
-            return s == null || s.degraded() ? 1 : 0;
-        }).description("1 while calls are answered from a snapshot (ROUTE_DEGRADED=1) or without data").register(meters);
-        Gauge.builder("pbxagent_routing_snapshot_version", routing, r -> {
-            RoutingStatus s = r.status();
-            return s == null ? -1 : s.snapshotVersion();
-        }).description("routing_version of the data in use").register(meters);
-        Gauge.builder("pbxagent_routing_snapshot_age_seconds", routing, r -> {
-            RoutingStatus s = r.status();
-            return s == null || s.snapshotAge() == null ? Double.NaN : s.snapshotAge().toMillis() / 1000.0;
-        }).description("age of the routing data in use").register(meters);
-        Gauge.builder("pbxagent_routing_problems", routing, r -> {
-            RoutingStatus s = r.status();
-            return s == null ? -1 : s.problems().size();
-        }).description("problems in the loaded routing data").register(meters);
-    }
-
-    private void bindJvmMetrics() {
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmGcMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
-        new ClassLoaderMetrics().bindTo(meters);
-        new ProcessorMetrics().bindTo(meters);
-        new UptimeMetrics().bindTo(meters);
-        new FileDescriptorMetrics().bindTo(meters);
+    private boolean noTenants() {
+        try (java.sql.Connection c = database.dataSource().getConnection();
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM tenant")) {
+            return rs.next() && rs.getLong(1) == 0;
+        } catch (java.sql.SQLException e) {
+            return false; // the routing start reports what is wrong with the DB
+        }
     }
 
     private Map<String, Object> fastAgiSection() {
@@ -313,30 +266,6 @@ public final class AgentDaemon implements AutoCloseable {
             default -> "its address";
         };
         return "cannot listen on " + where + ": " + t.getMessage();
-    }
-
-    private static AgentComponent component(String name, ThrowingRunnable start, ThrowingRunnable stop) {
-        return new AgentComponent() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void start() throws Exception {
-                start.run();
-            }
-
-            @Override
-            public void close() throws Exception {
-                stop.run();
-            }
-        };
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws Exception;
     }
 
     public int fastAgiPort() {
@@ -432,13 +361,14 @@ public final class AgentDaemon implements AutoCloseable {
         stopped.countDown();
     }
 
+    /** This build's version, from the jar manifest; "dev" when run from classes. */
     public static String version() {
         String v = AgentDaemon.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
     }
 
     /** What modules see. */
-    private final class Runtime implements AgentRuntime {
+    private final class DaemonRuntime implements AgentRuntime {
         @Override
         public AgentConfig config() {
             return config;
@@ -492,6 +422,12 @@ public final class AgentDaemon implements AutoCloseable {
         @Override
         public Optional<Integer> fastAgiPort() {
             return fastAgi == null ? Optional.empty() : Optional.of(fastAgi.port());
+        }
+
+        @Override
+        public int fastAgiSessionsInFlight() {
+            CallListener l = fastAgi;
+            return l == null ? 0 : l.sessionsInFlight();
         }
     }
 }

@@ -14,7 +14,8 @@ public final class AgentModules {
         org.pbxagent.agent.load.LoadModule load = new org.pbxagent.agent.load.LoadModule();
         return List.of(
                 load,
-                new org.pbxagent.agent.balancer.BalancerModule(load::addListener)
+                new org.pbxagent.agent.balancer.BalancerModule(load::addListener),
+                new org.pbxagent.agent.storage.StorageModule()
         );
     }
 }

@@ -46,4 +46,7 @@ public interface AgentRuntime {
 
     /** The FastAGI listener's port once started (empty before). */
     Optional<Integer> fastAgiPort();
+
+    /** FastAGI sessions open now, as the listener counts them; 0 before it starts. Cheap: read at every sample. */
+    int fastAgiSessionsInFlight();
 }

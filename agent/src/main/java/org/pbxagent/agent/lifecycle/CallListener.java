@@ -3,6 +3,7 @@ package org.pbxagent.agent.lifecycle;
 import java.time.Duration;
 
 /** The FastAGI listener as the daemon drives it: counters for status and metrics, wait-for-idle, close. */
+@SuppressWarnings("try") // as AgentComponent: close() is called by the daemon, not by try-with-resources
 public interface CallListener extends AgentComponent {
 
     int port();

@@ -2,11 +2,9 @@ package org.pbxagent.agent.lifecycle;
 
 import java.time.Duration;
 import java.util.Map;
-import org.pbxagent.agent.config.Cidr;
 import org.pbxagent.agent.config.FastAgiSettings;
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.server.FastAgiServer;
-import org.pbxagent.fastagi.server.FastAgiServerSettings;
 
 /**
  * The fastagi module's server inside the daemon. The server keeps accepting during the stop grace on purpose:
@@ -17,23 +15,7 @@ public final class FastAgiListener implements CallListener {
     private final FastAgiServer server;
 
     public FastAgiListener(FastAgiSettings s, Map<String, DecisionScript> scripts) {
-        this.server = new FastAgiServer(toServerSettings(s), scripts);
-    }
-
-    /** The same keys, same meaning; the server validates again and names the key of a bad value. */
-    public static FastAgiServerSettings toServerSettings(FastAgiSettings s) {
-        return FastAgiServerSettings.builder()
-                .bindAddress(s.bind())
-                .port(s.port())
-                .allow(s.allow().stream().map(Cidr::toString).toList())
-                .maxSessions(s.maxSessions())
-                .environmentTimeout(s.environmentTimeout())
-                .replyTimeout(s.replyTimeout())
-                .maxLineLength(s.maxLineLength())
-                .maxEnvironmentLines(s.maxEnvironmentLines())
-                .selectorThreads(s.effectiveSelectorThreads())
-                .build()
-                .validate();
+        this.server = new FastAgiServer(s.server(), scripts);
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.pbxagent.agent.config.RoutingSettings;
 import org.pbxagent.fastagi.DecisionScript;
-import org.pbxagent.fastagi.RouteDecision;
 import org.pbxagent.fastagi.routing.RoutingService;
 import org.pbxagent.fastagi.routing.RoutingStatus;
 import org.slf4j.Logger;
@@ -21,18 +19,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The routing service inside the daemon. When neither the DB nor the disk snapshot has data at start (first start
- * of a node during a DB outage), the daemon still comes up: calls get {@code ROUTE_ACTION=CONGESTION} with reason
- * {@code no-routing-data}, /health says why, and the start is retried until data arrives.
+ * of a node during a DB outage), the daemon still comes up: calls get {@link RoutingService#NO_ROUTING_DATA}
+ * (congestion, reason {@code no-routing-data}), /health says why, and the start is retried until data arrives: the
+ * version row is polled every {@code routing.refresh-ms} (one primary-key read) and the data re-read as soon as it
+ * changes, so data an operator loads is served within the refresh interval; a full re-read also runs every 30 s in
+ * case the data changed without the version (a restored dump).
  */
 public final class RoutingComponent implements AgentComponent {
     private static final Logger log = LoggerFactory.getLogger(RoutingComponent.class);
-    /** The scripts the routing service serves; FastAGI is given stable delegates for these names. */
-    public static final List<String> SCRIPTS = List.of("route", "outbound", "next");
-    private static final RouteDecision NO_DATA = RouteDecision.builder()
-            .set("ROUTE_REASON", "no-routing-data")
-            .set("ROUTE_DEGRADED", "1")
-            .set("ROUTE_ACTION", "CONGESTION")
-            .build();
 
     private final DataSource dataSource;
     private final RoutingSettings settings;
@@ -53,31 +47,67 @@ public final class RoutingComponent implements AgentComponent {
         return "routing";
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // retryTick cannot throw (tryStart logs its failures); shutdown ends it
     @Override
     public synchronized void start() throws Exception {
         Path dir = settings.snapshotFile().toAbsolutePath().getParent();
         if (dir != null) {
             Files.createDirectories(dir);
         }
+        lastTry = System.nanoTime();
+        triedVersion = currentVersion();
         if (!tryStart()) {
             retry = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "routing-start-retry");
                 t.setDaemon(true);
                 return t;
             });
-            scheduleRetry(Math.max(1000, settings.refresh().toMillis()));
+            long ms = settings.refresh().toMillis();
+            retry.scheduleWithFixedDelay(this::retryTick, ms, ms, TimeUnit.MILLISECONDS);
         }
     }
 
-    /** Retries with a doubling delay (up to 30 s): a DB without data stays so for a while, logs need not say it each second. */
-    private void scheduleRetry(long delayMs) {
-        retry.schedule(() -> {
-            if (!tryStart()) {
-                scheduleRetry(Math.min(delayMs * 2, 30_000));
-            } else {
-                retry.shutdown();
+    private static final long FULL_RETRY_NANOS = 30_000_000_000L;
+    private final RoutingDataReaderHolder versions = new RoutingDataReaderHolder();
+    private long triedVersion = Long.MIN_VALUE;
+    private long lastTry;
+
+    /** One tick of the retry: re-read the data when its version moved (or every 30 s); stop once it loaded. */
+    private void retryTick() {
+        long v = currentVersion();
+        boolean due = System.nanoTime() - lastTry >= FULL_RETRY_NANOS;
+        if (v == Long.MIN_VALUE && !due) {
+            return; // DB unreachable: nothing new to read (the 30 s retry still tries the disk snapshot)
+        }
+        if (v == triedVersion && !due) {
+            return;
+        }
+        triedVersion = v;
+        lastTry = System.nanoTime();
+        if (tryStart()) {
+            retry.shutdown();
+        }
+    }
+
+    /** routing_version, or Long.MIN_VALUE when it cannot be read (DB down, schema not there yet). */
+    private long currentVersion() {
+        try {
+            return versions.get(dataSource).version();
+        } catch (java.sql.SQLException | RuntimeException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    /** One reader for the version polls, made on first use. */
+    private static final class RoutingDataReaderHolder {
+        private org.pbxagent.fastagi.data.RoutingDataReader reader;
+
+        synchronized org.pbxagent.fastagi.data.RoutingDataReader get(DataSource ds) {
+            if (reader == null) {
+                reader = new org.pbxagent.fastagi.data.RoutingDataReader(ds);
             }
-        }, delayMs, TimeUnit.MILLISECONDS);
+            return reader;
+        }
     }
 
     private synchronized boolean tryStart() {
@@ -89,10 +119,11 @@ public final class RoutingComponent implements AgentComponent {
             s.start();
         } catch (RuntimeException e) {
             s.close();
-            if (!String.valueOf(e.getMessage()).equals(startError)) {
-                log.error("routing has no data yet, answering CONGESTION until it has: {}", e.getMessage());
+            String why = withLoadHint(String.valueOf(e.getMessage()));
+            if (!why.equals(startError)) {
+                log.error("routing has no data yet, answering CONGESTION until it has: {}", why);
             }
-            startError = e.getMessage();
+            startError = why;
             return false;
         }
         live = s.scripts();
@@ -104,13 +135,22 @@ public final class RoutingComponent implements AgentComponent {
         return true;
     }
 
+    /** How an operator loads data, said where the DB answers but holds no tenant routing can use. */
+    static final String LOAD_HINT = "load a tenant with 'pbx-agent routing import etc/routing/small-office.yaml' "
+            + "(or a document of your own, etc/routing/schema.json)";
+
+    static String withLoadHint(String message) {
+        return message.contains("no usable tenant") ? message + "; " + LOAD_HINT : message;
+    }
+
     /** Stable scripts for the FastAGI server; they follow the routing service once it has data. */
     public Map<String, DecisionScript> scripts() {
         Map<String, DecisionScript> m = new LinkedHashMap<>();
-        for (String name : SCRIPTS) {
+        // FastAGI is given stable delegates for the routing service's script names, live before it has data.
+        for (String name : RoutingService.SCRIPTS) {
             m.put(name, request -> {
                 DecisionScript s = live.get(name);
-                return s == null ? NO_DATA : s.decide(request);
+                return s == null ? RoutingService.NO_ROUTING_DATA : s.decide(request);
             });
         }
         return m;
@@ -120,6 +160,12 @@ public final class RoutingComponent implements AgentComponent {
     public RoutingStatus status() {
         RoutingService s = service;
         return s == null ? null : s.status();
+    }
+
+    /** When the DB last answered routing's poll; empty before routing has data or before any answer. */
+    public java.util.Optional<java.time.Instant> lastDbSuccess() {
+        RoutingService s = service;
+        return s == null ? java.util.Optional.empty() : s.lastDbSuccess();
     }
 
     public Health health() {
@@ -149,7 +195,11 @@ public final class RoutingComponent implements AgentComponent {
         m.put("source", st.source());
         m.put("snapshot_version", st.snapshotVersion());
         m.put("loaded_at", st.loadedAt() == null ? null : st.loadedAt().toString());
-        m.put("snapshot_age_s", st.snapshotAge() == null ? null : st.snapshotAge().toMillis() / 1000.0);
+        // Not the age since the read (that grows forever on unchanged data): when the DB last confirmed it.
+        java.time.Instant ok = lastDbSuccess().orElse(null);
+        m.put("db_last_success", ok == null ? null : ok.toString());
+        m.put("db_last_success_age_s", ok == null ? null
+                : Math.max(0, Duration.between(ok, clock.instant()).toMillis()) / 1000.0);
         m.put("snapshot_file", settings.snapshotFile().toString());
         m.put("problems", st.problems());
         return m;

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
@@ -69,7 +70,7 @@ public final class StatusBoard {
         Map<String, Object> node = new LinkedHashMap<>();
         node.put("id", nodeId);
         node.put("version", version);
-        node.put("state", state.name().toLowerCase());
+        node.put("state", state.name().toLowerCase(Locale.ROOT));
         node.put("started", started.toString());
         node.put("uptime_s", Duration.between(started, clock.instant()).toSeconds());
         out.put("node", node);
@@ -91,7 +92,7 @@ public final class StatusBoard {
         List<String> failures = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         if (state != AgentState.RUNNING) {
-            failures.add("agent " + state.name().toLowerCase());
+            failures.add("agent " + state.name().toLowerCase(Locale.ROOT));
         }
         for (Check c : checks) {
             Health h;

@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.IntSupplier;
+import java.util.OptionalDouble;
 import org.pbxagent.agent.ami.AmiSettings;
 import org.pbxagent.agent.ami.AsteriskState;
 import org.pbxagent.agent.ami.AsteriskWatch;
@@ -16,6 +16,7 @@ import org.pbxagent.agent.lifecycle.AgentComponent;
 import org.pbxagent.agent.lifecycle.AgentModule;
 import org.pbxagent.agent.lifecycle.AgentRuntime;
 import org.pbxagent.agent.lifecycle.Health;
+import org.pbxagent.agent.lifecycle.OptionalGauge;
 
 /**
  * Puts the AMI watch and the load monitor into the daemon: {@code ami.*} and {@code load.*} configuration, start and
@@ -23,8 +24,6 @@ import org.pbxagent.agent.lifecycle.Health;
  * receive every {@link NodeLoad} through {@link #addListener}, before or after this module installs.
  */
 public final class LoadModule implements AgentModule {
-    /** Gauge the daemon registers for its FastAGI listener; read, not owned, here. */
-    static final String AGI_IN_FLIGHT_GAUGE = "pbxagent_fastagi_sessions_in_flight";
 
     private final List<NodeLoadListener> listeners = new ArrayList<>();
     private AsteriskWatch watch;
@@ -63,15 +62,16 @@ public final class LoadModule implements AgentModule {
         LoadSettings load = runtime.config().section(LoadSettings.class);
         MeterRegistry meters = runtime.meters();
         AsteriskWatch w = new AsteriskWatch(ami);
-        LoadMonitor m = new LoadMonitor(load, w::current, agiInFlight(meters));
+        LoadMonitor m = new LoadMonitor(load, w::current, runtime::fastAgiSessionsInFlight);
         w.addListener(m);
         listeners.forEach(m::addListener);
         watch = w;
         monitor = m;
 
         // Monitor first, so the watch's first availability change finds it running; stopped in reverse order.
-        runtime.manage(component("load-monitor", m::start, m::stop));
-        runtime.manage(component("ami-watch", w::start, w::stop));
+        // stop is idempotent on both parts
+        runtime.manage(AgentComponent.of("load-monitor", m::start, m::stop));
+        runtime.manage(AgentComponent.of("ami-watch", w::start, w::stop));
 
         runtime.status("ami", () -> amiStatus(ami, w));
         runtime.status("load", m::current);
@@ -82,7 +82,7 @@ public final class LoadModule implements AgentModule {
         });
 
         Gauge.builder("pbxagent_asterisk_available", w, x -> x.current().available() ? 1 : 0)
-                .description("1 while the AMI watch sees Asterisk logged in, booted, resynced and answering pings")
+                .description("1 while the AMI watch's last session found Asterisk booted and answering")
                 .register(meters);
         Gauge.builder("pbxagent_asterisk_active_calls", w, x -> x.current().activeCalls())
                 .description("active calls on this node's Asterisk").register(meters);
@@ -91,9 +91,17 @@ public final class LoadModule implements AgentModule {
         FunctionCounter.builder("pbxagent_ami_events_received", w, AsteriskWatch::eventsReceived)
                 .description("AMI events read").register(meters);
         FunctionCounter.builder("pbxagent_ami_logins", w, AsteriskWatch::logins)
-                .description("successful AMI logins; more than one means reconnects").register(meters);
+                .description("successful AMI logins: one per short session").register(meters);
+        FunctionCounter.builder("pbxagent_ami_logged_in_seconds", w, x -> x.loggedInMicros() / 1e6)
+                .description("time logged in to Asterisk's manager (Asterisk pays per event while any session is)")
+                .register(meters);
         FunctionCounter.builder("pbxagent_ami_skipped_traffic", w, AsteriskWatch::skippedTraffic)
                 .description("malformed or unexpected AMI lines and messages skipped").register(meters);
+        OptionalGauge.register(meters, "pbxagent_ami_reply_round_trip_seconds",
+                "round trip of the last AMI count command Asterisk answered", () -> {
+                    long rtt = w.lastReplyRoundTripMicros();
+                    return rtt < 0 ? OptionalDouble.empty() : OptionalDouble.of(rtt / 1e6);
+                });
         Gauge.builder("pbxagent_load_score", m, x -> x.current().score())
                 .description("published load score 0..100 (100 = full or Asterisk unavailable)").register(meters);
         Gauge.builder("pbxagent_load_cpu_busy_ratio", m, x -> x.current().cpuBusy())
@@ -113,42 +121,13 @@ public final class LoadModule implements AgentModule {
         m.put("since", s.since());
         m.put("active_calls", s.activeCalls());
         m.put("active_channels", s.activeChannels());
+        m.put("sessions", w.sessions());
         m.put("logins", w.logins());
+        m.put("logged_in_ms", w.loggedInMicros() / 1000.0);
         m.put("events_received", w.eventsReceived());
         m.put("skipped_traffic", w.skippedTraffic());
-        long rtt = w.lastPingRoundTripMicros();
-        m.put("last_ping_ms", rtt < 0 ? null : rtt / 1000.0);
+        long rtt = w.lastReplyRoundTripMicros();
+        m.put("last_reply_ms", rtt < 0 ? null : rtt / 1000.0);
         return m;
-    }
-
-    /** FastAGI sessions in flight, from the gauge the daemon registers; 0 when this build has no FastAGI listener. */
-    static IntSupplier agiInFlight(MeterRegistry meters) {
-        Gauge g = meters.find(AGI_IN_FLIGHT_GAUGE).gauge();
-        if (g == null) {
-            return () -> 0;
-        }
-        return () -> {
-            double v = g.value();
-            return Double.isNaN(v) ? 0 : (int) v;
-        };
-    }
-
-    private static AgentComponent component(String name, Runnable start, Runnable stop) {
-        return new AgentComponent() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void start() {
-                start.run();
-            }
-
-            @Override
-            public void close() {
-                stop.run(); // idempotent on both parts
-            }
-        };
     }
 }

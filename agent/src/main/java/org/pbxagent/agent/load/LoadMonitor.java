@@ -83,6 +83,7 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
         listeners.add(listener);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // sampleAndPublish logs its failures; stop() shuts the executor down
     public synchronized void start() {
         if (executor != null) {
             return;
@@ -126,6 +127,7 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
      * From the AMI watch's notifier thread: hands an availability change (full sample) or a count change (score
      * re-evaluation) to the sampling thread, coalesced, never blocking the caller.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // evaluateCounts logs its failures; a look lost at stop is not needed
     @Override
     public void onAsteriskState(AsteriskState state) {
         if (state.transitions() == lastTransitions) {
@@ -166,6 +168,7 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     }
 
     /** On the sampling thread: publishes early if the new counts move the published score. */
+    @SuppressWarnings("FutureReturnValueIgnored") // the delayed look runs evaluateCounts, which logs its failures
     private void evaluateCounts() {
         // Cleared before reading the counts, so a change arriving while this runs schedules another look.
         evaluatePending.set(false);

@@ -15,6 +15,7 @@ import org.pbxagent.agent.config.ConfigSource;
  * @param thresholds       ... or crosses one of these (upward at once, downward only once more than {@code thresholdBand} below)
  * @param thresholdBand    points below a threshold the score must fall before the downward crossing counts
  */
+@SuppressWarnings("ArrayRecordComponent") // never compared or hashed: read field by field by the monitor
 public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double memoryFull, int maxAgiInFlight,
                            int hysteresisPoints, int[] thresholds, int thresholdBand) {
 
@@ -72,9 +73,32 @@ public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double 
         return thresholds.clone();
     }
 
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LoadSettings l && intervalMs == l.intervalMs && maxCalls == l.maxCalls
+                && cpuFull == l.cpuFull && memoryFull == l.memoryFull && maxAgiInFlight == l.maxAgiInFlight
+                && hysteresisPoints == l.hysteresisPoints && Arrays.equals(thresholds, l.thresholds)
+                && thresholdBand == l.thresholdBand;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(intervalMs, maxCalls, cpuFull, memoryFull, maxAgiInFlight, hysteresisPoints,
+                Arrays.hashCode(thresholds), thresholdBand);
+    }
+
     private static void require(boolean ok, String key, String why) {
         if (!ok) {
             throw new IllegalArgumentException(key + " " + why);
         }
+    }
+
+    @Override
+    public String toString() {
+        return "load: interval=" + intervalMs + "ms max-calls=" + maxCalls + " cpu-full-percent="
+                + Math.round(cpuFull * 100) + " memory-full-percent=" + Math.round(memoryFull * 100)
+                + " max-agi-in-flight=" + maxAgiInFlight + " hysteresis-points=" + hysteresisPoints + " thresholds="
+                + java.util.Arrays.stream(thresholds).mapToObj(Integer::toString)
+                        .collect(java.util.stream.Collectors.joining(",")) + " threshold-band=" + thresholdBand;
     }
 }

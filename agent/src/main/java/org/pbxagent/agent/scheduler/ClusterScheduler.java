@@ -155,14 +155,34 @@ public final class ClusterScheduler implements AgentComponent {
         }
     }
 
+    /** How long close waits for a running task to finish and record its run. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
     @Override
     public synchronized void close() {
         if (scheduler != null) {
+            // Wait for a running task, so that its run record is completed and the firing is not re-run, but only
+            // so long: with the DB gone, Quartz retries that record until its store shuts down, which happens only
+            // after the wait (its worker threads are daemons and end with the JVM).
+            Scheduler s = scheduler;
+            Thread stopper = new Thread(() -> {
+                try {
+                    s.shutdown(true);
+                } catch (SchedulerException e) {
+                    log.warn("cluster scheduler did not shut down cleanly: {}", e.getMessage());
+                }
+            }, "cluster-scheduler-stop");
+            stopper.setDaemon(true);
+            stopper.start();
             try {
-                // Wait for a running task: its run record should be completed, and the firing is not re-run.
-                scheduler.shutdown(true);
-            } catch (SchedulerException e) {
-                log.warn("cluster scheduler did not shut down cleanly: {}", e.getMessage());
+                stopper.join(CLOSE_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (stopper.isAlive()) {
+                log.warn("cluster scheduler: a task's run record could not be completed within {} s (database"
+                        + " unreachable?); it is completed if the database answers while this process runs",
+                        CLOSE_WAIT.toSeconds());
             }
             scheduler = null;
         }

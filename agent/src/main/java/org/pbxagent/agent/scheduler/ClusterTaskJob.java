@@ -50,7 +50,7 @@ public final class ClusterTaskJob implements Job {
             log.warn("cluster job {} has no task on this node; skipped", name);
             return;
         }
-        long scheduled = ctx.getScheduledFireTime().getTime();
+        long scheduled = ctx.getScheduledFireTime().toInstant().toEpochMilli();
         long started = System.currentTimeMillis();
         long runId = -1;
         try {

@@ -8,7 +8,11 @@ import org.pbxagent.agent.config.Secret;
 import org.pbxagent.storage.iscsi.IscsiName;
 import org.pbxagent.storage.iscsi.IscsiSettings;
 
-/** The {@code iscsi.*} section: the session under the shared device. Absent (null) when no iscsi key is set. */
+/**
+ * The {@code iscsi.*} section: the session under the shared device. Absent (null) when no iscsi key is set. The rules
+ * of each value are storage's ({@link IscsiSettings}, {@link IscsiName}); this reader puts their complaints under
+ * the key.
+ */
 public record IscsiSection(IscsiSettings settings) {
 
     static final String[] KEYS = {"target", "portals", "lun", "initiator", "chap-user", "chap-secret",
@@ -31,13 +35,13 @@ public record IscsiSection(IscsiSettings settings) {
             if (t.isEmpty()) {
                 continue;
             }
-            if (!t.matches("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}")) {
-                s.problem("portals", "expected host:port, got '" + t + "'");
-            } else {
-                portals.add(t);
+            try {
+                portals.add(IscsiSettings.checkPortal(t));
+            } catch (IllegalArgumentException e) {
+                s.problem("portals", e.getMessage());
             }
         }
-        int lun = s.intRange("lun", 1, 0, 16383);
+        int lun = s.intRange("lun", 1, IscsiSettings.MIN_LUN, IscsiSettings.MAX_LUN);
         String chapUser = s.string("chap-user", null);
         Secret chapSecret = s.secret("chap-secret", chapUser != null, 12);
         if (chapUser == null && !chapSecret.isEmpty()) {

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "storage", mixinStandardHelpOptions = true,
         description = "Shared storage of this node: iSCSI session and cluster file system mount.",
         subcommands = {StorageCommand.Start.class, StorageCommand.Stop.class, StorageCommand.Monitor.class,
-                StorageCommand.Status.class})
+                StorageCommand.Status.class, StorageCommand.Validate.class})
 public final class StorageCommand implements Runnable {
 
     public static final int OCF_SUCCESS = 0;
@@ -114,12 +114,15 @@ public final class StorageCommand implements Runnable {
     static final class Stop extends Action {
         @Override
         int act(StorageNode node) throws StorageException {
-            SharedMount.Result r = node.mount.unmount();
+            SharedMount.Unmounted r = node.mount.stop();
             if (node.iscsi != null) {
                 node.iscsi.logout();
             }
-            out().println((r == SharedMount.Result.ALREADY ? "already unmounted: " : "unmounted: ")
-                    + node.mount.settings().mountPoint());
+            // Which processes the stop ended, so an operator knows what died with the storage.
+            out().println((r.result() == SharedMount.Result.ALREADY ? "already unmounted: " : "unmounted: ")
+                    + node.mount.settings().mountPoint()
+                    + (r.ended().isEmpty() ? "" : " (ended holders: " + r.ended().stream()
+                            .map(SharedMount.Ended::toString).collect(java.util.stream.Collectors.joining(", ")) + ")"));
             return OCF_SUCCESS;
         }
     }
@@ -145,8 +148,22 @@ public final class StorageCommand implements Runnable {
                 out().println("not running: " + r.message());
                 return OCF_NOT_RUNNING;
             }
-            err().println("pbx-agent storage monitor: step " + r.failedStep() + " failed: " + r.message());
+            // The time taken says whether the probe kept to its budget, also when it failed.
+            err().println("pbx-agent storage monitor: step " + r.failedStep() + " failed: " + r.message() + " ("
+                    + r.elapsed().toMillis() + " ms)");
             return OCF_ERR_GENERIC;
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Check the node, storage and iscsi sections as the storage commands read them (every"
+                    + " problem at once), touching nothing. Exit 0 valid, 6 not.")
+    static final class Validate extends Action {
+        @Override
+        int act(StorageNode node) {
+            out().println("valid: " + node.mount.settings().device() + " on " + node.mount.settings().mountPoint()
+                    + " (" + node.mount.settings().fsType() + ")");
+            return OCF_SUCCESS;
         }
     }
 

@@ -53,6 +53,11 @@ final class StorageNode {
         if (!config.has(StorageSettings.class)) {
             throw new ConfigException(List.of("storage.mount-point: no storage section in " + file));
         }
+        return from(config);
+    }
+
+    /** The storage of a configuration that has a storage section (the daemon's, or the file's above). */
+    static StorageNode from(AgentConfig config) {
         StorageSettings s = config.section(StorageSettings.class);
         IscsiSection iscsiSection = config.has(IscsiSection.class) ? config.section(IscsiSection.class) : null;
         Path device = s.device();

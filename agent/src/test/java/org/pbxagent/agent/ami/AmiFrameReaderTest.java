@@ -90,7 +90,7 @@ class AmiFrameReaderTest {
         assertEquals(List.of("3 active channels", "3 active calls"), m.getAll("Output"));
         assertEquals("", m.get("AccountCode"));
         assertEquals("", m.get("BridgeId"));
-        assertEquals(3, AsteriskWatch.activeCallsFrom(m.getAll("Output")));
+        assertEquals(new CallCounts(3, 3), CallCounts.parse(m.getAll("Output")));
         assertNull(r.next(), "end of stream");
     }
 
@@ -107,10 +107,14 @@ class AmiFrameReaderTest {
 
     @Test
     void callCountParsingRejectsOtherOutput() {
-        assertNull(AsteriskWatch.activeCallsFrom(List.of("No such command 'core show channels count'")));
-        assertEquals(1, AsteriskWatch.activeCallsFrom(List.of("1 active channel", "1 active call",
+        assertNull(CallCounts.parse(List.of("No such command 'core show channels count' (type 'core show help')")));
+        assertEquals(new CallCounts(1, 1), CallCounts.parse(List.of("1 active channel", "1 active call",
                 "5 calls processed")));
-        assertNull(AsteriskWatch.activeCallsFrom(List.of("many active calls")));
+        assertEquals(new CallCounts(200, 400), CallCounts.parse(List.of("400 active channels", "200 active calls",
+                "9 calls processed")), "a ring-group call has two channels");
+        assertNull(CallCounts.parse(List.of("many active calls")));
+        assertNull(CallCounts.parse(List.of("-1 active calls")));
+        assertNull(CallCounts.parse(List.of("12 calls processed")), "processed is not active");
     }
 
     @Test

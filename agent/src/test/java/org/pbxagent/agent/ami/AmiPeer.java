@@ -23,16 +23,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * Ping timestamp) differ from the recording. It can refuse the login, go silent, crash, shut down as Asterisk does
  * and send garbage; it can also generate calls at a rate from the recorded call events.
  *
+ * <p>A stop goes as in a real Asterisk (asterisk-20/REAL-BEHAVIOUR.md): from the first moment of {@code core stop
+ * gracefully|now|when convenient} every action, Login and Ping included, is answered {@code Response: Error} /
+ * {@code Message: Asterisk is shutting down} on connections that stay up, and no new call is taken (manager.c checks
+ * {@code ast_shutting_down()} before anything else); {@code Event: Shutdown} comes only at the very end, when the
+ * last call has ended (gracefully) or at once after hanging every call up (now).
+ *
+ * <p>Sessions as manager.c keeps them: a failed Login is answered after a one-second pause and the connection
+ * closed (action_login returns -1); {@code Logoff} is answered {@code Goodbye} and closed. The Login's
+ * {@code Events} header sets the event classes the session is sent ({@code on}, {@code off}, or a list such as
+ * {@code system}; absent means all), and {@code FullyBooted} follows a successful Login only for a session that
+ * takes system events. The peer measures how long sessions are logged in ({@link #loggedInNanos()}), the figure
+ * Asterisk's cost depends on: manager.c formats and queues every event while any session is logged in.
+ *
+ * <p>Calls have one channel each, as in the recording, or several ({@link #setCallsQuietly(int, int)}: a ring-group
+ * call has two), and {@code core show channels count} answers both counts as Asterisk does.
+ *
  * <p>Standalone: {@code java -cp <test classpath> org.pbxagent.agent.ami.AmiPeer --port 5038 --username agent
  * --secret agentsecret [--bind 127.0.0.1] [--calls N] [--rate CALLS_PER_S --hold-ms MS]}; it prints
  * {@code AMI peer listening on HOST:PORT} and reads commands on stdin: {@code crash} (exit at once), {@code hang}
  * (stay connected, go silent), {@code resume}, {@code shutdown} (recorded Shutdown event, close, stop listening),
- * {@code start} (listen again), {@code refuse-login on|off}, {@code calls N}, {@code rate R [HOLD_MS]},
+ * {@code start} (listen again), {@code stop-gracefully} (begin a graceful stop: refuses everything, shuts down
+ * when the calls have ended), {@code abort-shutdown}, {@code refuse-login on|off}, {@code calls N}, {@code rate R [HOLD_MS]},
  * {@code garbage}, {@code quit}.
  */
 public final class AmiPeer implements AutoCloseable {
-    /** A live channel, one per call as in the recording (SIP/127.0.0.1-xxxxxxxx). */
-    private record Channel(String name, String uniqueId, long createdNanos) {}
+    /** A live channel (SIP/127.0.0.1-xxxxxxxx); channels of one call share its Linkedid. */
+    private record Channel(String name, String uniqueId, String linkedId, long createdNanos) {}
 
     private static final AmiRecording REC = AmiRecording.load();
 
@@ -48,8 +65,14 @@ public final class AmiPeer implements AutoCloseable {
     private final AtomicLong actionsReceived = new AtomicLong();
     private final List<String> logins = new CopyOnWriteArrayList<>();
     private volatile boolean refuseLogin;
+    private volatile boolean garbageBeforeReplies;
+    private volatile boolean booted = true;
+    private final AtomicLong successfulLogins = new AtomicLong();
+    private final AtomicLong endedLoggedInNanos = new AtomicLong();
+    private final AtomicLong longestLoggedInNanos = new AtomicLong();
+    private volatile boolean shuttingDown;
+    private Thread stopper;
     private volatile boolean silent;
-    private volatile boolean closed;
     private Thread acceptor;
     private Thread generator;
 
@@ -68,6 +91,7 @@ public final class AmiPeer implements AutoCloseable {
 
     /** Starts listening (again, on the same port after a crash or shutdown). */
     public synchronized AmiPeer start() throws IOException {
+        shuttingDown = false; // a restarted Asterisk
         ServerSocket ss = new ServerSocket();
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(bind, port), 50);
@@ -83,6 +107,12 @@ public final class AmiPeer implements AutoCloseable {
         return port;
     }
 
+    /** Whether the manager port accepts connections (false after a crash or the end of a stop). */
+    public boolean listening() {
+        ServerSocket ss = server;
+        return ss != null && !ss.isClosed();
+    }
+
     /** Asterisk dies: every connection and the listener close without a word. */
     public synchronized void crash() {
         stopListening();
@@ -91,14 +121,62 @@ public final class AmiPeer implements AutoCloseable {
         }
     }
 
-    /** {@code core stop gracefully}: the recorded Shutdown event to every client, then close and stop listening. */
+    /**
+     * The end of a stop: the recorded Shutdown event to every session that takes system events, then close and stop
+     * listening.
+     */
     public synchronized void shutdown() {
         stopListening();
         String ev = REC.findShutdown("Event: Shutdown");
         for (Client c : clients) {
-            c.write(ev);
+            if (c.loggedIn && c.takes("system")) {
+                c.write(ev);
+            }
             c.close();
         }
+    }
+
+    /**
+     * {@code core stop gracefully}: from now on every action gets "Asterisk is shutting down" and no call is taken;
+     * when the last call has ended, the Shutdown event and the close ({@link #shutdown()}).
+     */
+    public synchronized void beginGracefulStop() {
+        if (shuttingDown) {
+            return;
+        }
+        shuttingDown = true;
+        Thread t = new Thread(() -> {
+            while (shuttingDown && liveCalls() > 0) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            finishGracefulStop();
+        }, "ami-peer-stop");
+        t.setDaemon(true);
+        stopper = t;
+        t.start();
+    }
+
+    private synchronized void finishGracefulStop() {
+        if (shuttingDown) {
+            shutdown();
+        }
+    }
+
+    /** {@code core abort shutdown}: a stop that has not ended yet is called off; actions are answered again. */
+    public synchronized void abortShutdown() {
+        shuttingDown = false;
+        if (stopper != null) {
+            stopper.interrupt();
+            stopper = null;
+        }
+    }
+
+    public boolean shuttingDown() {
+        return shuttingDown;
     }
 
     /** Stays connected and accepts new connections, but sends nothing any more (a hung Asterisk). */
@@ -112,6 +190,50 @@ public final class AmiPeer implements AutoCloseable {
 
     public void refuseLogin(boolean refuse) {
         refuseLogin = refuse;
+    }
+
+    /**
+     * {@code false}: Asterisk still booting, a Login is answered but no FullyBooted follows it. {@code true}: the boot
+     * ends, FullyBooted goes to every logged-in session that takes system events.
+     */
+    public synchronized void booted(boolean b) {
+        boolean was = booted;
+        booted = b;
+        if (b && !was) {
+            for (Client c : clients) {
+                if (c.loggedIn && c.takes("system")) {
+                    c.write(REC.find("Event: FullyBooted"));
+                }
+            }
+        }
+    }
+
+    /** Bad input for clients: a line of binary bytes, a line without a key and an overlong line before every reply. */
+    public void garbageBeforeReplies(boolean on) {
+        garbageBeforeReplies = on;
+    }
+
+    /** Successful Logins so far. */
+    public long successfulLogins() {
+        return successfulLogins.get();
+    }
+
+    /** Total time sessions have been logged in, those still logged in counted up to now. */
+    public long loggedInNanos() {
+        long total = endedLoggedInNanos.get();
+        long now = System.nanoTime();
+        for (Client c : clients) {
+            long at = c.loggedInAt;
+            if (c.loggedIn && at != 0) {
+                total += now - at;
+            }
+        }
+        return total;
+    }
+
+    /** The longest single logged-in stretch of a session that has ended. */
+    public long longestLoggedInNanos() {
+        return longestLoggedInNanos.get();
     }
 
     /** Raw bytes to every logged-in client, as they are. */
@@ -133,7 +255,7 @@ public final class AmiPeer implements AutoCloseable {
             // Newest first, as CoreShowChannels lists them.
             for (String[] ch : new String[][] {{"SIP/127.0.0.1-00000009", "1795544753.9"},
                     {"SIP/127.0.0.1-0000000a", "1795544753.10"}, {"SIP/127.0.0.1-0000000b", "1795544754.11"}}) {
-                channels.put(ch[1], new Channel(ch[0], ch[1], now));
+                channels.put(ch[1], new Channel(ch[0], ch[1], ch[1], now));
                 processed.incrementAndGet();
             }
         }
@@ -158,16 +280,28 @@ public final class AmiPeer implements AutoCloseable {
 
     /** Sets the number of live calls without telling anyone (as if they changed while nobody was connected). */
     public synchronized void setCallsQuietly(int n) {
+        setCallsQuietly(n, 1);
+    }
+
+    /** {@code calls} live calls of {@code channelsPerCall} channels each (2 for a ring-group call), quietly. */
+    public synchronized void setCallsQuietly(int calls, int channelsPerCall) {
         channels.clear();
-        for (int i = 0; i < n; i++) {
-            Channel c = newChannel();
-            channels.put(c.uniqueId, c);
+        for (int i = 0; i < calls; i++) {
+            String linked = null;
+            for (int j = 0; j < channelsPerCall; j++) {
+                Channel c = newChannel(linked);
+                linked = c.linkedId;
+                channels.put(c.uniqueId, c);
+            }
         }
     }
 
     /** A new call with the recorded Newchannel/Newstate/DeviceStateChange/Newstate/DeviceStateChange events. */
     public String callUp() {
-        Channel c = newChannel();
+        if (shuttingDown) {
+            return null; // main/channel.c: "Refusing due to active shutdown"
+        }
+        Channel c = newChannel(null);
         synchronized (this) {
             channels.put(c.uniqueId, c);
         }
@@ -219,7 +353,12 @@ public final class AmiPeer implements AutoCloseable {
         }
     }
 
+    /** Live calls: distinct Linkedids among the live channels, as Asterisk counts "active calls". */
     public synchronized int liveCalls() {
+        return (int) channels.values().stream().map(Channel::linkedId).distinct().count();
+    }
+
+    public synchronized int liveChannels() {
         return channels.size();
     }
 
@@ -244,18 +383,17 @@ public final class AmiPeer implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
         stopCalls();
         crash();
     }
 
     // ------------------------------------------------------------------ internals
 
-    private Channel newChannel() {
+    private Channel newChannel(String linkedId) {
         long seq = channelSeq.getAndIncrement();
         String name = String.format("SIP/127.0.0.1-%08x", seq);
         String unique = "1795544760." + seq;
-        return new Channel(name, unique, System.nanoTime());
+        return new Channel(name, unique, linkedId == null ? unique : linkedId, System.nanoTime());
     }
 
     private static List<String> rename(List<String> block, Channel c) {
@@ -274,8 +412,11 @@ public final class AmiPeer implements AutoCloseable {
         while (!Thread.currentThread().isInterrupted()) {
             long now = System.nanoTime();
             while (now - next >= 0) {
-                ids.add(callUp());
-                up.add(new long[] {next + holdMs * 1_000_000L});
+                String id = callUp();
+                if (id != null) {
+                    ids.add(id);
+                    up.add(new long[] {next + holdMs * 1_000_000L});
+                }
                 next += periodNanos;
             }
             while (!up.isEmpty() && now - up.peek()[0] >= 0) {
@@ -296,7 +437,7 @@ public final class AmiPeer implements AutoCloseable {
         }
         String all = b.toString();
         for (Client c : clients) {
-            if (c.loggedIn && c.events) {
+            if (c.loggedIn && c.events && c.takes("call")) {
                 c.write(all);
             }
         }
@@ -340,7 +481,10 @@ public final class AmiPeer implements AutoCloseable {
         final Socket socket;
         final OutputStream out;
         volatile boolean loggedIn;
+        volatile long loggedInAt;
         volatile boolean events = true;
+        /** manager.c's send_events: the classes named in the Login's Events header; null = all. */
+        volatile java.util.Set<String> eventClasses;
         private String challenge;
 
         Client(Socket socket) throws IOException {
@@ -364,7 +508,25 @@ public final class AmiPeer implements AutoCloseable {
             }
         }
 
+        boolean takes(String eventClass) {
+            java.util.Set<String> m = eventClasses;
+            return m == null || m.contains(eventClass) || m.contains("all");
+        }
+
+        /** The session is no longer logged in (Logoff or close): its stretch counts into the peer's total. */
+        synchronized void endLogin() {
+            long at = loggedInAt;
+            if (loggedIn && at != 0) {
+                long d = System.nanoTime() - at;
+                endedLoggedInNanos.addAndGet(d);
+                longestLoggedInNanos.accumulateAndGet(d, Math::max);
+            }
+            loggedIn = false;
+            loggedInAt = 0;
+        }
+
         void close() {
+            endLogin();
             try {
                 socket.close();
             } catch (IOException ignored) {
@@ -392,7 +554,7 @@ public final class AmiPeer implements AutoCloseable {
                     if (!l.isEmpty()) {
                         int colon = l.indexOf(':');
                         if (colon > 0) {
-                            action.putIfAbsent(l.substring(0, colon).trim().toLowerCase(),
+                            action.putIfAbsent(l.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
                                     l.substring(colon + 1).trim());
                         }
                         continue;
@@ -417,7 +579,20 @@ public final class AmiPeer implements AutoCloseable {
         private boolean answer(Map<String, String> a) {
             String id = a.get("actionid");
             String name = a.getOrDefault("action", "");
-            switch (name.toLowerCase()) {
+            if (garbageBeforeReplies) {
+                byte[] longLine = new byte[70_000];
+                java.util.Arrays.fill(longLine, (byte) 'x');
+                writeBytes("\u0000\u00ff\u0001 binary\r\nno colon here\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                writeBytes(longLine);
+                writeBytes("\r\n\r\nResponse: Success\r\nActionID: nobody\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            if (shuttingDown) {
+                // manager.c process_message(): before authentication and before the action is looked up.
+                write("Response: Error\r\n" + (id == null ? "" : "ActionID: " + id + "\r\n")
+                        + "Message: Asterisk is shutting down\r\n\r\n");
+                return true;
+            }
+            switch (name.toLowerCase(java.util.Locale.ROOT)) {
                 case "challenge" -> {
                     // Not in the recording: manager.c's MD5 challenge, for clients that log in that way
                     // (asterisk-java's ManagerConnection does).
@@ -432,12 +607,22 @@ public final class AmiPeer implements AutoCloseable {
                             : secret.equals(a.get("secret"));
                     boolean ok = !refuseLogin && username.equals(a.get("username")) && secretOk;
                     if (!ok) {
+                        // manager.c action_login(): sleep(1), the error, then -1 ends the session.
+                        try {
+                            Thread.sleep(1000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                         write(AmiRecording.withActionId(REC.find("Response: Error", "ActionID: l1"), "l1", id));
-                        return true; // manager.c keeps the connection open after a failed login
+                        return false;
                     }
+                    eventClasses = eventMask(a.get("events"));
+                    loggedInAt = System.nanoTime();
                     loggedIn = true;
+                    successfulLogins.incrementAndGet();
+                    // FullyBooted right after the ack, for a session that takes system events, once booted.
                     write(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: l2"), "l2", id)
-                            + REC.find("Event: FullyBooted"));
+                            + (booted && takes("system") ? REC.find("Event: FullyBooted") : ""));
                 }
                 case "ping" -> {
                     long ms = System.currentTimeMillis();
@@ -446,6 +631,7 @@ public final class AmiPeer implements AutoCloseable {
                             .replace("Timestamp: 1795544749.503395", "Timestamp: " + ts));
                 }
                 case "logoff" -> {
+                    endLogin(); // manager.c: the session ends with this action
                     write(AmiRecording.withActionId(REC.find("Response: Goodbye"), "lo", id));
                     return false;
                 }
@@ -463,15 +649,20 @@ public final class AmiPeer implements AutoCloseable {
         }
 
         private void answerLoggedIn(String name, String id, Map<String, String> a) {
-            switch (name.toLowerCase()) {
+            switch (name.toLowerCase(java.util.Locale.ROOT)) {
                 case "coreshowchannels" -> write(coreShowChannels(id));
                 case "command" -> {
                     String cmd = a.getOrDefault("command", "");
                     int calls = liveCalls();
-                    if (cmd.equals("core show channels count")) {
+                    int chans = liveChannels();
+                    if (cmd.equals("core stop gracefully") || cmd.equals("core stop when convenient")) {
+                        write("Response: Success\r\n" + (id == null ? "" : "ActionID: " + id + "\r\n")
+                                + "Message: Command output follows\r\n\r\n");
+                        beginGracefulStop();
+                    } else if (cmd.equals("core show channels count")) {
                         write(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: cmd1"), "cmd1", id)
-                                .replace("Output: 3 active channels", "Output: " + calls + " active channel"
-                                        + (calls == 1 ? "" : "s"))
+                                .replace("Output: 3 active channels", "Output: " + chans + " active channel"
+                                        + (chans == 1 ? "" : "s"))
                                 .replace("Output: 3 active calls", "Output: " + calls + " active call"
                                         + (calls == 1 ? "" : "s"))
                                 .replace("Output: 12 calls processed", "Output: " + processed.get()
@@ -541,6 +732,25 @@ public final class AmiPeer implements AutoCloseable {
         }
     }
 
+    /** manager.c strings_to_mask(): on/yes = all, off/no = none, else the named classes; absent = all. */
+    private static java.util.Set<String> eventMask(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        String h = header.trim().toLowerCase(java.util.Locale.ROOT);
+        if (h.equals("on") || h.equals("yes") || h.equals("true")) {
+            return null;
+        }
+        if (h.equals("off") || h.equals("no") || h.equals("false")) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String p : h.split(",")) {
+            out.add(p.trim());
+        }
+        return out;
+    }
+
     private static String md5Hex(String s) {
         try {
             byte[] d = java.security.MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8));
@@ -583,6 +793,8 @@ public final class AmiPeer implements AutoCloseable {
                 case "hang" -> peer.hang();
                 case "resume" -> peer.resume();
                 case "shutdown" -> peer.shutdown();
+                case "stop-gracefully" -> peer.beginGracefulStop();
+                case "abort-shutdown" -> peer.abortShutdown();
                 case "start" -> peer.start();
                 case "refuse-login" -> peer.refuseLogin(w.length > 1 && w[1].equals("on"));
                 case "calls" -> peer.setCallsQuietly(Integer.parseInt(w[1]));

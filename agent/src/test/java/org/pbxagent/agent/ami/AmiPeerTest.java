@@ -92,6 +92,63 @@ class AmiPeerTest {
         }
     }
 
+    @Test
+    void sessionsEndAsManagerCEndsThemAndTheirLoggedInTimeIsCounted() throws Exception {
+        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start()) {
+            // A refused Login: answered after manager.c's one-second pause, then the connection closes.
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), peer.port())) {
+                s.setSoTimeout(10_000);
+                InputStream in = s.getInputStream();
+                readUntil(in, "\r\n"); // banner
+                long t0 = System.nanoTime();
+                s.getOutputStream().write(("Action: Login\r\nUsername: agent\r\nSecret: nope\r\nActionID: a\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                String reply = readUntil(in, "\r\n\r\n");
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertEquals("Response: Error\r\nActionID: a\r\nMessage: Authentication failed\r\n\r\n", reply);
+                assertTrue(ms >= 900, "answered after " + ms + " ms");
+                assertEquals(-1, in.read(), "closed after the refusal");
+            }
+            assertEquals(0, peer.loggedInNanos(), "a refused session was never logged in");
+
+            // Events: off gets no FullyBooted; a session is logged in from the Login to the Logoff.
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), peer.port())) {
+                s.setSoTimeout(10_000);
+                InputStream in = s.getInputStream();
+                readUntil(in, "\r\n");
+                s.getOutputStream().write(("Action: Login\r\nUsername: agent\r\nSecret: agentsecret\r\n"
+                        + "Events: off\r\nActionID: b\r\n\r\nAction: Ping\r\nActionID: c\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                String login = readUntil(in, "\r\n\r\n");
+                assertTrue(login.startsWith("Response: Success\r\nActionID: b\r\n"), login);
+                String next = readUntil(in, "\r\n\r\n");
+                assertTrue(next.startsWith("Response: Success\r\nActionID: c\r\nPing: Pong"), "no FullyBooted: " + next);
+                Thread.sleep(200);
+                assertTrue(peer.loggedInNanos() >= 150_000_000L, "counted while logged in: " + peer.loggedInNanos());
+                s.getOutputStream().write("Action: Logoff\r\nActionID: d\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+                assertTrue(readUntil(in, "\r\n\r\n").startsWith("Response: Goodbye"));
+                assertEquals(-1, in.read(), "closed after Logoff");
+            }
+            long total = peer.loggedInNanos();
+            Thread.sleep(100);
+            assertEquals(total, peer.loggedInNanos(), "nothing counted after the Logoff");
+            assertEquals(total, peer.longestLoggedInNanos());
+            assertEquals(1, peer.successfulLogins());
+        }
+    }
+
+    private static String readUntil(InputStream in, String end) throws IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            b.append((char) c);
+            if (b.length() >= end.length() && b.lastIndexOf(end) == b.length() - end.length()) {
+                break;
+            }
+        }
+        return b.toString();
+    }
+
     private static void assertSame(String expected, String actual) {
         assertEquals(mask(expected), mask(actual));
     }

@@ -15,8 +15,8 @@ import org.pbxagent.agent.load.LoadSettings;
 
 /**
  * CPU and memory of the AMI watch (plus the load monitor fed by it) while an Asterisk stand-in in another process
- * emits the recorded call events for {@code rate} calls per second (each call: Newchannel, Newstate x2,
- * DeviceStateChange x2, then HangupRequest, SoftHangupRequest, Hangup, DeviceStateChange: 9 events).
+ * runs {@code rate} calls per second (emitting the recorded call events to sessions that take them: the watch's
+ * short sessions take none), and the share of time the watch is logged in.
  *
  * <p>Arguments: [rate calls/s, default 200] [hold ms, default 5000] [measure s, default 20]. Prints the figures.
  */
@@ -74,6 +74,8 @@ public final class AmiWatchBenchmark {
             long cpu0 = threadsCpu(tmx, ids);
             long proc0 = os.getProcessCpuTime();
             long ev0 = watch.eventsReceived();
+            long in0 = watch.loggedInMicros();
+            long sessions0 = watch.sessions();
             long t0 = System.nanoTime();
             long rssPeak = 0;
             int minCalls = Integer.MAX_VALUE;
@@ -89,15 +91,19 @@ public final class AmiWatchBenchmark {
             long cpu = threadsCpu(tmx, ids) - cpu0;
             long proc = os.getProcessCpuTime() - proc0;
             long events = watch.eventsReceived() - ev0;
+            long loggedIn = watch.loggedInMicros() - in0;
+            long sessions = watch.sessions() - sessions0;
             System.gc();
             long heapKb = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1024;
 
             System.out.printf("AMI watch benchmark: %.0f calls/s offered, hold %d ms, measured %.1f s%n", rate,
                     holdMs, wall / 1e9);
             System.out.printf("  events received:         %d (%.0f/s)%n", events, events / (wall / 1e9));
+            System.out.printf("  AMI sessions:            %d, logged in %.3f %% of the time (%.2f ms per session)%n",
+                    sessions, 100.0 * loggedIn * 1000 / wall, sessions == 0 ? 0 : loggedIn / 1000.0 / sessions);
             System.out.printf("  active calls seen:       %d..%d (expected about %.0f)%n", minCalls, maxCalls,
                     rate * holdMs / 1000);
-            System.out.printf("  watch threads CPU:       %.2f %% of one core (ami-reader, ami-notify, load-monitor)%n",
+            System.out.printf("  watch threads CPU:       %.2f %% of one core (ami-watch, ami-notify, load-monitor)%n",
                     100.0 * cpu / wall);
             System.out.printf("  whole JVM CPU:           %.2f %% of one core (incl. JIT, GC, this benchmark)%n",
                     100.0 * proc / wall);

@@ -26,6 +26,7 @@ final class BalancerAgent implements AutoCloseable {
     private volatile boolean available = true;
     private volatile String reason = "";
 
+    @SuppressWarnings("FutureReturnValueIgnored") // a test publisher, ended by shutdownNow at close
     BalancerAgent(String sourceAddress, String pbxUri, List<URI> kamailios, Duration interval) throws Exception {
         this.pbxUri = pbxUri;
         rpc = new KamailioRpc(InetAddress.getByName(sourceAddress), Duration.ofMillis(500), Duration.ofMillis(1000));

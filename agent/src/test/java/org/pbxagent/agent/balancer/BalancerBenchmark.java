@@ -28,8 +28,8 @@ import java.util.List;
  *       p50/p99/max;</li>
  *   <li>the JVM's CPU while reporting at the default 1 s interval, and its RSS.</li>
  * </ol>
- * Arguments: [iterations, default 200]. Scores are read by polling {@code htable.get} every millisecond or so from a
- * second client, so each figure includes up to one poll round trip.
+ * Arguments: [iterations, default 200]. Scores are read by polling {@code htable.get} every millisecond or so on the
+ * operator's RPC socket from 127.0.0.1, so each figure includes up to one poll round trip.
  */
 public final class BalancerBenchmark {
     public static void main(String[] args) throws Exception {
@@ -39,9 +39,8 @@ public final class BalancerBenchmark {
         String pbx2 = pbx1.replace("127.0.0.2", "127.0.0.3");
         KamailioProcess kamailio = new KamailioProcess(dir, RealParts.freePort("127.0.0.1"),
                 RealParts.freePort("127.0.0.1"), List.of(pbx1, pbx2));
-        try (KamailioRpc probe = KamailioProcess.probeFrom("127.0.0.3");
-             KamailioRpc rpc = KamailioProcess.probeFrom("127.0.0.2")) {
-            kamailio.start(probe);
+        try (KamailioRpc rpc = KamailioProcess.probeFrom("127.0.0.2")) {
+            kamailio.start();
             List<URI> urls = List.of(kamailio.rpcUrl());
             BalancerTarget target = new BalancerTarget(1, pbx1, "pbxload", pbx1, Duration.ofSeconds(3));
 
@@ -54,7 +53,7 @@ public final class BalancerBenchmark {
                     int score = 10 + (i % 80);
                     long t0 = System.nanoTime();
                     reporter.onLoad(new NodeLoad(true, "", 1, 2, 100, 0.1, 0.2, 0, score, Instant.now()));
-                    waitForScore(kamailio, probe, pbx1, score, 5000);
+                    waitForScore(kamailio, pbx1, score, 5000);
                     if (i >= 20) {
                         pushMicros.add((System.nanoTime() - t0) / 1000);
                     }
@@ -96,12 +95,12 @@ public final class BalancerBenchmark {
                         long t0 = System.nanoTime();
                         if (call == null) {
                             call = peer.callUp();
-                            waitFor(kamailio, probe, pbx1, s -> s == 100, 5000);
+                            waitFor(kamailio, pbx1, s -> s == 100, 5000);
                         } else {
                             peer.hangup(call);
                             call = null;
                             try {
-                                waitFor(kamailio, probe, pbx1, s -> s < 100, 5000);
+                                waitFor(kamailio, pbx1, s -> s < 100, 5000);
                             } catch (IllegalStateException e) {
                                 throw new IllegalStateException(e.getMessage() + "; monitor: " + monitor.current()
                                         + "; watch: " + watch.current() + "; iteration " + i, e);
@@ -141,8 +140,8 @@ public final class BalancerBenchmark {
                         throw new IllegalStateException("drain refused");
                     }
                     drainMicros.add((System.nanoTime() - t0) / 1000);
-                    if (!kamailio.flags(probe).get(pbx1).startsWith("D")) {
-                        throw new IllegalStateException("Kamailio does not hold the drain: " + kamailio.flags(probe));
+                    if (!kamailio.flags().get(pbx1).startsWith("D")) {
+                        throw new IllegalStateException("Kamailio does not hold the drain: " + kamailio.flags());
                     }
                     drain.undrain();
                 }
@@ -156,16 +155,16 @@ public final class BalancerBenchmark {
                     (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576.0,
                     Thread.activeCount());
         } finally {
-            kamailio.stop();
+            kamailio.close();
             RealParts.deleteTree(dir);
         }
     }
 
-    private static void waitForScore(KamailioProcess k, KamailioRpc probe, String key, int score, long limitMs)
+    private static void waitForScore(KamailioProcess k, String key, int score, long limitMs)
             throws Exception {
         long deadline = System.nanoTime() + limitMs * 1_000_000;
         while (System.nanoTime() < deadline) {
-            Integer s = k.score(probe, key);
+            Integer s = k.score(key);
             if (s != null && s == score) {
                 return;
             }
@@ -173,12 +172,12 @@ public final class BalancerBenchmark {
         throw new IllegalStateException("score " + score + " not in Kamailio within " + limitMs + " ms");
     }
 
-    private static void waitFor(KamailioProcess k, KamailioRpc probe, String key,
+    private static void waitFor(KamailioProcess k, String key,
                                 java.util.function.IntPredicate ok, long limitMs) throws Exception {
         long deadline = System.nanoTime() + limitMs * 1_000_000;
         Integer s = null;
         while (System.nanoTime() < deadline) {
-            s = k.score(probe, key);
+            s = k.score(key);
             if (s != null && ok.test(s)) {
                 return;
             }

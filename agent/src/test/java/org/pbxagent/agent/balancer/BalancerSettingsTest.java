@@ -29,10 +29,10 @@ class BalancerSettingsTest {
     @Test
     void defaultsWithTwoKamailios() {
         AgentConfig c = config(Map.of(
-                "kamailio.rpc-urls", "http://10.0.0.10:5071/RPC, http://10.0.0.11:5071/RPC",
+                "kamailio.rpc-urls", "http://10.0.0.10:5071/pbx, http://10.0.0.11:5071/pbx",
                 "kamailio.node-uri", "sip:10.0.0.21:5060"));
         KamailioSettings k = c.section(KamailioSettings.class);
-        assertEquals(List.of(URI.create("http://10.0.0.10:5071/RPC"), URI.create("http://10.0.0.11:5071/RPC")),
+        assertEquals(List.of(URI.create("http://10.0.0.10:5071/pbx"), URI.create("http://10.0.0.11:5071/pbx")),
                 k.rpcUrls());
         assertEquals(1, k.target().setId());
         assertEquals("pbxload", k.target().htable());
@@ -69,14 +69,36 @@ class BalancerSettingsTest {
     @Test
     void nodeUriMustBeASipUriAndIsRequired() {
         ConfigException bad = assertThrows(ConfigException.class, () -> config(Map.of(
-                "kamailio.rpc-urls", "http://10.0.0.10:5071/RPC", "kamailio.node-uri", "10.0.0.21:5060")));
+                "kamailio.rpc-urls", "http://10.0.0.10:5071/pbx", "kamailio.node-uri", "10.0.0.21:5060")));
         assertTrue(bad.getMessage().contains("kamailio.node-uri"), bad.getMessage());
         ConfigException missing = assertThrows(ConfigException.class, () -> config(Map.of(
-                "kamailio.rpc-urls", "http://10.0.0.10:5071/RPC")));
+                "kamailio.rpc-urls", "http://10.0.0.10:5071/pbx")));
         assertTrue(missing.getMessage().contains("kamailio.node-uri"), missing.getMessage());
         ConfigException orphan = assertThrows(ConfigException.class, () -> config(Map.of(
                 "kamailio.node-uri", "sip:10.0.0.21:5060")));
         assertTrue(orphan.getMessage().contains("kamailio.rpc-urls"), orphan.getMessage());
+    }
+
+    @Test
+    void theProxyTiesANodeToItsAddressSoTheNodeUriAndEndpointHaveOneShape() {
+        for (Map<String, String> bad : List.of(
+                Map.of("kamailio.node-uri", "sip:pbx1.example:5060"),
+                Map.of("kamailio.node-uri", "sip:10.0.0.21:5060;transport=tcp"),
+                Map.of("kamailio.node-uri", "sip:10.0.0.21:5060", "kamailio.source-address", "10.0.0.99"),
+                Map.of("kamailio.node-uri", "sip:10.0.0.21:5060", "kamailio.htable-key", "pbx1"),
+                Map.of("kamailio.node-uri", "sip:10.0.0.21:5060", "kamailio.htable", "other"),
+                Map.of("kamailio.node-uri", "sip:10.0.0.21:5060", "kamailio.rpc-urls", "http://10.0.0.10:5071/RPC"))) {
+            Map<String, String> values = new java.util.HashMap<>(Map.of("kamailio.rpc-urls", "http://10.0.0.10:5071/pbx"));
+            values.putAll(bad);
+            String key = bad.keySet().stream().filter(k -> !k.equals("kamailio.node-uri") || bad.size() == 1)
+                    .findFirst().orElseThrow();
+            ConfigException e = assertThrows(ConfigException.class, () -> config(values), bad.toString());
+            assertTrue(e.getMessage().contains(key), key + " not named in: " + e.getMessage());
+        }
+        KamailioSettings ok = config(Map.of("kamailio.rpc-urls", "http://10.0.0.10:5071/pbx/",
+                "kamailio.node-uri", "sip:10.0.0.21", "kamailio.source-address", "10.0.0.21",
+                "kamailio.htable", "pbxload")).section(KamailioSettings.class);
+        assertEquals("10.0.0.21", ok.sourceAddress());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.pbxagent.agent.balancer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,14 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class KamailioLinkTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
     private KamailioRpc rpc;
 
-    /** A JSON-RPC peer that records each request's method and params; {@code hold} delays its answers. */
+    /**
+     * A peer of the proxy's agent endpoint that records each request as "action fields" (id left out) and answers
+     * in the proxy's JSON-RPC form; {@code hold} delays its answers.
+     */
     private record Peer(HttpServer server, List<String> calls, CountDownLatch hold) {
         URI url() {
-            return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/RPC");
+            return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/pbx");
         }
     }
 
@@ -46,15 +47,18 @@ class KamailioLinkTest {
         s.setExecutor(Executors.newFixedThreadPool(4));
         List<String> calls = new CopyOnWriteArrayList<>();
         CountDownLatch hold = new CountDownLatch(held ? 1 : 0);
-        s.createContext("/RPC", ex -> {
-            var req = JSON.readTree(ex.getRequestBody().readAllBytes());
-            calls.add(req.path("method").asText() + " " + req.path("params"));
+        s.createContext("/pbx", ex -> {
+            String path = ex.getRequestURI().getPath();
+            String query = ex.getRequestURI().getRawQuery();
+            String id = query.replaceAll(".*id=([0-9]+)$", "$1");
+            calls.add(ex.getRequestMethod() + " " + path.substring(path.lastIndexOf('/') + 1) + " "
+                    + query.replaceAll("&?id=[0-9]+$", ""));
             try {
                 hold.await(20, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            byte[] b = ("{\"jsonrpc\":\"2.0\",\"result\":\"Ok\",\"id\":" + req.path("id").asLong() + "}")
+            byte[] b = ("{\"jsonrpc\":\"2.0\",\"result\":\"Ok\",\"id\":" + id + "}")
                     .getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, b.length);
             ex.getResponseBody().write(b);
@@ -75,7 +79,7 @@ class KamailioLinkTest {
 
     /** start() also reads dispatcher.list once (node URI check): count the score pushes only. */
     private static long scorePushes(Peer p) {
-        return p.calls().stream().filter(c -> c.startsWith("htable.setxi")).count();
+        return p.calls().stream().filter(c -> c.startsWith("POST score")).count();
     }
 
     private static NodeLoad load(int score) {
@@ -106,14 +110,14 @@ class KamailioLinkTest {
             // The free peer got the newest score while the held one still holds its first request.
             await("free peer has the newest score", () -> !free.calls().isEmpty()
                     && free.calls().get(free.calls().size() - 1).equals(
-                    "htable.setxi [\"pbxload\",\"sip:10.0.0.21:5060\",60,3]"));
+                    "POST score node=sip:10.0.0.21:5060&score=60&ttl=3"));
             assertEquals(1, held.calls().size(), "nothing queued behind the held request");
 
             held.hold().countDown();
             await("held peer catches up with one push", () -> held.calls().size() == 2);
             Thread.sleep(200);
-            assertEquals(List.of("htable.setxi [\"pbxload\",\"sip:10.0.0.21:5060\",10,3]",
-                    "htable.setxi [\"pbxload\",\"sip:10.0.0.21:5060\",60,3]"), held.calls());
+            assertEquals(List.of("POST score node=sip:10.0.0.21:5060&score=10&ttl=3",
+                    "POST score node=sip:10.0.0.21:5060&score=60&ttl=3"), held.calls());
         }
     }
 
@@ -126,11 +130,11 @@ class KamailioLinkTest {
                 Duration.ofMinutes(10), Clock.systemUTC())) {
             var results = reporter.pushState(true).get(5, TimeUnit.SECONDS);
             assertTrue(results.get(p.url()).ok());
-            assertEquals("dispatcher.set_state [\"d\",7,\"sip:10.0.0.21:5060\"]", p.calls().get(0));
+            assertEquals("POST state node=sip:10.0.0.21:5060&drain=1", p.calls().get(0));
             reporter.pushState(false).get(5, TimeUnit.SECONDS);
-            assertEquals("dispatcher.set_state [\"ap\",7,\"sip:10.0.0.21:5060\"]", p.calls().get(1));
+            assertEquals("POST state node=sip:10.0.0.21:5060&drain=0", p.calls().get(1));
             var status = reporter.status().get(0);
-            assertEquals("ok", status.get("lastResult"));
+            assertEquals("ok", status.get("last_result"));
             assertEquals(2L, status.get("pushes"));
         }
     }

@@ -45,6 +45,12 @@ class KamailioRpcTest {
             reply(ex, 200, "{\n\t\"jsonrpc\":\t\"2.0\",\n\t\"result\":\t\"Ok. Key set to new value.\",\n\t\"id\":\t"
                     + id + "\n}");
         });
+        server.createContext("/pbx", ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            lastBody = ex.getRequestMethod() + " " + ex.getRequestURI() + " body=" + body.length;
+            String id = ex.getRequestURI().getRawQuery().replaceAll(".*id=([0-9]+)$", "$1");
+            reply(ex, 200, "{\"jsonrpc\":\"2.0\",\"result\":\"Ok\",\"id\":" + id + "}");
+        });
         server.createContext("/rpc-error", ex -> reply(ex, 500,
                 "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":500,\"message\":\"State Update Failed\"},\"id\":1}"));
         server.createContext("/forbidden", ex -> reply(ex, 403, "not a PBX of this proxy\n"));
@@ -88,6 +94,20 @@ class KamailioRpcTest {
         assertTrue(lastBody.contains("\"method\":\"htable.setxi\""), lastBody);
         assertTrue(lastBody.contains("\"params\":[\"pbxload\",\"sip:10.0.0.21:5060\",42,3]"), lastBody);
         assertTrue(lastBody.contains("\"jsonrpc\":\"2.0\""), lastBody);
+    }
+
+    @Test
+    void agentRequestsHaveTheProxysFixedShapeWithEveryFieldInTheUrlAndNoBody() throws Exception {
+        assertTrue(rpc.score(url("/pbx"), "sip:10.0.0.21:5060", 42, 3).get().ok());
+        assertTrue(lastBody.matches("POST /pbx/score[?]node=sip:10[.]0[.]0[.]21:5060&score=42&ttl=3&id=[0-9]{1,9} body=0"),
+                lastBody);
+        assertTrue(rpc.state(url("/pbx/"), "sip:10.0.0.21:5060", true).get().ok());
+        assertTrue(lastBody.matches("POST /pbx/state[?]node=sip:10[.]0[.]0[.]21:5060&drain=1&id=[0-9]{1,9} body=0"),
+                lastBody);
+        assertTrue(rpc.state(url("/pbx"), "sip:10.0.0.21:5060", false).get().ok());
+        assertTrue(lastBody.contains("&drain=0&"), lastBody);
+        assertTrue(rpc.list(url("/pbx")).get().ok());
+        assertTrue(lastBody.matches("GET /pbx/list[?]id=[0-9]{1,9} body=0"), lastBody);
     }
 
     @Test

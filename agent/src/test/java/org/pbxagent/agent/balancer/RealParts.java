@@ -61,6 +61,7 @@ final class RealParts {
         throw new IOException("no free port on " + String.join(",", addresses));
     }
 
+    @SuppressWarnings("try") // d is not read: it holds the UDP port while the TCP bind is tried
     private static boolean freeEverywhere(int port, String... addresses) {
         for (String a : addresses) {
             try (DatagramSocket d = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(a), port));

@@ -48,8 +48,9 @@ final class Sipp {
         }
 
         private boolean bound() {
-            try (java.net.DatagramSocket d = new java.net.DatagramSocket(
-                    new java.net.InetSocketAddress(java.net.InetAddress.getByName(ip), port))) {
+            try {
+                new java.net.DatagramSocket(new java.net.InetSocketAddress(java.net.InetAddress.getByName(ip), port))
+                        .close();
                 return false;
             } catch (IOException e) {
                 return true;

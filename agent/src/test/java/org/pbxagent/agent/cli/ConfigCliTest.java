@@ -135,6 +135,13 @@ class ConfigCliTest {
                 .replace("file:/etc/pbx-agent/db.password", "file:" + dbPassword);
         Result r = cli("check-config", "--config", write(text).toString());
         assertEquals(0, r.code(), r.err());
+        // Every section printed as "section: key=value ...", with the keys' own names.
+        for (String line : r.out().lines().skip(1).toList()) {
+            assertTrue(line.matches("[a-z]+: [a-z][a-z.-]*=.*") && !line.contains("Settings[")
+                    && !line.contains("[I@"), line);
+        }
+        assertTrue(r.out().contains("ami: host=127.0.0.1 port=5038 username=pbx-agent secret=****** "), r.out());
+        assertTrue(r.out().contains("load: interval=1000ms max-calls=200 cpu-full-percent=90 "), r.out());
         // The daemon's own sections always; another capability's section once the sample documents any of its keys.
         java.util.Set<String> own = java.util.Set.of("node", "db", "routing", "fastagi", "http", "scheduler");
         java.util.List<org.pbxagent.agent.config.SectionType<?>> checked = ConfigSections.ALL.stream()

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pbxagent.fastagi.server.CidrBlock;
 
 class AgentConfigTest {
     private static final String TOKEN = "s3cret-admin-token-0123456789";
@@ -33,6 +34,7 @@ class AgentConfigTest {
         Map<String, String> m = valid();
         m.put("fastagi.shutdown-grace-ms", "2500");
         m.put("http.bind", "0.0.0.0");
+        m.put("http.allow-plaintext", "true");
         AgentConfig c = AgentConfig.from(m);
         assertEquals("pbx1", c.node().id());
         assertEquals(4573, c.fastagi().port());
@@ -117,11 +119,23 @@ class AgentConfigTest {
     }
 
     @Test
+    void embeddedDataDirUnderTheTempDirectoryIsRefusedSinceItWouldBeEmptiedAtEveryStart() {
+        String tmp = System.getProperty("java.io.tmpdir");
+        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(Map.of("node.id", "demo",
+                "db.url", "embedded", "http.admin-token", TOKEN, "db.embedded.data-dir", tmp + "/pbx-agent-db")));
+        assertTrue(has(e.problems(), "db.embedded.data-dir: '" + tmp + "/pbx-agent-db' is under the temporary directory"),
+                e.problems().toString());
+        AgentConfig ok = AgentConfig.from(Map.of("node.id", "demo", "db.url", "embedded", "http.admin-token", TOKEN,
+                "db.embedded.data-dir", "/var/lib/pbx-agent/mariadb"));
+        assertEquals(Path.of("/var/lib/pbx-agent/mariadb"), ok.db().embeddedDataDir());
+    }
+
+    @Test
     void cidrAndUrlListsAreTyped() throws Exception {
         ConfigSource s = ConfigSource.of(Map.of("x.nets", "127.0.0.0/8, 10.1.2.3, ::1/128, 300.1.1.1/8",
                 "x.urls", "http://127.0.0.1:5060/RPC, ftp://a/b"));
         ConfigSource x = s.section("x");
-        List<Cidr> nets = x.cidrList("nets", "");
+        List<CidrBlock> nets = x.cidrList("nets", "");
         assertEquals(3, nets.size());
         assertTrue(nets.get(0).contains(InetAddress.getByName("127.9.9.9")));
         assertFalse(nets.get(1).contains(InetAddress.getByName("10.1.2.4")));

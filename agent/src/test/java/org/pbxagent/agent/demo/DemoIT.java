@@ -39,6 +39,29 @@ class DemoIT {
     }
 
     @Test
+    void theEmbeddedMariaDbEndsWhenTheAgentIsKilled() throws Exception {
+        try (AgentProcess p = AgentProcess.start(dir, "demo", "--fastagi-port", "0", "--http-port", "0")) {
+            p.awaitOutput("Admin token:", Duration.ofSeconds(180));
+            String mark = AgentProcess.tmpDir(dir).toString();
+            List<ProcessHandle> servers = ProcessHandle.of(p.pid()).orElseThrow().descendants()
+                    .filter(ph -> ph.info().commandLine().map(c -> c.contains("mariadbd") && c.contains(mark))
+                            .orElse(false))
+                    .toList();
+            assertEquals(1, servers.size(), "one embedded mariadbd under the demo");
+            // SIGKILL: no shutdown hook runs, nothing in the JVM gets a chance to stop the server.
+            ProcessHandle.of(p.pid()).orElseThrow().destroyForcibly();
+            ProcessHandle server = servers.get(0);
+            try {
+                server.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("mariadbd outlived the killed agent by 60 s", e);
+            } finally {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void takenPortIsRefusedAtOnceNamingWhatToChange() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
              AgentProcess p = AgentProcess.start(dir, "demo", "--once", "--fastagi-port",

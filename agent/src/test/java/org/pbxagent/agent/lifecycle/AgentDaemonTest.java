@@ -43,6 +43,7 @@ class AgentDaemonTest {
         v.put("routing.snapshot-file", dir.resolve("snapshot.json").toString());
         v.put("fastagi.port", "0");
         v.put("fastagi.shutdown-grace-ms", "2000");
+        v.put("fastagi.reply-timeout-ms", "1000");
         v.put("http.port", "0");
         v.put("http.admin-token", TOKEN);
         v.put("scheduler.consistency-check-interval-ms", "1000");
@@ -98,7 +99,10 @@ class AgentDaemonTest {
         JsonNode h = Json.mapper().readTree(r.body());
         assertTrue(h.path("ready").asBoolean(), r.body());
         assertEquals(0, h.path("failures").size(), r.body());
-        assertEquals(200, get("/health/live").statusCode());
+        HttpResponse<String> live = get("/health/live");
+        assertEquals(200, live.statusCode());
+        // The resource agent's start compares this with the pid it started.
+        assertEquals(ProcessHandle.current().pid(), Json.mapper().readTree(live.body()).path("pid").asLong(), live.body());
     }
 
     @Test
@@ -114,6 +118,38 @@ class AgentDaemonTest {
         assertEquals(0, f.path("in_flight").asInt(), f.toString());
         assertTrue(get("/metrics").body().lines()
                 .anyMatch(l -> l.startsWith("pbxagent_fastagi_sessions_served_total ")), "served counter exported");
+        assertEquals(1, r.roundTrips(), "one command per decision: " + r.commands());
+        assertTrue(r.holdNanos() < Duration.ofSeconds(1).toNanos(), "held " + r.holdNanos() / 1_000_000 + " ms");
+    }
+
+    /** What a stalled session looked like on a real Asterisk: no reply within the reply timeout. */
+    @Test
+    void aSessionWithoutItsReplyIsTimedOutNotServedOnStatusAndMetrics() throws Exception {
+        JsonNode before = Json.mapper().readTree(get("/status").body()).path("fastagi");
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", daemon.fastAgiPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", daemon.fastAgiPort(),
+                    "route?tenant=acme&did=100", Map.of(), List.of()));
+            // Read the command, never answer it: the server gives up after fastagi.reply-timeout-ms and closes.
+            java.io.InputStream in = s.getInputStream();
+            int c;
+            while ((c = in.read()) >= 0 && c != '\n') {
+                // the command line
+            }
+            assertEquals(-1, in.read(), "closed after the reply timeout");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        JsonNode f;
+        do {
+            f = Json.mapper().readTree(get("/status").body()).path("fastagi");
+        } while (f.path("timed_out").asLong() == before.path("timed_out").asLong() && System.nanoTime() < deadline);
+        assertEquals(before.path("timed_out").asLong() + 1, f.path("timed_out").asLong(), f.toString());
+        assertEquals(before.path("served").asLong(), f.path("served").asLong(), "not served: " + f);
+        String timedOut = get("/metrics").body().lines()
+                .filter(l -> l.startsWith("pbxagent_fastagi_sessions_outcome_total{outcome=\"timed_out\"")).findFirst()
+                .orElseThrow();
+        assertEquals((double) f.path("timed_out").asLong(), Double.parseDouble(timedOut.substring(timedOut.lastIndexOf(' ') + 1)),
+                timedOut);
     }
 
     @Test
@@ -158,7 +194,9 @@ class AgentDaemonTest {
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/html"));
         assertTrue(r.body().contains("<h1>pbx-agent pbx-test</h1>"), r.body());
         assertFalse(r.body().contains("<script"), r.body());
+        // Inline SVG and CSS only: nothing fetched from elsewhere.
         assertFalse(r.body().contains("http://") || r.body().contains("https://"), "no external assets");
+        assertTrue(r.body().contains("id=\"summary\"") && r.body().contains("<svg"), r.body());
         assertEquals(404, get("/nothing-here").statusCode());
     }
 
@@ -228,14 +266,19 @@ class AgentDaemonTest {
                     + firstBoot.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, h.statusCode(), h.body());
             assertTrue(h.body().contains("no routing data"), h.body());
+            // The operator is told how to load a tenant.
+            assertTrue(h.body().contains("pbx-agent routing import etc/routing/small-office.yaml"), h.body());
 
-            // The operator loads the data; the node picks it up without a restart.
+            // Refused for a while (longer than a doubling retry would wait to look again)...
+            Thread.sleep(8000);
+            // ...then the operator loads the data; the node picks it up without a restart, at the refresh interval.
             com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
             hc.setJdbcUrl(emptyUrl);
             hc.setUsername("root");
             try (com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource(hc)) {
                 org.pbxagent.fastagi.data.SampleRoutingData.load(ds);
             }
+            long loaded = System.nanoTime();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             String action = null;
             while (System.nanoTime() < deadline) {
@@ -247,6 +290,9 @@ class AgentDaemonTest {
                 Thread.sleep(200);
             }
             assertEquals("DIAL", action);
+            long tookMs = (System.nanoTime() - loaded) / 1_000_000;
+            // refresh 200 ms: a retry that backed off would next look 8 s or more after the start
+            assertTrue(tookMs < 5000, "data served " + tookMs + " ms after it was loaded");
             assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + firstBoot.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString())
                     .statusCode());

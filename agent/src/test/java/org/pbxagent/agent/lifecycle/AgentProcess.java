@@ -120,14 +120,19 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Kills what is left: the child's descendants (an embedded MariaDB) first, then the child. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             List<ProcessHandle> children = process.descendants().toList();
             process.destroyForcibly();
             for (ProcessHandle h : children) {
                 h.destroyForcibly();
             }
-            process.waitFor(10, TimeUnit.SECONDS);
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                // The child is already killed; keep the interrupt for the caller, as AutoCloseable asks.
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

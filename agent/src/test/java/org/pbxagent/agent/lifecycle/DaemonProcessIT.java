@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,8 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -31,6 +31,7 @@ import org.pbxagent.agent.db.EmbeddedMariaDb;
 import org.pbxagent.agent.http.Json;
 import org.pbxagent.fastagi.data.RoutingSchema;
 import org.pbxagent.fastagi.data.SampleRoutingData;
+import org.pbxagent.fastagi.protocol.AgiCommands;
 
 /**
  * {@code pbx-agent run} as systemd runs it: a child JVM with a configuration file, on a real MariaDB holding the
@@ -39,7 +40,6 @@ import org.pbxagent.fastagi.data.SampleRoutingData;
  */
 class DaemonProcessIT {
     private static final String TOKEN = "process-it-token-93b1f0c2";
-    private static final Pattern SET = Pattern.compile("SET VARIABLE (\\S+) \"(.*)\"");
 
     @TempDir
     Path dir;
@@ -129,11 +129,12 @@ class DaemonProcessIT {
                 Map<String, String> vars = new LinkedHashMap<>();
                 String line;
                 while ((line = in.readLine()) != null) {
-                    Matcher m = SET.matcher(line);
-                    if (m.matches()) {
-                        vars.put(m.group(1), m.group(2));
+                    // The decision is one EXEC MSet command; Asterisk answers it with result=0.
+                    java.util.List<String> w = AgiCommands.parseWords(line);
+                    if (w.size() == 3 && w.get(0).equals("EXEC") && w.get(1).equals("MSet")) {
+                        AgiCommands.msetAssignments(w.get(2)).forEach(a -> vars.put(a.getKey(), a.getValue()));
                     }
-                    o.write("200 result=1\n".getBytes(StandardCharsets.UTF_8));
+                    o.write("200 result=0\n".getBytes(StandardCharsets.UTF_8));
                     o.flush();
                 }
                 assertEquals("DIAL", vars.get("ROUTE_ACTION"), vars.toString());
@@ -146,6 +147,58 @@ class DaemonProcessIT {
             int stopped = log.indexOf("pbx-agent stopped");
             assertTrue(drained >= 0 && stopped > drained, log);
         }
+    }
+
+    /**
+     * A DB that accepts TCP and never speaks (a hung MySQL): the start spends seconds on it after the HTTP API
+     * already answers. A SIGTERM in that window (an operator, systemd, Pacemaker's stop) still ends in the graceful
+     * stop and exit 0, not the JVM's default 143.
+     */
+    @Test
+    void sigtermWhileTheStartWaitsOnASilentDbExitsZero() throws Exception {
+        int httpPort = AgentProcess.freePort();
+        try (ServerSocket silentDb = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path config = dir.resolve("silent-db.properties");
+            Files.writeString(config, String.join("\n",
+                    "node.id = pbx-it",
+                    "node.data-dir = " + dir,
+                    "db.url = jdbc:mysql://127.0.0.1:" + silentDb.getLocalPort() + "/pbx",
+                    "db.user = pbxagent",
+                    "db.connect-timeout-ms = 3000",
+                    "routing.snapshot-file = " + dir.resolve("routing-snapshot.json"),
+                    "fastagi.port = " + AgentProcess.freePort(),
+                    "http.port = " + httpPort,
+                    "http.admin-token = " + TOKEN,
+                    ""));
+            String base = "http://127.0.0.1:" + httpPort;
+            try (AgentProcess agent = AgentProcess.start(dir.resolve("silent"), "run", "--config",
+                    config.toString())) {
+                awaitListening(agent, base, Duration.ofSeconds(60));
+                agent.terminate();
+                int code = agent.waitFor(Duration.ofSeconds(60));
+                assertEquals(0, code, agent.stderr());
+                assertTrue(agent.stderr().contains("SIGTERM received: stopping"), agent.stderr());
+                assertTrue(agent.stderr().contains("pbx-agent stopped"), agent.stderr());
+            }
+        }
+    }
+
+    /** Until the HTTP API answers at all (any status: the node need not be ready). */
+    private void awaitListening(AgentProcess agent, String base, Duration max) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!agent.isAlive()) {
+                throw new AssertionError("agent exited: " + agent.stderr());
+            }
+            try {
+                get(base + "/health");
+                return;
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("HTTP never answered within " + max + ": " + agent.stderr());
     }
 
     private void awaitReady(AgentProcess agent, String base, Duration max) throws Exception {

@@ -11,14 +11,16 @@ import org.pbxagent.agent.ami.AmiSettings;
 import org.pbxagent.agent.ami.AsteriskWatch;
 
 /**
- * Time from AMI traffic to the NodeLoad that reflects it, with the default settings (interval 1000 ms): the part of
- * "AMI event to new score in Kamailio" that happens inside the agent before the push.
+ * Time from a change on Asterisk to the NodeLoad that reflects it, with the default settings (AMI sessions every
+ * 500 ms, load interval 1000 ms): the part of "Asterisk change to new score in Kamailio" that happens inside the
+ * agent before the push. The watch reads the counts in its next short session, so the figures include up to one
+ * poll interval.
  *
  * <ul>
  *   <li>calls: the peer emits the recorded events of 10 new calls (or their hangups), a move of 10 points with
  *       load.max-calls = 100; measured until a NodeLoad with the new count is published;</li>
- *   <li>shutdown: the peer sends the recorded Shutdown event; measured until a NodeLoad with score 100 and
- *       Asterisk unavailable is published.</li>
+ *   <li>shutdown: the peer ends as Asterisk does (the Shutdown event to open sessions, then the listener
+ *       closes); measured until a NodeLoad with score 100 and Asterisk unavailable is published.</li>
  * </ul>
  * The score is computed from fixed /proc text so that only the calls move it.
  * Arguments: [call steps, default 400] [shutdowns, default 20] [ms between steps, default 150].
@@ -33,7 +35,7 @@ public final class AmiToLoadLatencyBenchmark {
         LinkedBlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
         try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start()) {
             AsteriskWatch watch = new AsteriskWatch(AmiSettings.defaults("127.0.0.1", peer.port(), "agent",
-                    "agentsecret").withTimings(1000, 2000, 100, 400));
+                    "agentsecret"));
             // Fixed /proc text (idle CPU, 1 % memory): the calls alone move the score, whatever else the machine runs.
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ami-latency");
             java.nio.file.Path stat = java.nio.file.Files.writeString(dir.resolve("stat"),
@@ -84,9 +86,9 @@ public final class AmiToLoadLatencyBenchmark {
             java.nio.file.Files.delete(mem);
             java.nio.file.Files.delete(dir);
 
-            System.out.println("AMI traffic to published NodeLoad, default interval 1000 ms");
+            System.out.println("Asterisk change to published NodeLoad, AMI sessions every 500 ms, load interval 1000 ms");
             print("10 calls up/down, " + gapMs + " ms apart (" + steps + ")", calls);
-            print("Shutdown event (" + shutdowns + " times)", down);
+            print("Asterisk shut down (" + shutdowns + " times)", down);
         }
     }
 

@@ -11,11 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pbxagent.agent.PbxAgent;
+import org.pbxagent.agent.lifecycle.AgentProcess;
 import org.pbxagent.storage.command.BoundedCommand;
 import org.pbxagent.storage.command.CommandResult;
 import org.pbxagent.storage.command.ProcessCommandRunner;
@@ -105,8 +107,21 @@ class StorageCommandIT {
         Run bad = cli("storage", "monitor", "--depth", "5", "-c", c);
         assertEquals(2, bad.rc());
 
-        Run stop = cli("storage", "stop", "-c", c);
-        assertEquals(0, stop.rc(), stop.err());
+        // A process working in the share: the stop ends it and says so, by pid and command name.
+        Process holder = new ProcessBuilder("sh", "-c", "cd \"$1\" && exec sleep 1000", "holder",
+                dir.resolve("shared").toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            for (int i = 0; i < 200 && !Files.readSymbolicLink(Path.of("/proc/" + holder.pid() + "/cwd")).toString()
+                    .equals(dir.resolve("shared").toString()); i++) {
+                Thread.sleep(25);
+            }
+            Run stop = cli("storage", "stop", "-c", c);
+            assertEquals(0, stop.rc(), stop.err());
+            assertTrue(stop.out().contains("ended holders: sleep[" + holder.pid() + "] TERM"), stop.out());
+            assertTrue(holder.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            holder.destroyForcibly();
+        }
         assertEquals(7, cli("storage", "monitor", "-c", c).rc());
         assertEquals(0, cli("storage", "stop", "-c", c).rc(), "stop must be idempotent");
     }
@@ -148,13 +163,24 @@ class StorageCommandIT {
 
     @Test
     void aMissingIscsiadmIsExit5() throws Exception {
-        // iscsiadm is not installed on this machine (no iscsi_tcp either): start reports "not installed".
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                org.pbxagent.storage.command.ProcessCommandRunner.resolve("iscsiadm").isEmpty());
+        // The packaged CLI with a PATH that holds no iscsiadm, so this runs the same whether or not open-iscsi is
+        // installed here: start reports "not installed" and names the package.
         Path f = config("iscsi.target = iqn.2026-11.org.pbxagent:shared\niscsi.portals = 127.0.0.1:3260\n");
-        Run start = cli("storage", "start", "-c", f.toString());
-        assertEquals(5, start.rc(), start.err());
-        assertTrue(start.err().contains("open-iscsi"), start.err());
+        Path emptyPath = Files.createDirectories(dir.resolve("no-iscsiadm"));
+        Path out = dir.resolve("start.out");
+        Path err = dir.resolve("start.err");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "-jar", AgentProcess.jar().toString(), "storage", "start", "-c",
+                f.toString()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put("PATH", emptyPath.toString());
+        Process p = pb.start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("storage start did not end within 120 s: " + Files.readString(err));
+        }
+        String stderr = Files.readString(err);
+        assertEquals(5, p.exitValue(), stderr);
+        assertTrue(stderr.contains("open-iscsi"), stderr);
     }
 
     @Test
