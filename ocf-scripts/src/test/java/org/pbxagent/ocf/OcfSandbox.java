@@ -111,7 +111,6 @@ final class OcfSandbox implements AutoCloseable {
         p.put("ami_port", Integer.toString(amiPort));
         p.put("ami_user", AMI_USER);
         p.put("ami_secret_file", secretFile.toString());
-        p.put("agent_cli", launcher.toString());
         p.put("drain_url", "");
         return p;
     }
@@ -140,6 +139,35 @@ final class OcfSandbox implements AutoCloseable {
         meta.forEach((k, v) -> env.put("OCF_RESKEY_CRM_meta_" + k, v));
         env.putAll(rawEnv);
         return exec(pb, limit);
+    }
+
+    /**
+     * CPU time (user + system, ms) of one action including every child it waited for, from bash's {@code times}
+     * around it; the agent runs with the same environment as {@link #run}. {@code agentPath} may be any OCF agent.
+     */
+    double cpuMillis(Path agentPath, String action, Map<String, String> params, Map<String, String> meta,
+            Map<String, String> rawEnv) {
+        ProcessBuilder pb = new ProcessBuilder("/bin/bash", "-c",
+                "\"$0\" \"$1\" >/dev/null 2>&1; r=$?; times; exit $r", agentPath.toString(), action);
+        Map<String, String> env = pb.environment();
+        env.put("OCF_ROOT", "/usr/lib/ocf");
+        env.put("OCF_RA_VERSION_MAJOR", "1");
+        env.put("OCF_RA_VERSION_MINOR", "1");
+        env.put("OCF_RESOURCE_INSTANCE", "test");
+        env.put("OCF_RESOURCE_TYPE", agentPath.getFileName().toString());
+        params.forEach((k, v) -> env.put("OCF_RESKEY_" + k, v));
+        meta.forEach((k, v) -> env.put("OCF_RESKEY_CRM_meta_" + k, v));
+        env.putAll(rawEnv);
+        Result r = exec(pb, Duration.ofSeconds(60));
+        // times: the shell's own line, then its children's: "0m0.004s 0m0.012s".
+        String[] lines = r.stdout().strip().split("\n");
+        String[] t = lines[lines.length - 1].trim().split("\\s+");
+        return seconds(t[0]) * 1000 + seconds(t[1]) * 1000;
+    }
+
+    private static double seconds(String mAndS) {
+        int m = mAndS.indexOf('m');
+        return Integer.parseInt(mAndS.substring(0, m)) * 60 + Double.parseDouble(mAndS.substring(m + 1, mAndS.length() - 1));
     }
 
     static Result exec(ProcessBuilder pb, Duration limit) {

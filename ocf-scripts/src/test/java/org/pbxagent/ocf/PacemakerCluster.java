@@ -81,6 +81,29 @@ final class PacemakerCluster implements AutoCloseable {
             }
         }
 
+        /** Files that appear under /etc on this node only (over the host's, read-only): /etc/pbx-agent/... */
+        Path etc() {
+            return dir.resolve("etc");
+        }
+
+        /** Files that appear under /opt on this node only: the agent at its installed path. */
+        Path opt() {
+            return dir.resolve("opt");
+        }
+
+        /** crm_mon's text view from this node, for failure messages. */
+        String crmMon() {
+            if (!alive()) {
+                return "(" + name + " is down)";
+            }
+            try {
+                OcfSandbox.Result r = exec(Duration.ofSeconds(15), "crm_mon", "-1", "-rfA");
+                return "crm_mon on " + name + ":\n" + r.stdout() + r.stderr();
+            } catch (AssertionError e) {
+                return "crm_mon on " + name + " did not answer: " + e.getMessage();
+            }
+        }
+
         /** Net namespace identity, to tell which node a process runs on. */
         String netns() throws IOException {
             return Files.readSymbolicLink(Path.of("/proc", Long.toString(init), "ns", "net")).toString();
@@ -98,7 +121,7 @@ final class PacemakerCluster implements AutoCloseable {
         }
         copyResource("cluster-node", root.resolve("cluster-node"));
         copyResource("ami-watch", root.resolve("ami-watch"));
-        copyResource("spool-freezer", root.resolve("spool-freezer"));
+        copyResource("agi-watch", root.resolve("agi-watch"));
     }
 
     private static void copyResource(String name, Path to) throws IOException {
@@ -124,9 +147,13 @@ final class PacemakerCluster implements AutoCloseable {
         StringBuilder initiators = new StringBuilder();
         for (Node n : nodes) {
             initiators.append(n.initiator()).append('\n');
-            Path etc = n.dir.resolve("etc-default");
+            Path etc = n.etc().resolve("default");
             Files.createDirectories(etc);
             Files.writeString(etc.resolve("pbx-agent"), "PBX_AGENT_CLASSPATH='" + fenceClasspath + "'\n");
+            // The fencing key and the SAN's host key where the shipped configuration names them.
+            Path conf = Files.createDirectories(n.etc().resolve("pbx-agent"));
+            Files.copy(sanDir.resolve("id_ed25519"), conf.resolve("san_id_ed25519"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(sanDir.resolve("known_hosts"), conf.resolve("san_known_hosts"), StandardCopyOption.REPLACE_EXISTING);
         }
         Files.writeString(sanDir.resolve("initiators"), initiators);
         copyResource("san-node", root.resolve("san-node"));
@@ -139,6 +166,48 @@ final class PacemakerCluster implements AutoCloseable {
             throw new IllegalStateException("SAN failed: " + Files.readString(sanDir.resolve("san.out")));
         }
         sanInit = san.children().findFirst().orElseThrow().pid();
+    }
+
+    static final int DB_PORT = 3306;
+    static final String DB_USER = "pbx";
+    private Process database;
+    private Path databaseOut;
+
+    /**
+     * Starts the shared MySQL of the DB/SAN node (a real MariaDB, {@link SanDatabase}) inside the SAN's namespaces on
+     * {@link #SAN_ADDRESS}:{@value #DB_PORT}, with the sample routing data; {@link #awaitDatabase} waits for it.
+     * Returns the file holding the PBX account's password.
+     */
+    Path withDatabase(String classpath) throws IOException {
+        Path dir = Files.createDirectories(sanDir.resolve("db"));
+        Path password = sanDir.resolve("db.password");
+        Files.writeString(password, "pbx-db-" + Long.toHexString(System.nanoTime()) + "\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        databaseOut = sanDir.resolve("db.out");
+        database = new ProcessBuilder("nsenter", "-t", Long.toString(sanInit), "-n", "-m", "-p", "--", java,
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-cp", classpath,
+                SanDatabase.class.getName(), SAN_ADDRESS, Integer.toString(DB_PORT), dir.toString(), DB_USER,
+                password.toString())
+                .redirectOutput(databaseOut.toFile()).redirectErrorStream(true).start();
+        return password;
+    }
+
+    void awaitDatabase() throws InterruptedException {
+        waitFor(Duration.ofSeconds(240), () -> {
+            try {
+                return !database.isAlive() || Files.readString(databaseOut).lines().anyMatch("ready"::equals);
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the shared MariaDB on the SAN node");
+        if (!database.isAlive()) {
+            try {
+                throw new IllegalStateException("shared MariaDB failed: " + Files.readString(databaseOut));
+            } catch (IOException e) {
+                throw new IllegalStateException("shared MariaDB failed", e);
+            }
+        }
     }
 
     /** Runs argv inside the SAN's namespaces. */
@@ -168,11 +237,14 @@ final class PacemakerCluster implements AutoCloseable {
         }
     }
 
+    /** Corosync's token (ms), as in etc/pacemaker/corosync.conf. */
+    static final int TOKEN_MS = 600;
+
     private String corosyncConf() {
         StringBuilder sb = new StringBuilder();
-        // token 1000 ms: a dead node is declared lost about 1.2 s after its last token, not the default 3.6 s.
+        // The token of etc/pacemaker/corosync.conf (see the reasons there).
         sb.append("totem {\n  version: 2\n  cluster_name: pbxtest\n  transport: knet\n  crypto_cipher: none\n"
-                + "  crypto_hash: none\n  token: 1000\n}\nnodelist {\n");
+                + "  crypto_hash: none\n  token: " + TOKEN_MS + "\n}\nnodelist {\n");
         for (Node n : nodes) {
             sb.append("  node {\n    ring0_addr: ").append(n.address()).append("\n    name: ").append(n.name)
                     .append("\n    nodeid: ").append(n.id).append("\n  }\n");
@@ -252,6 +324,11 @@ final class PacemakerCluster implements AutoCloseable {
     /** Power-cycles a node: kill it, then boot it again on its own disk (its CIB), plugged into the same LAN. */
     void restart(Node n) throws IOException, InterruptedException {
         n.kill();
+        boot(n);
+    }
+
+    /** Boots a node that is down, on its own disk (its CIB), plugged into the same LAN. */
+    void boot(Node n) throws IOException, InterruptedException {
         Files.deleteIfExists(n.dir.resolve("net-ready"));
         Files.deleteIfExists(n.dir.resolve("started"));
         launch(n);
@@ -318,6 +395,9 @@ final class PacemakerCluster implements AutoCloseable {
         }
     }
 
+    /** Closed by {@link #close()} after the nodes are down, before the cluster's dirs are removed. */
+    final List<AutoCloseable> afterNodes = new ArrayList<>();
+
     @Override
     public void close() throws IOException {
         for (Node n : nodes) {
@@ -339,7 +419,8 @@ final class PacemakerCluster implements AutoCloseable {
         Path logs = Path.of("target", "cluster-logs");
         Files.createDirectories(logs);
         for (Node n : nodes) {
-            for (String f : List.of("log-pacemaker/pacemaker.log", "corosync.out", "node.out", "pacemakerd.out")) {
+            for (String f : List.of("log-pacemaker/pacemaker.log", "log-pacemaker/pbx-agent-console.log", "corosync.out",
+                    "node.out", "pacemakerd.out")) {
                 Path src = n.dir.resolve(f);
                 if (Files.exists(src)) {
                     Files.copy(src, logs.resolve(n.name + "-" + src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
@@ -347,10 +428,18 @@ final class PacemakerCluster implements AutoCloseable {
             }
         }
         if (sanDir != null) {
-            for (String f : List.of("san.out", "tgtd.log", "sshd.log")) {
+            for (String f : List.of("san.out", "tgtd.log", "sshd.log", "db.out")) {
                 if (Files.exists(sanDir.resolve(f))) {
                     Files.copy(sanDir.resolve(f), logs.resolve("san-" + f), StandardCopyOption.REPLACE_EXISTING);
                 }
+            }
+        }
+        // What must go once the nodes are down and before their dirs are removed (their disks).
+        for (AutoCloseable c : afterNodes) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("cleanup: " + e);
             }
         }
         // Veths die with their namespaces; the dirs are ours alone.

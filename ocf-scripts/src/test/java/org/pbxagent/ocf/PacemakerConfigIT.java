@@ -77,9 +77,17 @@ class PacemakerConfigIT {
     }
 
     @Test
-    void clonesTheOrderedGroupOnBothNodes() {
+    void clonesStorageThenAsteriskThenTheAgentOnBothNodes() {
         assertTrue(cib.matches("(?s).*<clone id=\"cl-pbx\">.*<group id=\"g-pbx\">.*<primitive id=\"p-storage\".*"
-                + "<primitive id=\"p-asterisk\".*<primitive id=\"p-agent\".*</group>.*"), cib);
+                + "<primitive id=\"p-asterisk\".*</group>.*"), cib);
+        assertTrue(cib.matches("(?s).*<clone id=\"cl-agent\">.*<primitive id=\"p-agent\".*"), cib);
+        assertFalse(cib.matches("(?s).*<group id=\"g-pbx\">((?!</group>).)*p-agent.*"),
+                "the agent outside the group: an Asterisk restart must not restart it");
+        assertTrue(cib.matches("(?s).*<rsc_colocation id=\"agent-with-pbx\"[^>]*rsc=\"cl-agent\"[^>]*"
+                + "with-rsc=\"cl-pbx\".*") || cib.matches("(?s).*<rsc_colocation id=\"agent-with-pbx\"[^>]*"
+                + "score=\"INFINITY\"[^>]*rsc=\"cl-agent\"[^>]*with-rsc=\"cl-pbx\".*"), cib);
+        assertTrue(cib.matches("(?s).*<rsc_order id=\"pbx-then-agent\"[^>]*first=\"cl-pbx\"[^>]*then=\"cl-agent\".*"), cib);
+        assertTrue(cib.matches("(?s).*<rsc_order id=\"pbx-then-agent\"[^>]*kind=\"Optional\".*"), cib);
         assertTrue(cib.contains("name=\"clone-max\" value=\"2\""));
         assertTrue(cib.contains("name=\"interleave\" value=\"true\""));
     }

@@ -115,6 +115,47 @@ class PbxAsteriskAgentIT {
         assertEquals(7, run("monitor", MONITOR).rc());
     }
 
+    /** Logs in to the stand-in and gives one CLI command over AMI, as an operator's {@code asterisk -rx} would. */
+    private void amiCommand(String command) throws Exception {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            var out = s.getOutputStream();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            out.write(("Action: Login\r\nUsername: " + OcfSandbox.AMI_USER + "\r\nSecret: " + OcfSandbox.AMI_SECRET
+                    + "\r\nActionID: l\r\n\r\nAction: Command\r\nCommand: " + command
+                    + "\r\nActionID: c\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.flush();
+            for (String l; (l = in.readLine()) != null; ) {
+                if (l.equals("ActionID: c")) {
+                    return;
+                }
+            }
+            throw new AssertionError("no reply to " + command);
+        }
+    }
+
+    @Test
+    void anAsteriskThatIsShuttingDownFailsItsMonitorFromTheFirstMoment() throws Exception {
+        Path calls = box.dir.resolve("calls");
+        Files.writeString(calls, "1\n");
+        params.put("options", params.get("options") + " --calls-file " + calls);
+        assertEquals(0, run("start", Map.of()).rc());
+        long pid = pid();
+        // A graceful stop given outside Pacemaker waits for the call; meanwhile Asterisk refuses new calls and
+        // answers every action, Ping included, with "Asterisk is shutting down".
+        amiCommand("core stop gracefully");
+        for (Map<String, String> meta : List.of(MONITOR, PROBE)) {
+            OcfSandbox.Result mon = run("monitor", meta);
+            assertEquals(1, mon.rc(), "a stopping Asterisk is not serving: " + mon.stderr());
+            assertTrue(mon.exitReason().contains("shutting down"), mon.stderr());
+        }
+        assertTrue(alive(pid));
+        Files.writeString(calls, "0\n");
+        ProcessHandle.of(pid).ifPresent(ph -> ph.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
+        assertEquals(7, run("monitor", MONITOR).rc());
+    }
+
     @Test
     void aRecycledPidIsNeitherMonitoredNorKilled() throws Exception {
         Process foreign = new ProcessBuilder("sleep", "60").start();
@@ -133,9 +174,9 @@ class PbxAsteriskAgentIT {
         assertEquals(0, run("start", Map.of()).rc());
         long pid = pid();
         params.put("ami_port", "not-a-port");
-        params.put("agent_cli", "/nonexistent/pbx-agent");
+        params.put("probe_timeout", "soon");
         params.put("ami_secret_file", "/nonexistent/secret");
-        assertEquals(5, run("validate-all", Map.of()).rc(), "these parameters do not validate");
+        assertEquals(6, run("validate-all", Map.of()).rc(), "these parameters do not validate");
         OcfSandbox.Result stop = run("stop", Map.of("timeout", "20000"));
         assertEquals(0, stop.rc(), stop.stderr());
         assertFalse(alive(pid));
@@ -158,6 +199,58 @@ class PbxAsteriskAgentIT {
         assertFalse(alive(pid));
         // Graceful: the stop ended well before the TERM share (85 % of 30 s) of the timeout.
         assertTrue(r.millis() < 10_000, "stop took " + r.millis() + " ms");
+    }
+
+    @Test
+    void anAsteriskHeldInTheKernelByFrozenStorageFailsItsStopWithinSecondsNotAtTheTimeout() throws Exception {
+        // Asterisk's spool on ext4 over a loop device whose disk stops answering (hangfs): its writer then sleeps
+        // in the kernel (D), where neither TERM nor KILL reaches it. Waiting out the shipped 120 s stop timeout
+        // would only delay the fencing that alone frees the node.
+        Path hangfs = NodeDisk.compileHangFs(box.dir);
+        NodeDisk disk = new NodeDisk(box.dir.resolve("disk"), hangfs, "spool");
+        Path mnt = Files.createDirectories(box.dir.resolve("spool"));
+        PacemakerCluster.check(OcfSandbox.exec(new ProcessBuilder("mount", "-o", "noatime", disk.device(),
+                mnt.toString()), Duration.ofSeconds(30)), "mount");
+        try {
+            params.put("options", params.get("options") + " --spool " + mnt.resolve("spool"));
+            assertEquals(0, run("start", Map.of()).rc());
+            long pid = pid();
+            disk.freeze();
+            OcfSandbox.Result r = box.run("pbx-asterisk", "stop", params, Map.of("timeout", "120000"),
+                    Duration.ofSeconds(150));
+            assertEquals(1, r.rc(), "a process no signal can end is a failed stop: " + r.stderr());
+            assertTrue(r.exitReason().contains("held in the kernel"), r.stderr());
+            // hung_term_grace (2 s) held before KILL, 5 s held after it, plus AMI and a loaded machine's slowness.
+            assertTrue(r.millis() < 40_000, "stop took " + r.millis() + " ms");
+            assertTrue(heldInKernel(pid), "it really could not be ended: a thread still sleeps in the kernel");
+            System.out.println("FIGURE Asterisk held in the kernel: stop failed after " + r.millis() + " ms"
+                    + " (stop timeout 120 s)");
+        } finally {
+            // The pending I/O fails once hangfs is gone: the stand-in can then die, the mount and the loop go.
+            disk.release();
+            for (ProcessHandle ph : box.processes()) {
+                ph.destroyForcibly();
+                ph.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            OcfSandbox.exec(new ProcessBuilder("umount", "-l", mnt.toString()), Duration.ofSeconds(20));
+            disk.close();
+        }
+    }
+
+    /** A thread of {@code pid} sleeps uninterruptibly (its leader may already be a zombie). */
+    private static boolean heldInKernel(long pid) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.anyMatch(t -> {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    return stat.charAt(stat.lastIndexOf(')') + 2) == 'D';
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
     }
 
     @Test

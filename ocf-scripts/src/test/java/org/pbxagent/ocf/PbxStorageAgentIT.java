@@ -119,6 +119,82 @@ class PbxStorageAgentIT {
     }
 
     @Test
+    void validateRunsTheSameChecksAsCheckConfigAndProbesWithoutStorageSayNotRunning() throws Exception {
+        Path config = Path.of(params.get("config"));
+        String good = Files.readString(config);
+        assertEquals(0, run("validate-all", Map.of()).rc(), "the test's own configuration is valid");
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("relative mount point", good.replace("storage.mount-point = " + mountPoint, "storage.mount-point = srv/pbx"));
+        bad.put("fs-type", good.replace("storage.fs-type = ext4", "storage.fs-type = EXT4;rm"));
+        bad.put("storage section", good.replaceAll("(?m)^storage\\..*\n", ""));
+        bad.put("node.id", good.replace("node.id = pbx1\n", ""));
+        for (Map.Entry<String, String> b : bad.entrySet()) {
+            Files.writeString(config, b.getValue());
+            OcfSandbox.Result v = run("validate-all", Map.of());
+            assertEquals(6, v.rc(), b.getKey() + ": " + v.stderr());
+            assertTrue(v.exitReason().length() > "ocf-exit-reason:".length(), b.getKey() + ": " + v.stderr());
+        }
+        // Readable, but no storage section: this node cannot be running the storage; 6 would be fatal everywhere.
+        Files.writeString(config, bad.get("storage section"));
+        assertEquals(7, run("monitor", Map.of("interval", "0", "timeout", "20000")).rc());
+        // The CLI's own error reaches Pacemaker as the exit reason.
+        Files.writeString(config, good.replace("storage.device = " + loop, "storage.device = /dev/pbx-no-such-disk"));
+        OcfSandbox.Result start = run("start", Map.of("timeout", "30000"));
+        assertTrue(start.rc() != 0, start.stdout() + start.stderr());
+        assertTrue(start.exitReason().contains("pbx-no-such-disk"), start.stderr());
+    }
+
+    @Test
+    void depthZeroNeedsNoJvm() throws Exception {
+        assertEquals(0, run("start", Map.of("timeout", "90000")).rc());
+        Map<String, String> monitor = Map.of("interval", "10000", "timeout", "20000");
+        // A launcher that cannot start proves the healthy depth-0 monitor never runs it.
+        params.put("agent_cli", "/bin/false");
+        OcfSandbox.Result m = run("monitor", monitor);
+        assertEquals(0, m.rc(), m.stderr());
+        params.put("agent_cli", box.launcher.toString());
+        assertEquals(0, run("stop", Map.of("timeout", "90000")).rc());
+        params.put("agent_cli", "/bin/false");
+        assertEquals(7, run("monitor", monitor).rc(), "not mounted: not running, still without the CLI");
+    }
+
+    @Test
+    void depthZeroFailsInsideItsBudgetWhenTheDeviceStopsAnswering() throws Exception {
+        // ext4 on a loop device over hangfs: once frozen, every read of the device sleeps in the kernel for good.
+        Path hangfs = NodeDisk.compileHangFs(box.dir);
+        NodeDisk disk = new NodeDisk(box.dir.resolve("frozen"), hangfs, "pbxshared");
+        Path config = Path.of(params.get("config"));
+        Files.writeString(config, Files.readString(config).replace("storage.device = " + loop,
+                "storage.device = " + disk.device()).replace("storage.probe-budget-ms = 5000",
+                "storage.probe-budget-ms = 2000"));
+        Map<String, String> monitor = Map.of("interval", "5000", "timeout", "20000");
+        Map<String, String> env = Map.of("HA_RSCTMP", Files.createDirectories(box.dir.resolve("rsctmp")).toString());
+        try {
+            assertEquals(0, run("start", Map.of("timeout", "90000")).rc());
+            OcfSandbox.Result healthy = box.run("pbx-storage", "monitor", params, monitor, env, LIMIT);
+            assertEquals(0, healthy.rc(), healthy.stderr());
+            disk.freeze();
+            OcfSandbox.Result frozen = box.run("pbx-storage", "monitor", params, monitor, env, LIMIT);
+            assertEquals(1, frozen.rc(), "a device that does not answer is a failure: " + frozen.stderr());
+            assertTrue(frozen.exitReason().contains("within 2000 ms"), frozen.stderr());
+            // The budget, plus a loaded machine's process starts; never the 20 s timeout.
+            assertTrue(frozen.millis() < 8_000, "monitor took " + frozen.millis() + " ms");
+            // The reader stays stuck in the kernel; the next monitor answers at once instead of adding another one.
+            OcfSandbox.Result again = box.run("pbx-storage", "monitor", params, monitor, env, LIMIT);
+            assertEquals(1, again.rc(), again.stderr());
+            assertTrue(again.exitReason().contains("earlier monitor"), again.stderr());
+            assertTrue(again.millis() < frozen.millis(), again.millis() + " ms, the first took " + frozen.millis());
+            System.out.println("FIGURE frozen device: depth 0 failed in " + frozen.millis() + " ms (budget 2000 ms), "
+                    + "again in " + again.millis() + " ms");
+        } finally {
+            // The pending I/O fails once hangfs is gone; then the mount and the loop device can go.
+            disk.release();
+            OcfSandbox.exec(new ProcessBuilder("umount", "-l", mountPoint.toString()), Duration.ofSeconds(20));
+            disk.close();
+        }
+    }
+
+    @Test
     void badConfigurationIsNamedAndProbesSayNotRunning() {
         params.put("config", box.dir.resolve("missing.properties").toString());
         OcfSandbox.Result v = run("validate-all", Map.of());
