@@ -54,7 +54,7 @@ public final class RouteDecision {
     public String toString() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < names.size(); i++) {
-            if (i > 0) sb.append(' ');
+            if (i > 0) {sb.append(' ');}
             sb.append(names.get(i)).append('=').append(values.get(i));
         }
         return sb.toString();

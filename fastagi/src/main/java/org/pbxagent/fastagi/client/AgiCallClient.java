@@ -79,24 +79,24 @@ public final class AgiCallClient {
                 long connectBy = Math.min(deadline, t0 + MAX_AGI_CONNECT_MS * 1_000_000L);
                 while (!ch.finishConnect()) {
                     long left = (connectBy - System.nanoTime()) / 1_000_000;
-                    if (left <= 0) throw new SocketTimeoutException("connect to " + host + ":" + port + " timed out");
+                    if (left <= 0) {throw new SocketTimeoutException("connect to " + host + ":" + port + " timed out");}
                     selector.select(left);
                     selector.selectedKeys().clear();
                 }
             }
             key.interestOps(SelectionKey.OP_READ);
-            for (byte[] l : lines) writeAll(ch, l, deadline, timeout, transcript);
+            for (byte[] l : lines) {writeAll(ch, l, deadline, timeout, transcript);}
             while (true) {
                 awaitReadable(selector, deadline, timeout, transcript);
                 ResAgiPeer.Read r = peer.nextCommand(ch);
-                if (r == ResAgiPeer.Read.NEED_MORE) continue;
-                if (r == ResAgiPeer.Read.END) break;
-                if (firstCommandAt == 0) firstCommandAt = System.nanoTime();
+                if (r == ResAgiPeer.Read.NEED_MORE) {continue;}
+                if (r == ResAgiPeer.Read.END) {break;}
+                if (firstCommandAt == 0) {firstCommandAt = System.nanoTime();}
                 List<String> reply = peer.reply(peer.command());
-                if (reply == ResAgiPeer.WAIT) waitForDigit(peer.waitMillis(), deadline, timeout, transcript);
+                if (reply == ResAgiPeer.WAIT) {waitForDigit(peer.waitMillis(), deadline, timeout, transcript);}
                 for (String l : reply) {
                     // Each line its own write; after the server closed they go nowhere, as in Asterisk.
-                    if (!peer.serverClosed()) writeQuietly(ch, (l + "\n").getBytes(StandardCharsets.UTF_8));
+                    if (!peer.serverClosed()) {writeQuietly(ch, (l + "\n").getBytes(StandardCharsets.UTF_8));}
                 }
             }
             endedAt = System.nanoTime();
@@ -114,7 +114,7 @@ public final class AgiCallClient {
             throws IOException {
         while (true) {
             long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) throw timeout(timeout, transcript);
+            if (left <= 0) {throw timeout(timeout, transcript);}
             if (selector.select(left) > 0) {
                 selector.selectedKeys().clear();
                 return;
@@ -134,7 +134,7 @@ public final class AgiCallClient {
                 throw timeout(timeout, transcript);
             }
         }
-        if (ms < 0 || System.nanoTime() - deadline >= 0) throw timeout(timeout, transcript);
+        if (ms < 0 || System.nanoTime() - deadline >= 0) {throw timeout(timeout, transcript);}
     }
 
     private static void writeAll(SocketChannel ch, byte[] b, long deadline, Duration timeout, StringBuilder transcript)
@@ -142,7 +142,7 @@ public final class AgiCallClient {
         ByteBuffer buf = ByteBuffer.wrap(b);
         while (buf.hasRemaining()) {
             if (ch.write(buf) == 0) {
-                if (System.nanoTime() - deadline >= 0) throw timeout(timeout, transcript);
+                if (System.nanoTime() - deadline >= 0) {throw timeout(timeout, transcript);}
                 try {
                     Thread.sleep(1);
                 } catch (InterruptedException e) {
@@ -156,7 +156,7 @@ public final class AgiCallClient {
     private static void writeQuietly(SocketChannel ch, byte[] b) {
         try {
             ByteBuffer buf = ByteBuffer.wrap(b);
-            for (int i = 0; i < 1000 && buf.hasRemaining(); i++) ch.write(buf);
+            for (int i = 0; i < 1000 && buf.hasRemaining(); i++) {ch.write(buf);}
         } catch (IOException e) {
             // the server is gone; Asterisk goes on with what it has buffered
         }
@@ -209,9 +209,9 @@ public final class AgiCallClient {
             values.put(k, e.getValue());
         }
         List<byte[]> lines = new ArrayList<>(32);
-        for (String k : AgiEnvironment.ASTERISK_20_KEYS) appendLine(lines, transcript, k, values.remove(k));
-        for (Map.Entry<String, String> e : values.entrySet()) appendLine(lines, transcript, e.getKey(), e.getValue());
-        for (int i = 0; i < args.size(); i++) appendLine(lines, transcript, "arg_" + (i + 1), args.get(i));
+        for (String k : AgiEnvironment.ASTERISK_20_KEYS) {appendLine(lines, transcript, k, values.remove(k));}
+        for (Map.Entry<String, String> e : values.entrySet()) {appendLine(lines, transcript, e.getKey(), e.getValue());}
+        for (int i = 0; i < args.size(); i++) {appendLine(lines, transcript, "arg_" + (i + 1), args.get(i));}
         lines.add(new byte[] {'\n'});
         transcript.append("A> \n");
         return lines;

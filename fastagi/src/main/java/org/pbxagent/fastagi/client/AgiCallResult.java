@@ -41,7 +41,7 @@ public final class AgiCallResult {
     /** The variables as the dialplan sees them after the session: the last value of each name, in first-set order. */
     public Map<String, String> variables() {
         Map<String, String> m = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : variablesSet) m.put(e.getKey(), e.getValue());
+        for (Map.Entry<String, String> e : variablesSet) {m.put(e.getKey(), e.getValue());}
         return Collections.unmodifiableMap(m);
     }
 

@@ -83,7 +83,7 @@ public final class ResAgiPeer {
     public Read nextCommand(SocketChannel ch) throws IOException {
         while (line.size() < AGI_BUF_LEN - 1) {
             if (!stdio.hasRemaining()) {
-                if (eof) break;
+                if (eof) {break;}
                 stdio.clear();
                 int n;
                 try {
@@ -96,7 +96,7 @@ public final class ResAgiPeer {
                     eof = true;
                     break;
                 }
-                if (n == 0) return Read.NEED_MORE;
+                if (n == 0) {return Read.NEED_MORE;}
             }
             byte b = stdio.get();
             if (b == '\n') {
@@ -106,7 +106,7 @@ public final class ResAgiPeer {
             }
             line.write(b);
         }
-        if (line.size() == 0) return Read.END;
+        if (line.size() == 0) {return Read.END;}
         // 8191 bytes without a line end, or what was left at end of stream: res_agi runs it as a command.
         command = line.toString(StandardCharsets.UTF_8);
         line.reset();
@@ -125,7 +125,7 @@ public final class ResAgiPeer {
      */
     public List<String> reply(String cmd) {
         commands.add(cmd);
-        if (transcript != null) transcript.append("S> ").append(cmd).append('\n');
+        if (transcript != null) {transcript.append("S> ").append(cmd).append('\n');}
         String custom = responder.apply(cmd);
         List<String> lines;
         if (custom != null) {
@@ -134,7 +134,7 @@ public final class ResAgiPeer {
         } else {
             lines = defaultReply(cmd);
         }
-        if (transcript != null) for (String l : lines) transcript.append("A> ").append(l).append('\n');
+        if (transcript != null) {for (String l : lines) {transcript.append("A> ").append(l).append('\n');}}
         return lines;
     }
 
@@ -149,31 +149,31 @@ public final class ResAgiPeer {
 
     private List<String> defaultReply(String cmd) {
         List<String> w = AgiCommands.parseWords(cmd);
-        if (w.isEmpty()) return List.of("510 Invalid or unknown command");
+        if (w.isEmpty()) {return List.of("510 Invalid or unknown command");}
         String c0 = w.get(0).toUpperCase(Locale.ROOT);
         String c1 = w.size() > 1 ? w.get(1).toUpperCase(Locale.ROOT) : "";
         switch (c0) {
             case "SET":
                 if (c1.equals("VARIABLE")) {
-                    if (w.size() != 4) return usage("Sets a variable to the current channel.");
+                    if (w.size() != 4) {return usage("Sets a variable to the current channel.");}
                     assign(w.get(2), w.get(3));
                     return List.of("200 result=1");
                 }
                 break;
             case "GET":
                 if (c1.equals("VARIABLE")) {
-                    if (w.size() != 3) return usage("Gets a channel variable.");
+                    if (w.size() != 3) {return usage("Gets a channel variable.");}
                     String v = variables.get(w.get(2));
-                    if (v == null) return List.of("200 result=0");
+                    if (v == null) {return List.of("200 result=0");}
                     return List.of("200 result=1 (" + cutBytes(v, 1023) + ")");
                 }
                 if (c1.equals("FULL") && w.size() > 2 && w.get(2).equalsIgnoreCase("VARIABLE")) {
-                    if (w.size() < 4 || w.size() > 5) return usage("Evaluates a channel expression");
+                    if (w.size() < 4 || w.size() > 5) {return usage("Evaluates a channel expression");}
                     return List.of("200 result=1 (" + substitute(w.get(3)) + ")");
                 }
                 break;
             case "EXEC":
-                if (w.size() < 2) return usage("Executes a given Application");
+                if (w.size() < 2) {return usage("Executes a given Application");}
                 return List.of("200 result=" + exec(w.get(1), w.size() > 2 ? w.get(2) : ""));
             case "WAIT":
                 if (c1.equals("FOR") && w.size() == 4 && w.get(2).equalsIgnoreCase("DIGIT")) {
@@ -192,7 +192,7 @@ public final class ResAgiPeer {
             case "HANGUP":
                 return List.of("200 result=1");
             case "CHANNEL":
-                if (c1.equals("STATUS")) return List.of("200 result=6");
+                if (c1.equals("STATUS")) {return List.of("200 result=6");}
                 break;
             default:
                 break;
@@ -207,11 +207,11 @@ public final class ResAgiPeer {
         }
         switch (app.toLowerCase(Locale.ROOT)) {
             case "mset":
-                for (Map.Entry<String, String> a : AgiCommands.msetAssignments(data)) assign(a.getKey(), a.getValue());
+                for (Map.Entry<String, String> a : AgiCommands.msetAssignments(data)) {assign(a.getKey(), a.getValue());}
                 return 0;
             case "set": {
                 int eq = data.indexOf('=');
-                if (eq > 0) assign(data.substring(0, eq), data.substring(eq + 1));
+                if (eq > 0) {assign(data.substring(0, eq), data.substring(eq + 1));}
                 return 0;
             }
             case "verbose":
@@ -234,12 +234,12 @@ public final class ResAgiPeer {
 
     /** A SET VARIABLE answered by a responder counts when its reply says 200, as Asterisk then set it. */
     private void record(String cmd, String lastReplyLine) {
-        if (!lastReplyLine.startsWith("200")) return;
+        if (!lastReplyLine.startsWith("200")) {return;}
         List<String> w = AgiCommands.parseWords(cmd);
         if (w.size() == 4 && w.get(0).equalsIgnoreCase("SET") && w.get(1).equalsIgnoreCase("VARIABLE")) {
             assign(w.get(2), w.get(3));
         } else if (w.size() >= 3 && w.get(0).equalsIgnoreCase("EXEC") && w.get(1).equalsIgnoreCase("MSet")) {
-            for (Map.Entry<String, String> a : AgiCommands.msetAssignments(w.get(2))) assign(a.getKey(), a.getValue());
+            for (Map.Entry<String, String> a : AgiCommands.msetAssignments(w.get(2))) {assign(a.getKey(), a.getValue());}
         }
     }
 
@@ -249,12 +249,12 @@ public final class ResAgiPeer {
         int i = 0;
         while (i < s.length()) {
             int start = s.indexOf("${", i);
-            if (start < 0) break;
+            if (start < 0) {break;}
             int end = s.indexOf('}', start + 2);
-            if (end < 0) break;
+            if (end < 0) {break;}
             out.append(s, i, start);
             String v = variables.get(s.substring(start + 2, end));
-            if (v != null) out.append(v);
+            if (v != null) {out.append(v);}
             i = end + 1;
         }
         return out.append(s, Math.min(i, s.length()), s.length()).toString();

@@ -36,7 +36,7 @@ public final class AgiEnvironment {
         if (networkScript != null) {
             int q = networkScript.indexOf('?');
             script = q < 0 ? networkScript : networkScript.substring(0, q);
-            if (q >= 0) params = parseQuery(networkScript.substring(q + 1));
+            if (q >= 0) {params = parseQuery(networkScript.substring(q + 1));}
         }
         List<String> args = Collections.emptyList();
         TreeMap<Integer, String> numbered = null;
@@ -49,12 +49,12 @@ public final class AgiEnvironment {
                 } catch (NumberFormatException ex) {
                     throw new AgiProtocolException("bad argument key agi_" + AgiText.printable(k, 40));
                 }
-                if (n < 1) throw new AgiProtocolException("bad argument key agi_" + k);
-                if (numbered == null) numbered = new TreeMap<>();
+                if (n < 1) {throw new AgiProtocolException("bad argument key agi_" + k);}
+                if (numbered == null) {numbered = new TreeMap<>();}
                 numbered.put(n, e.getValue());
             }
         }
-        if (numbered != null) args = new ArrayList<>(numbered.values());
+        if (numbered != null) {args = new ArrayList<>(numbered.values());}
         return new AgiRequest(script, params, args, env);
     }
 
@@ -78,14 +78,14 @@ public final class AgiEnvironment {
                 }
                 params.put(name, value);
             }
-            if (amp < 0) break;
+            if (amp < 0) {break;}
             start = amp + 1;
         }
         return params;
     }
 
     private static String decode(String s) throws AgiProtocolException {
-        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {return s;}
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {

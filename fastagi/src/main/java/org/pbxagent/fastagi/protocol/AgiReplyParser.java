@@ -33,7 +33,7 @@ public final class AgiReplyParser {
                 usageBlock = null;
                 return new AgiReply(520, AgiReply.NO_RESULT, null, AgiReply.NO_ENDPOS, usage, text);
             }
-            if (usageBlock.length() > 0) usageBlock.append('\n');
+            if (usageBlock.length() > 0) {usageBlock.append('\n');}
             usageBlock.append(line);
             return null;
         }
@@ -62,8 +62,8 @@ public final class AgiReplyParser {
         if (line.startsWith("result=", i)) {
             i += 7;
             int start = i;
-            if (i < line.length() && line.charAt(i) == '-') i++;
-            while (i < line.length() && isDigit(line.charAt(i))) i++;
+            if (i < line.length() && line.charAt(i) == '-') {i++;}
+            while (i < line.length() && isDigit(line.charAt(i))) {i++;}
             try {
                 result = Integer.parseInt(line, start, i, 10);
             } catch (NumberFormatException e) {

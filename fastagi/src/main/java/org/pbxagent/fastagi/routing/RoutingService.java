@@ -245,7 +245,7 @@ public final class RoutingService implements AutoCloseable {
             if (r == null) {
                 throw e;
             }
-            if (!r.state().degraded()) r.update(new CallRouter.State(r.state().snapshot(), true));
+            if (!r.state().degraded()) {r.update(new CallRouter.State(r.state().snapshot(), true));}
             return;
         }
         servingDbData = true;

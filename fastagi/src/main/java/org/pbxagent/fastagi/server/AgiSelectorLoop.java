@@ -73,7 +73,7 @@ final class AgiSelectorLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (thread.isAlive()) log.warn("FastAGI selector thread {} did not stop within {}", thread.getName(), d);
+        if (thread.isAlive()) {log.warn("FastAGI selector thread {} did not stop within {}", thread.getName(), d);}
     }
 
     @Override
@@ -82,7 +82,7 @@ final class AgiSelectorLoop implements Runnable {
         try {
             while (running) {
                 selector.select(Math.max(1, sweepNanos / 1_000_000));
-                if (!running) break;
+                if (!running) {break;}
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey key = it.next();
@@ -105,12 +105,12 @@ final class AgiSelectorLoop implements Runnable {
     private void handle(SelectionKey key) {
         try {
             if (key == acceptKey) {
-                if (key.isAcceptable()) acceptAll((ServerSocketChannel) key.channel());
+                if (key.isAcceptable()) {acceptAll((ServerSocketChannel) key.channel());}
                 return;
             }
             AgiSession s = (AgiSession) key.attachment();
-            if (key.isWritable()) s.onWritable();
-            if (key.isValid() && key.isReadable()) s.onReadable();
+            if (key.isWritable()) {s.onWritable();}
+            if (key.isValid() && key.isReadable()) {s.onReadable();}
         } catch (CancelledKeyException e) {
             // The session closed itself while handling an earlier event.
         }
@@ -130,7 +130,7 @@ final class AgiSelectorLoop implements Runnable {
                 acceptPausedUntil = System.nanoTime() + 50_000_000L;
                 return;
             }
-            if (ch == null) return;
+            if (ch == null) {return;}
             accepted(ch);
         }
     }
@@ -191,23 +191,23 @@ final class AgiSelectorLoop implements Runnable {
             if (k.isValid() && a instanceof AgiSession) {
                 AgiSession s = (AgiSession) a;
                 if (now - s.deadline >= 0) {
-                    if (expired == null) expired = new ArrayList<>();
+                    if (expired == null) {expired = new ArrayList<>();}
                     expired.add(s);
                 }
             }
         }
         if (expired != null) {
-            for (AgiSession s : expired) s.onTimeout();
+            for (AgiSession s : expired) {s.onTimeout();}
         }
     }
 
     private void closeAll() {
         List<AgiSession> open = new ArrayList<>();
         for (SelectionKey k : selector.keys()) {
-            if (k.isValid() && k.attachment() instanceof AgiSession) open.add((AgiSession) k.attachment());
+            if (k.isValid() && k.attachment() instanceof AgiSession) {open.add((AgiSession) k.attachment());}
         }
-        if (!open.isEmpty()) log.warn("FastAGI closing: cutting {} open sessions", open.size());
-        for (AgiSession s : open) s.close(AgiSession.End.CUT, "server closing");
+        if (!open.isEmpty()) {log.warn("FastAGI closing: cutting {} open sessions", open.size());}
+        for (AgiSession s : open) {s.close(AgiSession.End.CUT, "server closing");}
         try {
             selector.close();
         } catch (IOException e) {

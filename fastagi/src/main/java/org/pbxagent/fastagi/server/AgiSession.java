@@ -139,7 +139,7 @@ final class AgiSession implements AgiChannel {
         int i = 0;
         while (i < n && state != State.CLOSED) {
             int nl = i;
-            while (nl < n && a[nl] != '\n') nl++;
+            while (nl < n && a[nl] != '\n') {nl++;}
             int chunk = nl - i;
             if (lineLen + chunk > maxLineLength) {
                 malformed("line longer than " + maxLineLength + " bytes (" + FastAgiServerSettings.KEY_MAX_LINE_LENGTH + ")");
@@ -151,12 +151,12 @@ final class AgiSession implements AgiChannel {
             }
             if (lineLen == 0) {
                 int len = chunk;
-                if (len > 0 && a[i + len - 1] == '\r') len--;
+                if (len > 0 && a[i + len - 1] == '\r') {len--;}
                 onLine(a, i, len);
             } else {
                 keep(a, i, chunk);
                 int len = lineLen;
-                if (len > 0 && line[len - 1] == '\r') len--;
+                if (len > 0 && line[len - 1] == '\r') {len--;}
                 lineLen = 0;
                 onLine(line, 0, len);
             }
@@ -165,7 +165,7 @@ final class AgiSession implements AgiChannel {
     }
 
     private void keep(byte[] a, int from, int count) {
-        if (line == null) line = new byte[Math.min(maxLineLength, Math.max(256, count))];
+        if (line == null) {line = new byte[Math.min(maxLineLength, Math.max(256, count))];}
         if (lineLen + count > line.length) {
             byte[] bigger = new byte[Math.min(maxLineLength, Math.max(line.length * 2, lineLen + count))];
             System.arraycopy(line, 0, bigger, 0, lineLen);
@@ -189,7 +189,7 @@ final class AgiSession implements AgiChannel {
     }
 
     void onTimeout() {
-        if (state == State.CLOSED) return;
+        if (state == State.CLOSED) {return;}
         counters.count(SessionCounters.Outcome.TIMED_OUT);
         String what = state == State.ENVIRONMENT
                 ? "no complete environment block within " + loop.settings.environmentTimeout().toMillis() + " ms"
@@ -224,7 +224,7 @@ final class AgiSession implements AgiChannel {
             return;
         }
         boolean prefixed = len > 4;
-        for (int i = 0; prefixed && i < 4; i++) prefixed = l[o + i] == AGI_PREFIX[i];
+        for (int i = 0; prefixed && i < 4; i++) {prefixed = l[o + i] == AGI_PREFIX[i];}
         int colon = -1;
         if (prefixed) {
             for (int i = 4; i < len; i++) {
@@ -233,7 +233,7 @@ final class AgiSession implements AgiChannel {
                     colon = i;
                     break;
                 }
-                if (!((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '_')) break;
+                if (!((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '_')) {break;}
             }
         }
         if (colon <= 4) {
@@ -241,10 +241,10 @@ final class AgiSession implements AgiChannel {
                     StandardCharsets.ISO_8859_1), 80) + "'");
             return;
         }
-        if (overload) return; // the answer is already on its way; only the block's end matters
+        if (overload) {return;} // the answer is already on its way; only the block's end matters
         int v = colon + 1;
-        if (v < len && l[o + v] == ' ') v++;
-        if (env == null) env = new LinkedHashMap<>(48);
+        if (v < len && l[o + v] == ' ') {v++;}
+        if (env == null) {env = new LinkedHashMap<>(48);}
         env.put(key(l, o + 4, colon - 4, envLines - 1),
                 v == len ? "" : new String(l, o + v, len - v, StandardCharsets.UTF_8));
     }
@@ -256,17 +256,17 @@ final class AgiSession implements AgiChannel {
      * Asterisk sends them in a fixed order, so the key expected at this line number is tried first.
      */
     private static String key(byte[] l, int from, int len, int hint) {
-        if (hint >= 0 && hint < KNOWN_KEYS.length && sameAscii(KNOWN_KEYS[hint], l, from, len)) return KNOWN_KEYS[hint];
+        if (hint >= 0 && hint < KNOWN_KEYS.length && sameAscii(KNOWN_KEYS[hint], l, from, len)) {return KNOWN_KEYS[hint];}
         for (String k : KNOWN_KEYS) {
-            if (sameAscii(k, l, from, len)) return k;
+            if (sameAscii(k, l, from, len)) {return k;}
         }
         return new String(l, from, len, StandardCharsets.ISO_8859_1);
     }
 
     private static boolean sameAscii(String k, byte[] l, int from, int len) {
-        if (k.length() != len) return false;
+        if (k.length() != len) {return false;}
         for (int i = 0; i < len; i++) {
-            if (k.charAt(i) != l[from + i]) return false;
+            if (k.charAt(i) != l[from + i]) {return false;}
         }
         return true;
     }
@@ -388,9 +388,9 @@ final class AgiSession implements AgiChannel {
                 q = AgiCommands.putExecMSetStart(out, p);
             } else {
                 q = p + 1 <= out.length ? p + 1 : -1;
-                if (q > 0) out[p] = ',';
+                if (q > 0) {out[p] = ',';}
             }
-            if (q > 0) q = AgiCommands.putMSetPair(out, q, var, value);
+            if (q > 0) {q = AgiCommands.putMSetPair(out, q, var, value);}
             if (q < 0 || q + 2 - cmdStart > limit) {
                 if (pairs == 0) {
                     scriptError("script '" + name + "' set " + var + " to a value longer than an AGI command may be", null);
@@ -425,14 +425,14 @@ final class AgiSession implements AgiChannel {
     }
 
     private static int[] addEnd(int[] ends, int count, int end) {
-        if (ends == null) ends = new int[4];
-        if (count == ends.length) ends = java.util.Arrays.copyOf(ends, count * 2);
+        if (ends == null) {ends = new int[4];}
+        if (count == ends.length) {ends = java.util.Arrays.copyOf(ends, count * 2);}
         ends[count] = end;
         return ends;
     }
 
     private void queue(Command c) {
-        if (queued == null) queued = new ArrayDeque<>(4);
+        if (queued == null) {queued = new ArrayDeque<>(4);}
         queued.add(c);
     }
 
@@ -465,12 +465,12 @@ final class AgiSession implements AgiChannel {
                 malformed(e.getMessage());
                 return;
             }
-            if (reply == null) return; // inside a 520 usage block
-            if (reply.status() >= 500) counters.errorReply();
+            if (reply == null) {return;} // inside a 520 usage block
+            if (reply.status() >= 500) {counters.errorReply();}
         } else {
             // A decision or fault answer: only where the reply ends and whether it is an error matters.
             if (inUsage) {
-                if (!(len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == ' ')) return;
+                if (!(len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == ' ')) {return;}
                 inUsage = false;
             } else if (len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == '-') {
                 inUsage = true;
@@ -498,7 +498,7 @@ final class AgiSession implements AgiChannel {
 
     /** After the script ran (start or a reply): send the next command, end the session, or wait for the script. */
     private void afterScriptStep() {
-        if (state != State.TALKING || outstanding != null) return;
+        if (state != State.TALKING || outstanding != null) {return;}
         Command next = queued == null ? null : queued.poll();
         if (next != null) {
             sendNow(next, next.bytes, next.bytes.length);
@@ -548,8 +548,8 @@ final class AgiSession implements AgiChannel {
         if (command.indexOf('\n') >= 0 || command.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("AGI command with a line end: " + AgiText.printable(command, 80));
         }
-        if (state != State.TALKING) return; // session already ended (peer gone, timeout): nothing to send to
-        if (finishing) throw new IllegalStateException("send after finish()");
+        if (state != State.TALKING) {return;} // session already ended (peer gone, timeout): nothing to send to
+        if (finishing) {throw new IllegalStateException("send after finish()");}
         byte[] bytes = (command + "\n").getBytes(StandardCharsets.UTF_8);
         if (bytes.length > AgiCommands.MAX_COMMAND_BYTES + 1) {
             throw new IllegalArgumentException("AGI command longer than " + AgiCommands.MAX_COMMAND_BYTES + " bytes");
@@ -564,7 +564,7 @@ final class AgiSession implements AgiChannel {
 
     @Override
     public void finish() {
-        if (!loop.inLoopThread()) throw new IllegalStateException("AgiChannel used outside its session thread");
+        if (!loop.inLoopThread()) {throw new IllegalStateException("AgiChannel used outside its session thread");}
         finishing = true;
         // The close itself happens when control returns to the session (after start or the reply handler).
     }
@@ -581,11 +581,11 @@ final class AgiSession implements AgiChannel {
         } else {
             log.error("FastAGI {} for {}: answering CONGESTION/script-error", what, request);
         }
-        if (state == State.CLOSED) return;
+        if (state == State.CLOSED) {return;}
         // The script is done: what it queued is dropped, the reply to what it already sent is read and ignored,
         // then the error answer goes out as the next command.
-        if (queued != null) queued.clear();
-        if (outstanding != null) outstanding.live = null;
+        if (queued != null) {queued.clear();}
+        if (outstanding != null) {outstanding.live = null;}
         countServed = false;
         finishing = true;
         Command answer = new Command(ANSWER_SCRIPT_ERROR, null, loop.replyTimeoutNanos);
@@ -597,7 +597,7 @@ final class AgiSession implements AgiChannel {
     }
 
     private void malformed(String what) {
-        if (state == State.CLOSED) return;
+        if (state == State.CLOSED) {return;}
         counters.count(SessionCounters.Outcome.MALFORMED);
         faultLog.warn(log, "FastAGI session from {} is not speaking AGI: {}", remote(), what);
         if (state == State.ENVIRONMENT && !overload) {
@@ -608,7 +608,7 @@ final class AgiSession implements AgiChannel {
     }
 
     private void peerGone(String why) {
-        if (state == State.CLOSED) return;
+        if (state == State.CLOSED) {return;}
         if (state == State.ENVIRONMENT && envLines == 0 && lineLen == 0) {
             log.debug("FastAGI connection from {} closed without a request", remote());
         } else {
@@ -628,7 +628,7 @@ final class AgiSession implements AgiChannel {
 
     /** Returns false when the write failed and the session is closed. */
     private boolean write(byte[] a, int len) {
-        if (state == State.CLOSED) return false;
+        if (state == State.CLOSED) {return false;}
         if (pending != null) {
             pending.compact();
             if (pending.remaining() < len) {
@@ -660,19 +660,19 @@ final class AgiSession implements AgiChannel {
     }
 
     void close(End end, String why) {
-        if (state == State.CLOSED) return;
+        if (state == State.CLOSED) {return;}
         state = State.CLOSED;
         // Counters first: whoever sees the socket close must also see the session counted.
-        if (end == End.SERVED && countServed) counters.count(SessionCounters.Outcome.SERVED);
-        if (commandsSent > 0) counters.commandsSent(commandsSent);
+        if (end == End.SERVED && countServed) {counters.count(SessionCounters.Outcome.SERVED);}
+        if (commandsSent > 0) {counters.commandsSent(commandsSent);}
         if (overload) {
             loop.server.overloadInFlight.decrementAndGet();
         } else {
             loop.server.inFlight.decrementAndGet();
         }
-        if (key != null) key.cancel();
+        if (key != null) {key.cancel();}
         AgiSelectorLoop.closeQuietly(ch);
-        if (log.isDebugEnabled()) log.debug("FastAGI session {} ended: {} ({})", request, end, why);
+        if (log.isDebugEnabled()) {log.debug("FastAGI session {} ended: {} ({})", request, end, why);}
     }
 
     private String remote() {

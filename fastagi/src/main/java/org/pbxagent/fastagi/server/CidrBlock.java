@@ -50,7 +50,7 @@ public final class CidrBlock {
 
     public boolean contains(InetAddress address) {
         byte[] a = address.getAddress();
-        if (a.length != network.length) return false;
+        if (a.length != network.length) {return false;}
         return Arrays.equals(mask(a, prefixLength), network);
     }
 

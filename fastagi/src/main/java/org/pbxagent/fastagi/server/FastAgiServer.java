@@ -56,8 +56,8 @@ public final class FastAgiServer implements AutoCloseable {
 
     /** Adds a multi-step script under a name; before {@link #start()} only. */
     public synchronized FastAgiServer register(String name, AgiScript script) {
-        if (loops != null) throw new IllegalStateException("register scripts before start()");
-        if (decisionScripts.containsKey(name)) throw new IllegalArgumentException("script name already used: " + name);
+        if (loops != null) {throw new IllegalStateException("register scripts before start()");}
+        if (decisionScripts.containsKey(name)) {throw new IllegalArgumentException("script name already used: " + name);}
         agiScripts.put(name, script);
         return this;
     }
@@ -68,8 +68,8 @@ public final class FastAgiServer implements AutoCloseable {
      * @throws IOException naming address:port when the port is taken or the address is not local
      */
     public synchronized void start() throws IOException {
-        if (loops != null) throw new IllegalStateException("already started");
-        if (closed) throw new IllegalStateException("closed");
+        if (loops != null) {throw new IllegalStateException("already started");}
+        if (closed) {throw new IllegalStateException("closed");}
         InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(settings.bindAddress()), settings.port());
         String where = settings.bindAddress() + ":" + settings.port();
         ServerSocketChannel ch = ServerSocketChannel.open();
@@ -91,12 +91,12 @@ public final class FastAgiServer implements AutoCloseable {
                 ls[i] = new AgiSelectorLoop(this, i, ch);
             }
         } catch (IOException e) {
-            for (AgiSelectorLoop l : ls) if (l != null) l.shutdown();
+            for (AgiSelectorLoop l : ls) {if (l != null) {l.shutdown();}}
             ch.close();
             throw new IOException("FastAGI cannot open selectors for " + where + ": " + e.getMessage(), e);
         }
         loops = ls;
-        for (AgiSelectorLoop l : ls) l.startThread();
+        for (AgiSelectorLoop l : ls) {l.startThread();}
         log.info("FastAGI listening on {}:{} (scripts {}, {})", settings.bindAddress(), port(),
                 decisionScripts.keySet(), settings);
     }
@@ -149,7 +149,7 @@ public final class FastAgiServer implements AutoCloseable {
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (inFlight.get() + overloadInFlight.get() > 0) {
-            if (System.nanoTime() - deadline >= 0) return false;
+            if (System.nanoTime() - deadline >= 0) {return false;}
             Thread.sleep(5);
         }
         return true;
@@ -158,14 +158,14 @@ public final class FastAgiServer implements AutoCloseable {
     /** Stops accepting, cuts the sessions still open, stops the selector threads and releases the port. */
     @Override
     public synchronized void close() {
-        if (closed) return;
+        if (closed) {return;}
         closed = true;
         if (loops != null) {
-            for (AgiSelectorLoop l : loops) l.shutdown();
-            for (AgiSelectorLoop l : loops) l.join(Duration.ofSeconds(5));
+            for (AgiSelectorLoop l : loops) {l.shutdown();}
+            for (AgiSelectorLoop l : loops) {l.join(Duration.ofSeconds(5));}
         }
         try {
-            if (listener != null) listener.close();
+            if (listener != null) {listener.close();}
         } catch (IOException e) {
             log.warn("FastAGI listener close failed: {}", e.toString());
         }
@@ -180,7 +180,7 @@ public final class FastAgiServer implements AutoCloseable {
 
     boolean allowed(InetAddress address) {
         for (CidrBlock b : allow) {
-            if (b.contains(address)) return true;
+            if (b.contains(address)) {return true;}
         }
         return false;
     }

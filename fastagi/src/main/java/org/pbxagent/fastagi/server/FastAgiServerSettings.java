@@ -97,7 +97,7 @@ public final class FastAgiServerSettings {
         Builder b = builder();
         for (String key : KEYS) {
             String v = props.get(key);
-            if (v != null) b.set(key, v);
+            if (v != null) {b.set(key, v);}
         }
         return b.build().validate();
     }
@@ -108,10 +108,10 @@ public final class FastAgiServerSettings {
      * @throws IllegalArgumentException whose message starts with the configuration key of the first bad value
      */
     public FastAgiServerSettings validate() {
-        if (bindAddress == null || bindAddress.isBlank()) throw new IllegalArgumentException(KEY_BIND + ": must be set");
+        if (bindAddress == null || bindAddress.isBlank()) {throw new IllegalArgumentException(KEY_BIND + ": must be set");}
         checkBind(bindAddress);
         checkInt(KEY_PORT, port, MIN_PORT, MAX_PORT);
-        if (allow == null || allow.isEmpty()) throw new IllegalArgumentException(KEY_ALLOW + ": " + NO_BLOCK);
+        if (allow == null || allow.isEmpty()) {throw new IllegalArgumentException(KEY_ALLOW + ": " + NO_BLOCK);}
         checkInt(KEY_MAX_SESSIONS, maxSessions, MIN_SESSIONS, MAX_SESSIONS);
         checkTimeout(KEY_ENVIRONMENT_TIMEOUT, environmentTimeout);
         checkTimeout(KEY_REPLY_TIMEOUT, replyTimeout);
@@ -123,12 +123,12 @@ public final class FastAgiServerSettings {
 
     // Literal addresses only: binding must not depend on name resolution at start.
     private static String checkBind(String v) {
-        if (!IpAddresses.isLiteral(v)) throw bad(KEY_BIND, "an IP address such as 127.0.0.1 or 0.0.0.0", v);
+        if (!IpAddresses.isLiteral(v)) {throw bad(KEY_BIND, "an IP address such as 127.0.0.1 or 0.0.0.0", v);}
         return v;
     }
 
     private static void checkInt(String key, int n, int min, int max) {
-        if (n < min || n > max) throw bad(key, "an integer " + min + ".." + max, String.valueOf(n));
+        if (n < min || n > max) {throw bad(key, "an integer " + min + ".." + max, String.valueOf(n));}
     }
 
     private static void checkTimeout(String key, Duration d) {
@@ -141,7 +141,7 @@ public final class FastAgiServerSettings {
     private static int intValue(String key, String v, int min, int max) {
         try {
             int n = Integer.parseInt(v);
-            if (n >= min && n <= max) return n;
+            if (n >= min && n <= max) {return n;}
         } catch (NumberFormatException ignored) {
             // reported below
         }
@@ -151,7 +151,7 @@ public final class FastAgiServerSettings {
     private static Duration millisValue(String key, String v) {
         try {
             long n = Long.parseLong(v.replace("_", ""));
-            if (n >= MIN_TIMEOUT_MS && n <= MAX_TIMEOUT_MS) return Duration.ofMillis(n);
+            if (n >= MIN_TIMEOUT_MS && n <= MAX_TIMEOUT_MS) {return Duration.ofMillis(n);}
         } catch (NumberFormatException ignored) {
             // reported below
         }
@@ -163,7 +163,7 @@ public final class FastAgiServerSettings {
         List<CidrBlock> blocks = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         for (String item : v.split(",")) {
-            if (item.isBlank()) continue;
+            if (item.isBlank()) {continue;}
             try {
                 blocks.add(CidrBlock.parse(item));
             } catch (IllegalArgumentException e) {
@@ -171,8 +171,8 @@ public final class FastAgiServerSettings {
                         + shown(item.trim()) + "'");
             }
         }
-        if (!bad.isEmpty()) throw new IllegalArgumentException(KEY_ALLOW + ": " + String.join("; ", bad));
-        if (blocks.isEmpty()) throw new IllegalArgumentException(KEY_ALLOW + ": " + NO_BLOCK);
+        if (!bad.isEmpty()) {throw new IllegalArgumentException(KEY_ALLOW + ": " + String.join("; ", bad));}
+        if (blocks.isEmpty()) {throw new IllegalArgumentException(KEY_ALLOW + ": " + NO_BLOCK);}
         return blocks;
     }
 

@@ -18,8 +18,8 @@ public final class IpAddresses {
 
     /** True for {@code 192.0.2.1} or {@code ::1}; false for names, ports, scopes and anything else. */
     public static boolean isLiteral(String s) {
-        if (IPV4.matcher(s).matches()) return true;
-        if (!IPV6.matcher(s).matches() || s.length() > 45) return false;
+        if (IPV4.matcher(s).matches()) {return true;}
+        if (!IPV6.matcher(s).matches() || s.length() > 45) {return false;}
         try {
             // A text with ':' is parsed as an IPv6 literal only, never looked up.
             InetAddress.getByName(s);
@@ -35,7 +35,7 @@ public final class IpAddresses {
      * @throws IllegalArgumentException if {@code s} is not {@linkplain #isLiteral an IP literal}
      */
     public static InetAddress parseLiteral(String s) {
-        if (!isLiteral(s)) throw new IllegalArgumentException("'" + s + "' is not an IP address");
+        if (!isLiteral(s)) {throw new IllegalArgumentException("'" + s + "' is not an IP address");}
         try {
             return InetAddress.getByName(s);
         } catch (UnknownHostException e) {

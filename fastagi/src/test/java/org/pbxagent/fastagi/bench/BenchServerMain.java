@@ -90,7 +90,7 @@ public final class BenchServerMain {
                 }
                 org.asteriskjava.fastagi.DefaultAgiServer aj =
                         new org.asteriskjava.fastagi.DefaultAgiServer((request, channel) -> {
-                            for (int i = 0; i < names.size(); i++) channel.setVariable(names.get(i), values.get(i));
+                            for (int i = 0; i < names.size(); i++) {channel.setVariable(names.get(i), values.get(i));}
                         });
                 aj.setAddress(InetAddress.getLoopbackAddress());
                 aj.setPort(free);
@@ -150,7 +150,7 @@ public final class BenchServerMain {
     static long rssKiB() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
+                if (l.startsWith("VmRSS:")) {return Long.parseLong(l.replaceAll("[^0-9]", ""));}
             }
         } catch (Exception e) {
             // not Linux

@@ -41,7 +41,7 @@ final class BenchServerProcess implements AutoCloseable {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
                 String l;
                 while ((l = r.readLine()) != null) {
-                    if (l.startsWith("PORT ") || l.startsWith("STATS ") || l.startsWith("GC ")) lines.add(l);
+                    if (l.startsWith("PORT ") || l.startsWith("STATS ") || l.startsWith("GC ")) {lines.add(l);}
                 }
             } catch (IOException e) {
                 // process gone
@@ -62,7 +62,7 @@ final class BenchServerProcess implements AutoCloseable {
         stdin.write("stats\n".getBytes(StandardCharsets.US_ASCII));
         stdin.flush();
         String l = lines.poll(10, TimeUnit.SECONDS);
-        if (l == null || !l.startsWith("STATS ")) throw new IOException(kind + " server gave no stats");
+        if (l == null || !l.startsWith("STATS ")) {throw new IOException(kind + " server gave no stats");}
         Map<String, Long> m = new HashMap<>();
         for (String kv : l.substring(6).split(" ")) {
             int eq = kv.indexOf('=');

@@ -67,7 +67,7 @@ public final class FastAgiBenchmark {
             }
 
             // 1. Throughput ratios. Each server JVM is warmed up first so that JIT compilation is not measured.
-            for (BenchServerProcess s : List.of(floor, pbx, aj)) closed(s, routeEnv, 64, 3 * SEC);
+            for (BenchServerProcess s : List.of(floor, pbx, aj)) {closed(s, routeEnv, 64, 3 * SEC);}
             System.out.println();
             System.out.println("1. route decisions/s, closed loop, after 3 s warm-up per server; " + ROUNDS
                     + " rounds of 0.5 s settle + 2 s measured per cell, servers alternating; medians of the per-round ratios");
@@ -206,7 +206,7 @@ public final class FastAgiBenchmark {
 
     private static double median(double[][] rows, int col) {
         double[] v = new double[rows.length];
-        for (int i = 0; i < rows.length; i++) v[i] = rows[i][col];
+        for (int i = 0; i < rows.length; i++) {v[i] = rows[i][col];}
         return median(v);
     }
 
@@ -217,7 +217,7 @@ public final class FastAgiBenchmark {
     }
 
     private static String percentiles(long[] nanos) {
-        if (nanos.length == 0) return "no samples";
+        if (nanos.length == 0) {return "no samples";}
         long[] s = nanos.clone();
         Arrays.sort(s);
         return String.format("p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (n=%d)", at(s, 0.50), at(s, 0.99),

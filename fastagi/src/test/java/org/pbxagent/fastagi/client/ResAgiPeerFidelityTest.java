@@ -60,7 +60,7 @@ class ResAgiPeerFidelityTest {
                 }
                 if (pipelined) {
                     ByteArrayOutputStream burst = new ByteArrayOutputStream();
-                    for (byte[] c : cmds) burst.write(c);
+                    for (byte[] c : cmds) {burst.write(c);}
                     out.write(burst.toByteArray());
                 }
                 int read = 0;
@@ -68,12 +68,12 @@ class ResAgiPeerFidelityTest {
                 long second = 0;
                 try {
                     for (byte[] c : cmds) {
-                        if (!pipelined) out.write(c);
+                        if (!pipelined) {out.write(c);}
                         String reply = readLine(in);
-                        if (!reply.startsWith("200")) throw new IOException("reply " + reply);
+                        if (!reply.startsWith("200")) {throw new IOException("reply " + reply);}
                         read++;
-                        if (read == 1) first = System.nanoTime();
-                        if (read == 2) second = System.nanoTime();
+                        if (read == 1) {first = System.nanoTime();}
+                        if (read == 2) {second = System.nanoTime();}
                     }
                 } catch (SocketTimeoutException e) {
                     return new ServerSide(read, true, -1);
@@ -88,8 +88,8 @@ class ResAgiPeerFidelityTest {
     private static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
-        while ((c = in.read()) >= 0 && c != '\n') b.write(c);
-        if (c < 0) throw new IOException("closed");
+        while ((c = in.read()) >= 0 && c != '\n') {b.write(c);}
+        if (c < 0) {throw new IOException("closed");}
         return b.toString(StandardCharsets.UTF_8);
     }
 

@@ -59,7 +59,7 @@ class AgiCommandsTest {
     @Test
     void execMSetValuesReachTheDialplanExactly() {
         List<String> names = new java.util.ArrayList<>();
-        for (int i = 0; i < HARD_VALUES.size(); i++) names.add("V" + i);
+        for (int i = 0; i < HARD_VALUES.size(); i++) {names.add("V" + i);}
         String line = AgiCommands.execMSet(names, HARD_VALUES);
         assertEquals(1, line.chars().filter(c -> c == '\n').count());
         List<String> w = AgiCommands.parseWords(line.substring(0, line.length() - 1));

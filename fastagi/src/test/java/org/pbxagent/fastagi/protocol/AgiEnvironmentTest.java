@@ -15,7 +15,7 @@ class AgiEnvironmentTest {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("network", "yes");
         m.put("network_script", script);
-        for (int i = 0; i < args.length; i++) m.put("arg_" + (i + 1), args[i]);
+        for (int i = 0; i < args.length; i++) {m.put("arg_" + (i + 1), args[i]);}
         return m;
     }
 

@@ -143,7 +143,7 @@ class DialplanTest {
         Set<String> cleared = new TreeSet<>();
         for (String[] p : ext("route-clear", "s")) {
             Matcher m = Pattern.compile("MSet\\((.*)\\)").matcher(p[1]);
-            if (!m.matches()) continue;
+            if (!m.matches()) {continue;}
             for (String pair : m.group(1).split(",")) {
                 assertTrue(pair.endsWith("="), "cleared to empty: " + pair);
                 cleared.add(pair.substring(0, pair.length() - 1));
@@ -157,7 +157,7 @@ class DialplanTest {
         for (var d : List.of(router.route(Calls.request("route?tenant=acme&did=100", "5550001")),
                 router.outbound(Calls.request("outbound?tenant=acme&number=0301234", "1001")),
                 router.next(Calls.request("next?tenant=acme&step=ext:1001&dialstatus=BUSY", "5550001")))) {
-            for (int i = 0; i < d.size(); i++) answered.add(d.name(i));
+            for (int i = 0; i < d.size(); i++) {answered.add(d.name(i));}
         }
         answered.remove("ROUTE_TENANT"); // kept on purpose: the tenant of the call, inherited by later steps
         assertTrue(cleared.containsAll(answered), "not cleared: " + answered + " vs " + cleared);

@@ -79,7 +79,7 @@ class FastAgiServerFaultTest {
         // Nothing of the server is left: no socket of this process on its port (listener or session), no selector
         // thread. Counted precisely so that other tests' background threads and sockets cannot make this flaky.
         long deadline = System.nanoTime() + 2_000_000_000L;
-        while ((serverSockets(port) > 0 || selectorThreads() > 0) && System.nanoTime() < deadline) Thread.sleep(20);
+        while ((serverSockets(port) > 0 || selectorThreads() > 0) && System.nanoTime() < deadline) {Thread.sleep(20);}
         assertEquals(0, serverSockets(port), "sockets of this process still open on port " + port);
         assertEquals(0, selectorThreads(), "selector threads still running");
     }
@@ -91,7 +91,7 @@ class FastAgiServerFaultTest {
             s.forEach(p -> {
                 try {
                     String link = Files.readSymbolicLink(p).toString();
-                    if (link.startsWith("socket:[")) inodes.add(link.substring(8, link.length() - 1));
+                    if (link.startsWith("socket:[")) {inodes.add(link.substring(8, link.length() - 1));}
                 } catch (IOException e) {
                     // closed meanwhile
                 }
@@ -102,7 +102,7 @@ class FastAgiServerFaultTest {
         for (String f : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             for (String l : Files.readAllLines(Path.of(f))) {
                 String[] c = l.trim().split("\\s+");
-                if (c.length > 9 && c[1].endsWith(hexPort) && inodes.contains(c[9])) n++;
+                if (c.length > 9 && c[1].endsWith(hexPort) && inodes.contains(c[9])) {n++;}
             }
         }
         return n;
@@ -132,7 +132,7 @@ class FastAgiServerFaultTest {
         byte[] buf = new byte[4096];
         try {
             int n;
-            while ((n = in.read(buf)) >= 0) sb.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+            while ((n = in.read(buf)) >= 0) {sb.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));}
         } catch (SocketException e) {
             // connection reset after the server closed with our junk unread
         }
@@ -227,7 +227,7 @@ class FastAgiServerFaultTest {
             s.getOutputStream().write("agi_network: yes\n".getBytes(StandardCharsets.US_ASCII));
         }
         long deadline = System.nanoTime() + 2_000_000_000L;
-        while (server.sessionsPeerClosedEarly() == 0 && System.nanoTime() < deadline) Thread.sleep(5);
+        while (server.sessionsPeerClosedEarly() == 0 && System.nanoTime() < deadline) {Thread.sleep(5);}
         assertEquals(1, server.sessionsPeerClosedEarly());
         assertEquals(0, server.sessionsTimedOut(), "seen as closed, not left to time out");
     }
@@ -272,7 +272,7 @@ class FastAgiServerFaultTest {
         try (Socket s = connect()) {
             OutputStream out = s.getOutputStream();
             try {
-                for (int i = 0; i < 1000; i++) out.write(("agi_x" + i + ": y\n").getBytes(StandardCharsets.US_ASCII));
+                for (int i = 0; i < 1000; i++) {out.write(("agi_x" + i + ": y\n").getBytes(StandardCharsets.US_ASCII));}
             } catch (IOException e) {
                 // closed early
             }
@@ -333,7 +333,7 @@ class FastAgiServerFaultTest {
                 assertEquals(-1, s.getInputStream().read());
             }
         } finally {
-            for (Socket s : held) s.close();
+            for (Socket s : held) {s.close();}
         }
         assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
         assertEquals(2, server.sessionsServed());

@@ -38,7 +38,7 @@ class FastAgiServerReplayTest {
 
         ReplayScript(RecordedAgiSessions.Session s) {
             commands = new ArrayList<>();
-            for (String c : s.commands()) commands.add(c.substring(0, c.length() - 1));
+            for (String c : s.commands()) {commands.add(c.substring(0, c.length() - 1));}
         }
 
         @Override
@@ -67,7 +67,7 @@ class FastAgiServerReplayTest {
         List<RecordedAgiSessions.Step> steps = new ArrayList<>();
         for (RecordedAgiSessions.Step st : full.steps()) {
             steps.add(st);
-            if (st.text().equals("\n")) break;
+            if (st.text().equals("\n")) {break;}
         }
         steps.add(new RecordedAgiSessions.Step(false, "EXEC MSet \"ROUTE_TARGET=SIP/1001,ROUTE_ACTION=DIAL\"\n"));
         steps.add(new RecordedAgiSessions.Step(true, "200 result=0\n"));
@@ -182,7 +182,7 @@ class FastAgiServerReplayTest {
                 out.write(env, i, n);
                 out.flush();
                 i += n;
-                if (random.nextInt(4) == 0) Thread.sleep(1);
+                if (random.nextInt(4) == 0) {Thread.sleep(1);}
             }
             for (RecordedAgiSessions.Step step : rec.afterEnvironment()) {
                 if (step.fromAsterisk()) {
@@ -216,7 +216,7 @@ class FastAgiServerReplayTest {
             server.register("route", route).register("errors", errors).register("closeearly", closeEarly)
                     .register("hangupwait", hangupWait);
             server.start();
-            for (RecordedAgiSessions.Session s : sessions.values()) AsteriskReplayPeer.replay(server.port(), s);
+            for (RecordedAgiSessions.Session s : sessions.values()) {AsteriskReplayPeer.replay(server.port(), s);}
             assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
             assertEquals(4, server.sessionsServed());
             assertEquals(0, server.sessionsMalformed());

@@ -98,13 +98,13 @@ class FastAgiServerRoutingTest {
                 }
                 assertEquals(1000, server.sessionsInFlight());
                 assertEquals(2, FastAgiServerFaultTest.selectorThreads(), "no thread per session");
-                for (java.net.Socket s : held) s.getOutputStream().write("200 result=0\n200 result=1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                for (java.net.Socket s : held) {s.getOutputStream().write("200 result=0\n200 result=1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));}
                 for (java.net.Socket s : held) {
                     assertEquals("SET VARIABLE HOLD_RESULT \"0\"\n", AsteriskReplayPeer.readLine(s.getInputStream()));
                     assertEquals(-1, s.getInputStream().read());
                 }
             } finally {
-                for (java.net.Socket s : held) s.close();
+                for (java.net.Socket s : held) {s.close();}
             }
             assertTrue(server.awaitIdle(Duration.ofSeconds(5)));
             assertEquals(1000, server.sessionsServed());
@@ -128,7 +128,7 @@ class FastAgiServerRoutingTest {
                         return ("PJSIP/" + n).equals(r.variable("ROUTE_TARGET")) && ("c" + n).equals(r.variable("ROUTE_CALLER"));
                     }));
                 }
-                for (Future<Boolean> f : results) assertTrue(f.get());
+                for (Future<Boolean> f : results) {assertTrue(f.get());}
             } finally {
                 pool.shutdownNow();
             }
