@@ -16,7 +16,8 @@ public record DrainState(boolean drained, String reason, Instant since, Map<Stri
     public DrainState {
         reason = reason == null ? "" : reason;
         // In the order given: /status and the page list the details as the drain control wrote them.
-        details = details == null ? Map.of()
+        details = details == null
+                ? Map.of()
                 : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
     }
 

@@ -16,20 +16,25 @@ import picocli.CommandLine.Command;
  *
  * <p>Subcommands of other capabilities are registered here, one class per line in {@code subcommands}.
  */
-@Command(name = "pbx-agent", mixinStandardHelpOptions = true, versionProvider = PbxAgent.Version.class,
+@Command(
+        name = "pbx-agent",
+        mixinStandardHelpOptions = true,
+        versionProvider = PbxAgent.Version.class,
         description = "Agent for an Asterisk node of a Kamailio/Pacemaker cluster: FastAGI routing from the "
                 + "shared DB, load reporting and drain, shared storage, Pacemaker hooks.",
         subcommands = {
-                RunCommand.class,
-                DemoCommand.class,
-                CheckConfigCommand.class,
-                StatusCommand.class,
-                DrainCommand.Drain.class, DrainCommand.Undrain.class,
-                AgiCallCommand.class,
-                org.pbxagent.agent.routing.RoutingCommand.class,
-                org.pbxagent.agent.cluster.AsteriskProbeCommand.class,
-                org.pbxagent.agent.storage.StorageCommand.class, org.pbxagent.agent.storage.FenceCommand.class,
-                CommandLine.HelpCommand.class,
+            RunCommand.class,
+            DemoCommand.class,
+            CheckConfigCommand.class,
+            StatusCommand.class,
+            DrainCommand.Drain.class,
+            DrainCommand.Undrain.class,
+            AgiCallCommand.class,
+            org.pbxagent.agent.routing.RoutingCommand.class,
+            org.pbxagent.agent.cluster.AsteriskProbeCommand.class,
+            org.pbxagent.agent.storage.StorageCommand.class,
+            org.pbxagent.agent.storage.FenceCommand.class,
+            CommandLine.HelpCommand.class,
         })
 public final class PbxAgent implements Runnable {
     public static final int EXIT_OK = 0;

@@ -21,43 +21,67 @@ public final class AgiRequest {
      * @param arguments   {@code agi_arg_1..N} in order
      * @param environment every {@code agi_*} key without the {@code agi_} prefix, e.g. {@code callerid}, {@code dnid}
      */
-    public AgiRequest(String script, Map<String, String> parameters, List<String> arguments,
-                      Map<String, String> environment) {
+    public AgiRequest(
+            String script, Map<String, String> parameters, List<String> arguments, Map<String, String> environment) {
         this.script = script;
         this.parameters = Collections.unmodifiableMap(parameters);
         this.arguments = Collections.unmodifiableList(arguments);
         this.environment = Collections.unmodifiableMap(environment);
     }
 
-    public String script() { return script; }
+    public String script() {
+        return script;
+    }
 
     /** Query-string parameter, or null. */
-    public String parameter(String name) { return parameters.get(name); }
+    public String parameter(String name) {
+        return parameters.get(name);
+    }
 
-    public Map<String, String> parameters() { return parameters; }
+    public Map<String, String> parameters() {
+        return parameters;
+    }
 
-    public List<String> arguments() { return arguments; }
+    public List<String> arguments() {
+        return arguments;
+    }
 
     /** Environment value by key without the {@code agi_} prefix (e.g. {@code "callerid"}), or null. */
-    public String env(String key) { return environment.get(key); }
+    public String env(String key) {
+        return environment.get(key);
+    }
 
-    public Map<String, String> environment() { return environment; }
+    public Map<String, String> environment() {
+        return environment;
+    }
 
-    public String callerIdNumber() { return environment.get("callerid"); }
+    public String callerIdNumber() {
+        return environment.get("callerid");
+    }
 
-    public String callerIdName() { return environment.get("calleridname"); }
+    public String callerIdName() {
+        return environment.get("calleridname");
+    }
 
-    public String dnid() { return environment.get("dnid"); }
+    public String dnid() {
+        return environment.get("dnid");
+    }
 
-    public String extension() { return environment.get("extension"); }
+    public String extension() {
+        return environment.get("extension");
+    }
 
-    public String channel() { return environment.get("channel"); }
+    public String channel() {
+        return environment.get("channel");
+    }
 
-    public String uniqueId() { return environment.get("uniqueid"); }
+    public String uniqueId() {
+        return environment.get("uniqueid");
+    }
 
     @Override
     public String toString() {
-        return "AgiRequest{script=" + script + ", parameters=" + parameters + ", arguments=" + arguments
-                + ", channel=" + channel() + ", uniqueid=" + uniqueId() + '}';
+        return "AgiRequest{script=" + script + ", parameters=" + parameters + ", arguments=" + arguments + ", channel="
+                + channel() + ", uniqueid=" + uniqueId() + '}';
     }
 }

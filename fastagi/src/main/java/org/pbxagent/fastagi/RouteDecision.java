@@ -28,18 +28,29 @@ public final class RouteDecision {
         this.values = Collections.unmodifiableList(values);
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     /** An answer no script gave: the reason, then the action (last, as in every answer). */
     private static RouteDecision fault(RouteAction action, String reason) {
-        return builder().set(RouteVariable.REASON, reason).set(RouteVariable.ACTION, action.name()).build();
+        return builder()
+                .set(RouteVariable.REASON, reason)
+                .set(RouteVariable.ACTION, action.name())
+                .build();
     }
 
-    public int size() { return names.size(); }
+    public int size() {
+        return names.size();
+    }
 
-    public String name(int i) { return names.get(i); }
+    public String name(int i) {
+        return names.get(i);
+    }
 
-    public String value(int i) { return values.get(i); }
+    public String value(int i) {
+        return values.get(i);
+    }
 
     /** Value of the named variable, or null when the decision does not set it. */
     public String get(String name) {
@@ -48,13 +59,17 @@ public final class RouteDecision {
     }
 
     /** Value of the variable, or null when the decision does not set it. */
-    public String get(RouteVariable variable) { return get(variable.variable()); }
+    public String get(RouteVariable variable) {
+        return get(variable.variable());
+    }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < names.size(); i++) {
-            if (i > 0) {sb.append(' ');}
+            if (i > 0) {
+                sb.append(' ');
+            }
             sb.append(names.get(i)).append('=').append(values.get(i));
         }
         return sb.toString();
@@ -76,8 +91,12 @@ public final class RouteDecision {
             return this;
         }
 
-        public Builder set(RouteVariable variable, String value) { return set(variable.variable(), value); }
+        public Builder set(RouteVariable variable, String value) {
+            return set(variable.variable(), value);
+        }
 
-        public RouteDecision build() { return new RouteDecision(names, values); }
+        public RouteDecision build() {
+            return new RouteDecision(names, values);
+        }
     }
 }

@@ -28,6 +28,7 @@ public enum RouteVariable {
 
     /** {@link #DEGRADED}'s value when the answer is degraded. */
     public static final String DEGRADED_YES = "1";
+
     public static final String DEGRADED_NO = "0";
 
     private final String variable;
@@ -37,5 +38,7 @@ public enum RouteVariable {
     }
 
     /** The channel variable's name, e.g. {@code ROUTE_ACTION}. */
-    public String variable() { return variable; }
+    public String variable() {
+        return variable;
+    }
 }

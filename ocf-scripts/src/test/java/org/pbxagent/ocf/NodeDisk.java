@@ -21,11 +21,16 @@ final class NodeDisk implements AutoCloseable {
 
     /** Compiles hangfs (storage/src/test/resources/hangfs/hangfs.c) into {@code root}. */
     static Path compileHangFs(Path root) {
-        Path src = Path.of(System.getProperty("ocf.scripts.dir", ".")).toAbsolutePath().getParent()
+        Path src = Path.of(System.getProperty("ocf.scripts.dir", "."))
+                .toAbsolutePath()
+                .getParent()
                 .resolve("storage/src/test/resources/hangfs/hangfs.c");
         Path bin = root.resolve("hangfs");
-        PacemakerCluster.check(OcfSandbox.exec(new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), src.toString()),
-                Duration.ofSeconds(120)), "gcc hangfs.c");
+        PacemakerCluster.check(
+                OcfSandbox.exec(
+                        new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), src.toString()),
+                        Duration.ofSeconds(120)),
+                "gcc hangfs.c");
         return bin;
     }
 
@@ -33,10 +38,14 @@ final class NodeDisk implements AutoCloseable {
         this.dir = Files.createDirectories(dir);
         this.bin = hangfs;
         this.backing = dir.resolve("disk.img");
-        PacemakerCluster.check(OcfSandbox.exec(new ProcessBuilder("truncate", "-s", "32M", backing.toString()),
-                Duration.ofSeconds(10)), "truncate");
-        PacemakerCluster.check(OcfSandbox.exec(new ProcessBuilder("mkfs.ext4", "-q", "-L", label, backing.toString()),
-                Duration.ofSeconds(60)), "mkfs.ext4");
+        PacemakerCluster.check(
+                OcfSandbox.exec(
+                        new ProcessBuilder("truncate", "-s", "32M", backing.toString()), Duration.ofSeconds(10)),
+                "truncate");
+        PacemakerCluster.check(
+                OcfSandbox.exec(
+                        new ProcessBuilder("mkfs.ext4", "-q", "-L", label, backing.toString()), Duration.ofSeconds(60)),
+                "mkfs.ext4");
         attach();
     }
 
@@ -50,22 +59,34 @@ final class NodeDisk implements AutoCloseable {
         Path mnt = Files.createDirectories(dir.resolve("hung"));
         Path out = dir.resolve("hangfs.out");
         Files.deleteIfExists(out);
-        daemon = new ProcessBuilder(bin.toString(), mnt.toString(), mnt.resolve("disk").toString(), "--backing",
-                backing.toString()).redirectOutput(out.toFile()).redirectErrorStream(true).start();
-        PacemakerCluster.waitFor(Duration.ofSeconds(20), () -> {
-            try {
-                return !daemon.isAlive() || Files.readString(out).contains("mounted");
-            } catch (IOException e) {
-                return false;
-            }
-        }, "hangfs mounted in " + mnt);
+        daemon = new ProcessBuilder(
+                        bin.toString(), mnt.toString(), mnt.resolve("disk").toString(), "--backing", backing.toString())
+                .redirectOutput(out.toFile())
+                .redirectErrorStream(true)
+                .start();
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(20),
+                () -> {
+                    try {
+                        return !daemon.isAlive() || Files.readString(out).contains("mounted");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                },
+                "hangfs mounted in " + mnt);
         if (!daemon.isAlive()) {
             throw new IllegalStateException("hangfs failed: " + Files.readString(out));
         }
         // Direct I/O to the backing file, as a SAN LUN has: without it the loop device reads through the page cache
         // of the backing file, and a frozen disk would still answer every read of a block cached there.
-        OcfSandbox.Result r = OcfSandbox.exec(new ProcessBuilder("losetup", "--find", "--show", "--direct-io=on",
-                mnt.resolve("disk").toString()), Duration.ofSeconds(20));
+        OcfSandbox.Result r = OcfSandbox.exec(
+                new ProcessBuilder(
+                        "losetup",
+                        "--find",
+                        "--show",
+                        "--direct-io=on",
+                        mnt.resolve("disk").toString()),
+                Duration.ofSeconds(20));
         PacemakerCluster.check(r, "losetup");
         loop = r.stdout().strip();
     }
@@ -96,7 +117,9 @@ final class NodeDisk implements AutoCloseable {
         OcfSandbox.exec(new ProcessBuilder("umount", "-l", dir.resolve("hung").toString()), Duration.ofSeconds(20));
         if (loop != null) {
             for (int i = 0; i < 100; i++) {
-                if (OcfSandbox.exec(new ProcessBuilder("losetup", "-d", loop), Duration.ofSeconds(20)).rc() == 0) {
+                if (OcfSandbox.exec(new ProcessBuilder("losetup", "-d", loop), Duration.ofSeconds(20))
+                                .rc()
+                        == 0) {
                     break;
                 }
                 Thread.sleep(100);

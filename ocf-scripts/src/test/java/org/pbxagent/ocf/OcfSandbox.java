@@ -54,8 +54,10 @@ final class OcfSandbox implements AutoCloseable {
         String cp = worldReadableClasspath();
         // Flags for a short-lived JVM: the monitor pays its start on every run. No perf data file: pids in the
         // cluster tests' pid namespaces would collide in the shared /tmp/hsperfdata_root.
-        Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
-                + " -cp '" + cp + "' org.pbxagent.agent.PbxAgent \"$@\"\n");
+        Files.writeString(
+                launcher,
+                "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto" + " -cp '" + cp
+                        + "' org.pbxagent.agent.PbxAgent \"$@\"\n");
         executable(launcher);
         secretFile = dir.resolve("ami.secret");
         Files.writeString(secretFile, AMI_SECRET + "\n");
@@ -68,7 +70,8 @@ final class OcfSandbox implements AutoCloseable {
     private String worldReadableClasspath() throws IOException {
         String cp = System.getProperty("agent.cli.classpath");
         if (cp == null || cp.isBlank()) {
-            throw new IllegalStateException("system property agent.cli.classpath is not set (run through Maven failsafe)");
+            throw new IllegalStateException(
+                    "system property agent.cli.classpath is not set (run through Maven failsafe)");
         }
         Path lib = Files.createDirectories(dir.resolve("lib"));
         StringBuilder out = new StringBuilder();
@@ -105,8 +108,10 @@ final class OcfSandbox implements AutoCloseable {
     Map<String, String> asteriskParams(String name, int amiPort, String extraOptions) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("binary", standIn.toString());
-        p.put("options", "--ami-port " + amiPort + " --ami-user " + AMI_USER + " --ami-secret " + AMI_SECRET
-                + (extraOptions.isEmpty() ? "" : " " + extraOptions));
+        p.put(
+                "options",
+                "--ami-port " + amiPort + " --ami-user " + AMI_USER + " --ami-secret " + AMI_SECRET
+                        + (extraOptions.isEmpty() ? "" : " " + extraOptions));
         p.put("pidfile", dir.resolve(name + ".pid").toString());
         p.put("ami_port", Integer.toString(amiPort));
         p.put("ami_user", AMI_USER);
@@ -117,7 +122,10 @@ final class OcfSandbox implements AutoCloseable {
 
     record Result(int rc, String stdout, String stderr, long millis) {
         String exitReason() {
-            return stderr.lines().filter(l -> l.startsWith("ocf-exit-reason:")).findFirst().orElse("");
+            return stderr.lines()
+                    .filter(l -> l.startsWith("ocf-exit-reason:"))
+                    .findFirst()
+                    .orElse("");
         }
     }
 
@@ -126,8 +134,13 @@ final class OcfSandbox implements AutoCloseable {
         return run(agent, action, params, meta, Map.of(), limit);
     }
 
-    Result run(String agent, String action, Map<String, String> params, Map<String, String> meta,
-            Map<String, String> rawEnv, Duration limit) {
+    Result run(
+            String agent,
+            String action,
+            Map<String, String> params,
+            Map<String, String> meta,
+            Map<String, String> rawEnv,
+            Duration limit) {
         ProcessBuilder pb = new ProcessBuilder(agent(agent).toString(), action);
         Map<String, String> env = pb.environment();
         env.put("OCF_ROOT", "/usr/lib/ocf");
@@ -145,10 +158,14 @@ final class OcfSandbox implements AutoCloseable {
      * CPU time (user + system, ms) of one action including every child it waited for, from bash's {@code times}
      * around it; the agent runs with the same environment as {@link #run}. {@code agentPath} may be any OCF agent.
      */
-    double cpuMillis(Path agentPath, String action, Map<String, String> params, Map<String, String> meta,
+    double cpuMillis(
+            Path agentPath,
+            String action,
+            Map<String, String> params,
+            Map<String, String> meta,
             Map<String, String> rawEnv) {
-        ProcessBuilder pb = new ProcessBuilder("/bin/bash", "-c",
-                "\"$0\" \"$1\" >/dev/null 2>&1; r=$?; times; exit $r", agentPath.toString(), action);
+        ProcessBuilder pb = new ProcessBuilder(
+                "/bin/bash", "-c", "\"$0\" \"$1\" >/dev/null 2>&1; r=$?; times; exit $r", agentPath.toString(), action);
         Map<String, String> env = pb.environment();
         env.put("OCF_ROOT", "/usr/lib/ocf");
         env.put("OCF_RA_VERSION_MAJOR", "1");
@@ -167,7 +184,8 @@ final class OcfSandbox implements AutoCloseable {
 
     private static double seconds(String mAndS) {
         int m = mAndS.indexOf('m');
-        return Integer.parseInt(mAndS.substring(0, m)) * 60 + Double.parseDouble(mAndS.substring(m + 1, mAndS.length() - 1));
+        return Integer.parseInt(mAndS.substring(0, m)) * 60
+                + Double.parseDouble(mAndS.substring(m + 1, mAndS.length() - 1));
     }
 
     static Result exec(ProcessBuilder pb, Duration limit) {
@@ -175,15 +193,17 @@ final class OcfSandbox implements AutoCloseable {
             Path out = Files.createTempFile("ocf-out", ".txt");
             Path err = Files.createTempFile("ocf-err", ".txt");
             try {
-                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                pb.redirectOutput(out.toFile())
+                        .redirectError(err.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
                 long t0 = System.nanoTime();
                 Process p = pb.start();
                 if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly();
                     p.waitFor(5, TimeUnit.SECONDS);
-                    throw new AssertionError(pb.command() + " did not end within " + limit + "; stderr: "
-                            + Files.readString(err));
+                    throw new AssertionError(
+                            pb.command() + " did not end within " + limit + "; stderr: " + Files.readString(err));
                 }
                 long ms = (System.nanoTime() - t0) / 1_000_000L;
                 return new Result(p.exitValue(), Files.readString(out), Files.readString(err), ms);
@@ -222,7 +242,8 @@ final class OcfSandbox implements AutoCloseable {
         List<ProcessHandle> found = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(ph -> {
             try {
-                String cmdline = Files.readString(Path.of("/proc", Long.toString(ph.pid()), "cmdline"), StandardCharsets.UTF_8);
+                String cmdline =
+                        Files.readString(Path.of("/proc", Long.toString(ph.pid()), "cmdline"), StandardCharsets.UTF_8);
                 if (cmdline.contains(mark)) {
                     found.add(ph);
                 }

@@ -31,6 +31,7 @@ final class PacemakerCluster implements AutoCloseable {
     final List<Node> nodes = new ArrayList<>();
     /** The SAN's namespace holder and dir, when the cluster has one. */
     Process san;
+
     long sanInit;
     Path sanDir;
 
@@ -66,7 +67,10 @@ final class PacemakerCluster implements AutoCloseable {
         Process spawn(Path stdout, String... argv) throws IOException {
             List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(init), "-n", "-m", "-p", "--"));
             cmd.addAll(List.of(argv));
-            return new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectErrorStream(true).start();
+            return new ProcessBuilder(cmd)
+                    .redirectOutput(stdout.toFile())
+                    .redirectErrorStream(true)
+                    .start();
         }
 
         boolean alive() {
@@ -106,7 +110,8 @@ final class PacemakerCluster implements AutoCloseable {
 
         /** Net namespace identity, to tell which node a process runs on. */
         String netns() throws IOException {
-            return Files.readSymbolicLink(Path.of("/proc", Long.toString(init), "ns", "net")).toString();
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(init), "ns", "net"))
+                    .toString();
         }
     }
 
@@ -139,10 +144,32 @@ final class PacemakerCluster implements AutoCloseable {
         sanDir = root.resolve("san");
         Files.createDirectories(sanDir);
         run("truncate", "-s", "16M", sanDir.resolve("lun.img").toString());
-        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "san-host", "-f", sanDir.resolve("ssh_host_ed25519_key").toString());
-        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fencer", "-f", sanDir.resolve("id_ed25519").toString());
+        run(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "san-host",
+                "-f",
+                sanDir.resolve("ssh_host_ed25519_key").toString());
+        run(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "fencer",
+                "-f",
+                sanDir.resolve("id_ed25519").toString());
         Files.copy(sanDir.resolve("id_ed25519.pub"), sanDir.resolve("authorized_keys"));
-        String[] hostKey = Files.readString(sanDir.resolve("ssh_host_ed25519_key.pub")).strip().split(" ");
+        String[] hostKey = Files.readString(sanDir.resolve("ssh_host_ed25519_key.pub"))
+                .strip()
+                .split(" ");
         Files.writeString(sanDir.resolve("known_hosts"), SAN_ADDRESS + " " + hostKey[0] + " " + hostKey[1] + "\n");
         StringBuilder initiators = new StringBuilder();
         for (Node n : nodes) {
@@ -152,15 +179,32 @@ final class PacemakerCluster implements AutoCloseable {
             Files.writeString(etc.resolve("pbx-agent"), "PBX_AGENT_CLASSPATH='" + fenceClasspath + "'\n");
             // The fencing key and the SAN's host key where the shipped configuration names them.
             Path conf = Files.createDirectories(n.etc().resolve("pbx-agent"));
-            Files.copy(sanDir.resolve("id_ed25519"), conf.resolve("san_id_ed25519"), StandardCopyOption.REPLACE_EXISTING);
-            Files.copy(sanDir.resolve("known_hosts"), conf.resolve("san_known_hosts"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(
+                    sanDir.resolve("id_ed25519"), conf.resolve("san_id_ed25519"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(
+                    sanDir.resolve("known_hosts"),
+                    conf.resolve("san_known_hosts"),
+                    StandardCopyOption.REPLACE_EXISTING);
         }
         Files.writeString(sanDir.resolve("initiators"), initiators);
         copyResource("san-node", root.resolve("san-node"));
-        san = new ProcessBuilder("unshare", "--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
-                "--propagation", "private", "sh", root.resolve("san-node").toString(), sanDir.toString(),
-                SAN_ADDRESS + "/24")
-                .redirectOutput(sanDir.resolve("san.out").toFile()).redirectErrorStream(true).start();
+        san = new ProcessBuilder(
+                        "unshare",
+                        "--net",
+                        "--mount",
+                        "--pid",
+                        "--fork",
+                        "--kill-child",
+                        "--mount-proc",
+                        "--propagation",
+                        "private",
+                        "sh",
+                        root.resolve("san-node").toString(),
+                        sanDir.toString(),
+                        SAN_ADDRESS + "/24")
+                .redirectOutput(sanDir.resolve("san.out").toFile())
+                .redirectErrorStream(true)
+                .start();
         waitFor(Duration.ofSeconds(20), () -> Files.exists(sanDir.resolve("ready")) || !san.isAlive(), "SAN up");
         if (!san.isAlive()) {
             throw new IllegalStateException("SAN failed: " + Files.readString(sanDir.resolve("san.out")));
@@ -185,22 +229,45 @@ final class PacemakerCluster implements AutoCloseable {
         Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         databaseOut = sanDir.resolve("db.out");
-        database = new ProcessBuilder("nsenter", "-t", Long.toString(sanInit), "-n", "-m", "-p", "--", java,
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-cp", classpath,
-                SanDatabase.class.getName(), SAN_ADDRESS, Integer.toString(DB_PORT), dir.toString(), DB_USER,
-                password.toString())
-                .redirectOutput(databaseOut.toFile()).redirectErrorStream(true).start();
+        database = new ProcessBuilder(
+                        "nsenter",
+                        "-t",
+                        Long.toString(sanInit),
+                        "-n",
+                        "-m",
+                        "-p",
+                        "--",
+                        java,
+                        "-Xmx256m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-XX:-UsePerfData",
+                        "-cp",
+                        classpath,
+                        SanDatabase.class.getName(),
+                        SAN_ADDRESS,
+                        Integer.toString(DB_PORT),
+                        dir.toString(),
+                        DB_USER,
+                        password.toString())
+                .redirectOutput(databaseOut.toFile())
+                .redirectErrorStream(true)
+                .start();
         return password;
     }
 
     void awaitDatabase() throws InterruptedException {
-        waitFor(Duration.ofSeconds(240), () -> {
-            try {
-                return !database.isAlive() || Files.readString(databaseOut).lines().anyMatch("ready"::equals);
-            } catch (IOException e) {
-                return false;
-            }
-        }, "the shared MariaDB on the SAN node");
+        waitFor(
+                Duration.ofSeconds(240),
+                () -> {
+                    try {
+                        return !database.isAlive()
+                                || Files.readString(databaseOut).lines().anyMatch("ready"::equals);
+                    } catch (IOException e) {
+                        return false;
+                    }
+                },
+                "the shared MariaDB on the SAN node");
         if (!database.isAlive()) {
             try {
                 throw new IllegalStateException("shared MariaDB failed: " + Files.readString(databaseOut));
@@ -246,8 +313,13 @@ final class PacemakerCluster implements AutoCloseable {
         sb.append("totem {\n  version: 2\n  cluster_name: pbxtest\n  transport: knet\n  crypto_cipher: none\n"
                 + "  crypto_hash: none\n  token: " + TOKEN_MS + "\n}\nnodelist {\n");
         for (Node n : nodes) {
-            sb.append("  node {\n    ring0_addr: ").append(n.address()).append("\n    name: ").append(n.name)
-                    .append("\n    nodeid: ").append(n.id).append("\n  }\n");
+            sb.append("  node {\n    ring0_addr: ")
+                    .append(n.address())
+                    .append("\n    name: ")
+                    .append(n.name)
+                    .append("\n    nodeid: ")
+                    .append(n.id)
+                    .append("\n  }\n");
         }
         sb.append("}\nquorum {\n  provider: corosync_votequorum\n");
         if (nodes.size() == 2) {
@@ -272,8 +344,16 @@ final class PacemakerCluster implements AutoCloseable {
             OcfSandbox.Result empty = n.exec(Duration.ofSeconds(20), "cibadmin", "--empty");
             check(empty, "cibadmin --empty");
             Files.writeString(cib, empty.stdout());
-            OcfSandbox.Result load = n.exec(Duration.ofSeconds(60), "env", "CIB_file=/var/lib/pacemaker/cib/cib.xml",
-                    "crm", "-F", "configure", "load", "update", crmFile.toString());
+            OcfSandbox.Result load = n.exec(
+                    Duration.ofSeconds(60),
+                    "env",
+                    "CIB_file=/var/lib/pacemaker/cib/cib.xml",
+                    "crm",
+                    "-F",
+                    "configure",
+                    "load",
+                    "update",
+                    crmFile.toString());
             check(load, "crm configure load");
             n.exec(Duration.ofSeconds(10), "chown", "-R", "hacluster:haclient", "/var/lib/pacemaker/cib");
         }
@@ -300,24 +380,43 @@ final class PacemakerCluster implements AutoCloseable {
 
     /** Starts a node's namespaces; Corosync waits for net-ready. */
     private void launch(Node n) throws IOException, InterruptedException {
-        n.holder = new ProcessBuilder("unshare", "--net", "--mount", "--pid", "--fork", "--kill-child",
-                "--mount-proc", "--propagation", "private", "sh", root.resolve("cluster-node").toString(),
-                n.dir.toString())
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.dir.resolve("node.out").toFile()))
-                .redirectErrorStream(true).start();
-        waitFor(Duration.ofSeconds(10), () -> n.holder.children().findFirst().isPresent()
-                && Files.exists(n.dir.resolve("lib-pacemaker/cib")), "namespaces of " + n.name);
+        n.holder = new ProcessBuilder(
+                        "unshare",
+                        "--net",
+                        "--mount",
+                        "--pid",
+                        "--fork",
+                        "--kill-child",
+                        "--mount-proc",
+                        "--propagation",
+                        "private",
+                        "sh",
+                        root.resolve("cluster-node").toString(),
+                        n.dir.toString())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        n.dir.resolve("node.out").toFile()))
+                .redirectErrorStream(true)
+                .start();
+        waitFor(
+                Duration.ofSeconds(10),
+                () -> n.holder.children().findFirst().isPresent() && Files.exists(n.dir.resolve("lib-pacemaker/cib")),
+                "namespaces of " + n.name);
         n.init = n.holder.children().findFirst().orElseThrow().pid();
         // The mounts must be up before anything is written through them.
-        waitFor(Duration.ofSeconds(10), () -> n.exec(Duration.ofSeconds(5), "test", "-d", "/run/crm").rc() == 0,
+        waitFor(
+                Duration.ofSeconds(10),
+                () -> n.exec(Duration.ofSeconds(5), "test", "-d", "/run/crm").rc() == 0,
                 "private /run of " + n.name);
     }
 
     private void awaitStarted(Node n) throws IOException, InterruptedException {
-        waitFor(Duration.ofSeconds(20), () -> Files.exists(n.dir.resolve("started")) || !n.alive(),
+        waitFor(
+                Duration.ofSeconds(20),
+                () -> Files.exists(n.dir.resolve("started")) || !n.alive(),
                 "corosync and pacemaker on " + n.name);
         if (!n.alive()) {
-            throw new IllegalStateException(n.name + " failed to start: " + Files.readString(n.dir.resolve("node.out")));
+            throw new IllegalStateException(
+                    n.name + " failed to start: " + Files.readString(n.dir.resolve("node.out")));
         }
     }
 
@@ -377,7 +476,8 @@ final class PacemakerCluster implements AutoCloseable {
 
     /** crm_mon as XML from a node. */
     String monXml(Node n) {
-        return n.exec(Duration.ofSeconds(10), "crm_mon", "-1", "--output-as=xml").stdout();
+        return n.exec(Duration.ofSeconds(10), "crm_mon", "-1", "--output-as=xml")
+                .stdout();
     }
 
     static void waitFor(Duration limit, BooleanSupplier cond, String what) throws InterruptedException {
@@ -419,11 +519,16 @@ final class PacemakerCluster implements AutoCloseable {
         Path logs = Path.of("target", "cluster-logs");
         Files.createDirectories(logs);
         for (Node n : nodes) {
-            for (String f : List.of("log-pacemaker/pacemaker.log", "log-pacemaker/pbx-agent-console.log", "corosync.out",
-                    "node.out", "pacemakerd.out")) {
+            for (String f : List.of(
+                    "log-pacemaker/pacemaker.log",
+                    "log-pacemaker/pbx-agent-console.log",
+                    "corosync.out",
+                    "node.out",
+                    "pacemakerd.out")) {
                 Path src = n.dir.resolve(f);
                 if (Files.exists(src)) {
-                    Files.copy(src, logs.resolve(n.name + "-" + src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(
+                            src, logs.resolve(n.name + "-" + src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }

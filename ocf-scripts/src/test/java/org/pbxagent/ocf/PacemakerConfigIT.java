@@ -29,7 +29,8 @@ class PacemakerConfigIT {
         Path scripts = Path.of(System.getProperty("ocf.scripts.dir", "."));
         staging = box.dir.resolve("staging");
         // DESTDIR goes through the environment, as packagers pass it.
-        ProcessBuilder pb = new ProcessBuilder("sh", scripts.resolve("install.sh").toString());
+        ProcessBuilder pb =
+                new ProcessBuilder("sh", scripts.resolve("install.sh").toString());
         pb.environment().put("DESTDIR", staging.toString());
         OcfSandbox.Result install = OcfSandbox.exec(pb, Duration.ofSeconds(30));
         assertEquals(0, install.rc(), install.stdout() + install.stderr());
@@ -37,20 +38,35 @@ class PacemakerConfigIT {
         Files.writeString(etcDefault.resolve("pbx-agent"), "PBX_AGENT_CLASSPATH='" + box.classpath + "'\n");
         Path cibFile = box.dir.resolve("cib.xml");
         Path check = box.dir.resolve("check.sh");
-        Files.writeString(check, String.join("\n",
-                "set -eu",
-                "mount -t overlay overlay -o lowerdir=\"$1/usr/lib/ocf/resource.d:/usr/lib/ocf/resource.d\" /usr/lib/ocf/resource.d",
-                "mount -t overlay overlay -o lowerdir=\"$1/usr/sbin:/usr/sbin\" /usr/sbin",
-                "mount -t overlay overlay -o lowerdir=\"$2:/etc/default\" /etc/default",
-                "cibadmin --empty > \"$3\"",
-                "export CIB_file=\"$3\"",
-                "crm configure load update \"$4\"",
-                "crm_verify --live-check -V",
-                ""));
-        Path crm = Path.of(System.getProperty("ocf.scripts.dir", ".")).resolve("../etc/pacemaker/pbx-cluster.crm")
+        Files.writeString(
+                check,
+                String.join(
+                        "\n",
+                        "set -eu",
+                        "mount -t overlay overlay -o lowerdir=\"$1/usr/lib/ocf/resource.d:/usr/lib/ocf/resource.d\" /usr/lib/ocf/resource.d",
+                        "mount -t overlay overlay -o lowerdir=\"$1/usr/sbin:/usr/sbin\" /usr/sbin",
+                        "mount -t overlay overlay -o lowerdir=\"$2:/etc/default\" /etc/default",
+                        "cibadmin --empty > \"$3\"",
+                        "export CIB_file=\"$3\"",
+                        "crm configure load update \"$4\"",
+                        "crm_verify --live-check -V",
+                        ""));
+        Path crm = Path.of(System.getProperty("ocf.scripts.dir", "."))
+                .resolve("../etc/pacemaker/pbx-cluster.crm")
                 .normalize();
-        load = OcfSandbox.exec(new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", check.toString(),
-                staging.toString(), etcDefault.toString(), cibFile.toString(), crm.toString()), Duration.ofSeconds(120));
+        load = OcfSandbox.exec(
+                new ProcessBuilder(
+                        "unshare",
+                        "-m",
+                        "--propagation",
+                        "private",
+                        "sh",
+                        check.toString(),
+                        staging.toString(),
+                        etcDefault.toString(),
+                        cibFile.toString(),
+                        crm.toString()),
+                Duration.ofSeconds(120));
         cib = Files.readString(cibFile);
     }
 
@@ -78,15 +94,23 @@ class PacemakerConfigIT {
 
     @Test
     void clonesStorageThenAsteriskThenTheAgentOnBothNodes() {
-        assertTrue(cib.matches("(?s).*<clone id=\"cl-pbx\">.*<group id=\"g-pbx\">.*<primitive id=\"p-storage\".*"
-                + "<primitive id=\"p-asterisk\".*</group>.*"), cib);
+        assertTrue(
+                cib.matches("(?s).*<clone id=\"cl-pbx\">.*<group id=\"g-pbx\">.*<primitive id=\"p-storage\".*"
+                        + "<primitive id=\"p-asterisk\".*</group>.*"),
+                cib);
         assertTrue(cib.matches("(?s).*<clone id=\"cl-agent\">.*<primitive id=\"p-agent\".*"), cib);
-        assertFalse(cib.matches("(?s).*<group id=\"g-pbx\">((?!</group>).)*p-agent.*"),
+        assertFalse(
+                cib.matches("(?s).*<group id=\"g-pbx\">((?!</group>).)*p-agent.*"),
                 "the agent outside the group: an Asterisk restart must not restart it");
-        assertTrue(cib.matches("(?s).*<rsc_colocation id=\"agent-with-pbx\"[^>]*rsc=\"cl-agent\"[^>]*"
-                + "with-rsc=\"cl-pbx\".*") || cib.matches("(?s).*<rsc_colocation id=\"agent-with-pbx\"[^>]*"
-                + "score=\"INFINITY\"[^>]*rsc=\"cl-agent\"[^>]*with-rsc=\"cl-pbx\".*"), cib);
-        assertTrue(cib.matches("(?s).*<rsc_order id=\"pbx-then-agent\"[^>]*first=\"cl-pbx\"[^>]*then=\"cl-agent\".*"), cib);
+        assertTrue(
+                cib.matches("(?s).*<rsc_colocation id=\"agent-with-pbx\"[^>]*rsc=\"cl-agent\"[^>]*"
+                                + "with-rsc=\"cl-pbx\".*")
+                        || cib.matches("(?s).*<rsc_colocation id=\"agent-with-pbx\"[^>]*"
+                                + "score=\"INFINITY\"[^>]*rsc=\"cl-agent\"[^>]*with-rsc=\"cl-pbx\".*"),
+                cib);
+        assertTrue(
+                cib.matches("(?s).*<rsc_order id=\"pbx-then-agent\"[^>]*first=\"cl-pbx\"[^>]*then=\"cl-agent\".*"),
+                cib);
         assertTrue(cib.matches("(?s).*<rsc_order id=\"pbx-then-agent\"[^>]*kind=\"Optional\".*"), cib);
         assertTrue(cib.contains("name=\"clone-max\" value=\"2\""));
         assertTrue(cib.contains("name=\"interleave\" value=\"true\""));

@@ -2,7 +2,6 @@ package org.pbxagent.ocf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -65,7 +64,8 @@ class PacemakerFailoverIT {
         Watch(PacemakerCluster.Node node, String script, String... args) throws IOException {
             Path dir = Files.createDirectories(cluster.root.resolve("watch"));
             out = Files.createTempFile(dir, script + "-" + node.name + "-", ".log");
-            List<String> argv = new ArrayList<>(List.of("python3", cluster.root.resolve(script).toString()));
+            List<String> argv = new ArrayList<>(
+                    List.of("python3", cluster.root.resolve(script).toString()));
             argv.addAll(List.of(args));
             process = node.spawn(out, argv.toArray(String[]::new));
         }
@@ -93,11 +93,17 @@ class PacemakerFailoverIT {
 
         /** First "up" strictly after {@code sinceMs}, if any. */
         Optional<Long> upAfter(long sinceMs) {
-            return transitions().stream().filter(x -> x[0] == 1 && x[1] > sinceMs).map(x -> x[1]).findFirst();
+            return transitions().stream()
+                    .filter(x -> x[0] == 1 && x[1] > sinceMs)
+                    .map(x -> x[1])
+                    .findFirst();
         }
 
         Optional<Long> downAfter(long sinceMs) {
-            return transitions().stream().filter(x -> x[0] == 0 && x[1] > sinceMs).map(x -> x[1]).findFirst();
+            return transitions().stream()
+                    .filter(x -> x[0] == 0 && x[1] > sinceMs)
+                    .map(x -> x[1])
+                    .findFirst();
         }
     }
 
@@ -111,7 +117,9 @@ class PacemakerFailoverIT {
     }
 
     private static Path repo() {
-        return Path.of(System.getProperty("ocf.scripts.dir", ".")).toAbsolutePath().getParent();
+        return Path.of(System.getProperty("ocf.scripts.dir", "."))
+                .toAbsolutePath()
+                .getParent();
     }
 
     private static String replaceOnce(String text, String from, String to) {
@@ -136,46 +144,59 @@ class PacemakerFailoverIT {
         c = replaceOnce(c, "login=pbxfence", "login=root");
         c = replaceOnce(c, "san_type=targetcli", "san_type=tgtadm");
         // Longer SSH limits than the agent's defaults: this machine may be running other builds.
-        c = replaceOnce(c, "pcmk_delay_base=\"pbx1:3s;pbx2:0s\" \\", "pcmk_delay_base=\"pbx1:3s;pbx2:0s\" \\\n"
-                + "\t\tlogin_timeout=10 shell_timeout=10 \\");
-        c = replaceOnce(c, "binary=/usr/sbin/asterisk options=\"-f -U asterisk -G asterisk\"", "binary="
-                + box.standIn + " options=\"--ami-port " + AMI_PORT + " --ami-user " + OcfSandbox.AMI_USER
-                + " --ami-secret " + OcfSandbox.AMI_SECRET + " --spool " + sharedMount().resolve("spool") + "\"");
+        c = replaceOnce(
+                c,
+                "pcmk_delay_base=\"pbx1:3s;pbx2:0s\" \\",
+                "pcmk_delay_base=\"pbx1:3s;pbx2:0s\" \\\n" + "\t\tlogin_timeout=10 shell_timeout=10 \\");
+        c = replaceOnce(
+                c,
+                "binary=/usr/sbin/asterisk options=\"-f -U asterisk -G asterisk\"",
+                "binary="
+                        + box.standIn + " options=\"--ami-port " + AMI_PORT + " --ami-user " + OcfSandbox.AMI_USER
+                        + " --ami-secret " + OcfSandbox.AMI_SECRET + " --spool "
+                        + sharedMount().resolve("spool") + "\"");
         // The daemon's console log with each node's Pacemaker logs (kept after the run).
-        c = replaceOnce(c, "agent_cli=/opt/pbx-agent/bin/pbx-agent \\", "agent_cli=/opt/pbx-agent/bin/pbx-agent \\\n"
-                + "\t\tlog=/var/log/pacemaker/pbx-agent-console.log \\");
+        c = replaceOnce(
+                c,
+                "agent_cli=/opt/pbx-agent/bin/pbx-agent \\",
+                "agent_cli=/opt/pbx-agent/bin/pbx-agent \\\n" + "\t\tlog=/var/log/pacemaker/pbx-agent-console.log \\");
         return c;
     }
 
     /** The node's /etc/pbx-agent: the agent's configuration (storage section included) and its secrets. */
     private static void writeNodeConfig(PacemakerCluster.Node n) throws IOException {
         Path conf = Files.createDirectories(n.etc().resolve("pbx-agent"));
-        Files.writeString(conf.resolve("pbx-agent.properties"), String.join("\n",
-                "node.id = " + n.name,
-                "node.data-dir = " + n.dir.resolve("data"),
-                "db.url = jdbc:mysql://" + PacemakerCluster.SAN_ADDRESS + ":" + PacemakerCluster.DB_PORT + "/pbx",
-                "db.user = " + PacemakerCluster.DB_USER,
-                "db.password = file:/etc/pbx-agent/db.password",
-                "routing.snapshot-file = " + n.dir.resolve("data/routing-snapshot.json"),
-                "fastagi.bind = 127.0.0.1",
-                "fastagi.port = " + AGI_PORT,
-                "http.bind = 127.0.0.1",
-                "http.port = 8088",
-                "http.admin-token = file:/etc/pbx-agent/admin.token",
-                // The cluster-wide scheduler is not what these scenarios are about; off, it keeps two daemons lighter.
-                "scheduler.enabled = false",
-                "ami.enabled = true",
-                "ami.host = 127.0.0.1",
-                "ami.port = " + AMI_PORT,
-                "ami.username = " + OcfSandbox.AMI_USER,
-                "ami.secret = file:/etc/pbx-agent/ami.secret",
-                "storage.device = " + disks.get(n.id - 1).device(),
-                "storage.mount-point = " + sharedMount(),
-                "storage.fs-type = ext4",
-                "storage.mount-options = noatime",
-                "storage.label = pbxshared",
-                "storage.probe-budget-ms = 5000",
-                ""));
+        Files.writeString(
+                conf.resolve("pbx-agent.properties"),
+                String.join(
+                        "\n",
+                        "node.id = " + n.name,
+                        "node.data-dir = " + n.dir.resolve("data"),
+                        "db.url = jdbc:mysql://" + PacemakerCluster.SAN_ADDRESS + ":" + PacemakerCluster.DB_PORT
+                                + "/pbx",
+                        "db.user = " + PacemakerCluster.DB_USER,
+                        "db.password = file:/etc/pbx-agent/db.password",
+                        "routing.snapshot-file = " + n.dir.resolve("data/routing-snapshot.json"),
+                        "fastagi.bind = 127.0.0.1",
+                        "fastagi.port = " + AGI_PORT,
+                        "http.bind = 127.0.0.1",
+                        "http.port = 8088",
+                        "http.admin-token = file:/etc/pbx-agent/admin.token",
+                        // The cluster-wide scheduler is not what these scenarios are about; off, it keeps two daemons
+                        // lighter.
+                        "scheduler.enabled = false",
+                        "ami.enabled = true",
+                        "ami.host = 127.0.0.1",
+                        "ami.port = " + AMI_PORT,
+                        "ami.username = " + OcfSandbox.AMI_USER,
+                        "ami.secret = file:/etc/pbx-agent/ami.secret",
+                        "storage.device = " + disks.get(n.id - 1).device(),
+                        "storage.mount-point = " + sharedMount(),
+                        "storage.fs-type = ext4",
+                        "storage.mount-options = noatime",
+                        "storage.label = pbxshared",
+                        "storage.probe-budget-ms = 5000",
+                        ""));
         Files.copy(dbPassword, conf.resolve("db.password"), StandardCopyOption.REPLACE_EXISTING);
         Files.copy(box.secretFile, conf.resolve("ami.secret"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(conf.resolve("admin.token"), "admin-token-of-" + n.name + "-0123456789abcdef\n");
@@ -204,7 +225,11 @@ class PacemakerFailoverIT {
             Files.setPosixFilePermissions(bin.resolve("pbx-agent"), PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         cluster.withSan(box.classpath);
-        Path testClasses = Path.of(SanDatabase.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path testClasses = Path.of(SanDatabase.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         dbPassword = cluster.withDatabase(box.classpath + java.io.File.pathSeparator + testClasses);
         for (PacemakerCluster.Node n : cluster.nodes) {
             writeNodeConfig(n);
@@ -216,7 +241,10 @@ class PacemakerFailoverIT {
             startWatches(n);
         }
         awaitServing(Duration.ofSeconds(240));
-        figure("cluster start to storage, Asterisk and agent serving on both nodes", System.currentTimeMillis() - t0, "");
+        figure(
+                "cluster start to storage, Asterisk and agent serving on both nodes",
+                System.currentTimeMillis() - t0,
+                "");
     }
 
     private static void startWatches(PacemakerCluster.Node n) throws IOException {
@@ -276,7 +304,8 @@ class PacemakerFailoverIT {
         if (!view.alive()) {
             return false;
         }
-        String xml = view.exec(Duration.ofSeconds(15), "crm_mon", "-1", "--output-as=xml").stdout();
+        String xml = view.exec(Duration.ofSeconds(15), "crm_mon", "-1", "--output-as=xml")
+                .stdout();
         Matcher m = Pattern.compile("<resource id=\"" + rsc + "(?::\\d+)?\"[^>]*>\\s*<node name=\"" + node + "\"")
                 .matcher(xml);
         while (m.find()) {
@@ -304,12 +333,18 @@ class PacemakerFailoverIT {
      * while a start's transition is still open is acted on only at the next recurring result), both nodes serving.
      */
     private static void awaitServing(Duration limit) throws InterruptedException {
-        PacemakerCluster.waitFor(limit, PacemakerFailoverIT::allStarted, () -> "every resource started on both nodes"
-                + state());
-        PacemakerCluster.waitFor(Duration.ofSeconds(90), () -> node(1).exec(Duration.ofSeconds(80), "crm_resource",
-                "--wait", "--timeout=60s").rc() == 0, () -> "the cluster settled (crm_resource --wait)" + state());
-        PacemakerCluster.waitFor(Duration.ofSeconds(60), () -> ami.stream().allMatch(Watch::upNow)
-                && agi.stream().allMatch(Watch::upNow), () -> "AMI and FastAGI answering on both nodes" + state());
+        PacemakerCluster.waitFor(
+                limit, PacemakerFailoverIT::allStarted, () -> "every resource started on both nodes" + state());
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(90),
+                () -> node(1).exec(Duration.ofSeconds(80), "crm_resource", "--wait", "--timeout=60s")
+                                .rc()
+                        == 0,
+                () -> "the cluster settled (crm_resource --wait)" + state());
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(60),
+                () -> ami.stream().allMatch(Watch::upNow) && agi.stream().allMatch(Watch::upNow),
+                () -> "AMI and FastAGI answering on both nodes" + state());
         servingSince = System.currentTimeMillis();
     }
 
@@ -347,11 +382,17 @@ class PacemakerFailoverIT {
         long boot = System.currentTimeMillis();
         cluster.boot(n);
         startWatches(n);
-        PacemakerCluster.waitFor(Duration.ofSeconds(180), () -> sanAdmits(n.initiator())
-                && RESOURCES.stream().allMatch(r -> startedOn(node(1), r, n.name)) && ami.get(n.id - 1).upNow()
-                && agi.get(n.id - 1).upNow(), () -> n.name + " unfenced and serving after its power-cycle" + state());
-        figure("power-cycled " + n.name + " -> unfenced at the SAN, storage, Asterisk and agent serving",
-                System.currentTimeMillis() - boot, "");
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(180),
+                () -> sanAdmits(n.initiator())
+                        && RESOURCES.stream().allMatch(r -> startedOn(node(1), r, n.name))
+                        && ami.get(n.id - 1).upNow()
+                        && agi.get(n.id - 1).upNow(),
+                () -> n.name + " unfenced and serving after its power-cycle" + state());
+        figure(
+                "power-cycled " + n.name + " -> unfenced at the SAN, storage, Asterisk and agent serving",
+                System.currentTimeMillis() - boot,
+                "");
     }
 
     /** Host pid of the process on {@code node} whose command line holds {@code mark}, or -1. */
@@ -365,7 +406,8 @@ class PacemakerFailoverIT {
         for (ProcessHandle ph : box.processes()) {
             try {
                 String cmd = Files.readString(Path.of("/proc", Long.toString(ph.pid()), "cmdline"));
-                String pns = Files.readSymbolicLink(Path.of("/proc", Long.toString(ph.pid()), "ns", "net")).toString();
+                String pns = Files.readSymbolicLink(Path.of("/proc", Long.toString(ph.pid()), "ns", "net"))
+                        .toString();
                 if (cmd.contains(mark) && pns.equals(ns)) {
                     return ph.pid();
                 }
@@ -386,8 +428,8 @@ class PacemakerFailoverIT {
     }
 
     private static int failCount(PacemakerCluster.Node node, String rsc) {
-        OcfSandbox.Result r = node(1).exec(Duration.ofSeconds(10), "crm_failcount", "--query", "-r", rsc, "-N",
-                node.name);
+        OcfSandbox.Result r =
+                node(1).exec(Duration.ofSeconds(10), "crm_failcount", "--query", "-r", rsc, "-N", node.name);
         Matcher m = Pattern.compile("value=(\\d+|INFINITY)").matcher(r.stdout());
         if (!m.find()) {
             return 0;
@@ -397,11 +439,16 @@ class PacemakerFailoverIT {
 
     /** The other node never stopped serving (AMI and FastAGI) since this scenario began. */
     private static void assertServedThroughout(PacemakerCluster.Node n) {
-        assertTrue(ami.get(n.id - 1).process.isAlive() && agi.get(n.id - 1).process.isAlive(),
+        assertTrue(
+                ami.get(n.id - 1).process.isAlive() && agi.get(n.id - 1).process.isAlive(),
                 n.name + "'s AMI and FastAGI watchers still running (a dead one saw no outage)" + state());
-        assertTrue(ami.get(n.id - 1).downAfter(servingSince).isEmpty() && ami.get(n.id - 1).upNow(),
+        assertTrue(
+                ami.get(n.id - 1).downAfter(servingSince).isEmpty()
+                        && ami.get(n.id - 1).upNow(),
                 n.name + "'s Asterisk served throughout" + state());
-        assertTrue(agi.get(n.id - 1).downAfter(servingSince).isEmpty() && agi.get(n.id - 1).upNow(),
+        assertTrue(
+                agi.get(n.id - 1).downAfter(servingSince).isEmpty()
+                        && agi.get(n.id - 1).upNow(),
                 n.name + "'s agent answered FastAGI throughout" + state());
     }
 
@@ -418,7 +465,8 @@ class PacemakerFailoverIT {
     private static void assertNoMonitorTimedOut(PacemakerCluster.Node node) {
         String xml = node.exec(Duration.ofSeconds(10), "crm_mon", "-1", "--output-as=xml", "--include=operations")
                 .stdout();
-        Matcher op = Pattern.compile("<operation_history [^>]*task=\"monitor\"[^>]*>").matcher(xml);
+        Matcher op = Pattern.compile("<operation_history [^>]*task=\"monitor\"[^>]*>")
+                .matcher(xml);
         int seen = 0;
         while (op.find()) {
             String tag = op.group();
@@ -434,26 +482,39 @@ class PacemakerFailoverIT {
 
     /** The SAN's ACL admits this initiator (tgtadm's own view, inside the SAN namespace). */
     private static boolean sanAdmits(String initiator) {
-        String show = cluster.sanExec(Duration.ofSeconds(5), "tgtadm", "--lld", "iscsi", "--mode", "target", "--op",
-                "show").stdout();
+        String show = cluster.sanExec(
+                        Duration.ofSeconds(5), "tgtadm", "--lld", "iscsi", "--mode", "target", "--op", "show")
+                .stdout();
         int acl = show.indexOf("ACL information:");
         return acl >= 0 && show.substring(acl).contains(initiator);
     }
 
     /** A real iSCSI login and INQUIRY from {@code from}'s namespace under {@code initiator}'s name. */
     private static boolean lunAnswers(PacemakerCluster.Node from, String initiator) {
-        return from.exec(Duration.ofSeconds(15), "iscsi-inq", "-i", initiator,
-                "iscsi://" + PacemakerCluster.SAN_ADDRESS + "/" + PacemakerCluster.TARGET + "/1").rc() == 0;
+        return from.exec(
+                                Duration.ofSeconds(15),
+                                "iscsi-inq",
+                                "-i",
+                                initiator,
+                                "iscsi://" + PacemakerCluster.SAN_ADDRESS + "/" + PacemakerCluster.TARGET + "/1")
+                        .rc()
+                == 0;
     }
 
     /** {@code view}'s fencer records a completed fencing (not the unfencing, "on", every node gets at its start). */
     private static boolean fencedBy(PacemakerCluster.Node view, PacemakerCluster.Node victim) {
-        return fenceHistory(view, victim).lines().anyMatch(l -> l.contains(victim.name) && l.contains("successful")
-                && !Pattern.compile("\\bon of " + victim.name + "\\b").matcher(l).find());
+        return fenceHistory(view, victim)
+                .lines()
+                .anyMatch(l -> l.contains(victim.name)
+                        && l.contains("successful")
+                        && !Pattern.compile("\\bon of " + victim.name + "\\b")
+                                .matcher(l)
+                                .find());
     }
 
     private static String fenceHistory(PacemakerCluster.Node view, PacemakerCluster.Node victim) {
-        return view.exec(Duration.ofSeconds(10), "stonith_admin", "--history=" + victim.name).stdout();
+        return view.exec(Duration.ofSeconds(10), "stonith_admin", "--history=" + victim.name)
+                .stdout();
     }
 
     @Test
@@ -466,7 +527,9 @@ class PacemakerFailoverIT {
         assertTrue(pid > 0, "stand-in runs on pbx1");
         long crash = System.currentTimeMillis();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        PacemakerCluster.waitFor(Duration.ofSeconds(60), () -> ami.get(0).upAfter(crash).isPresent(),
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(60),
+                () -> ami.get(0).upAfter(crash).isPresent(),
                 () -> "Asterisk back on pbx1" + state());
         long back = ami.get(0).upAfter(crash).get() - crash;
         figure("1 Asterisk crash -> Asterisk serving again (restart in place)", back, PAPER_NO_FENCING);
@@ -494,8 +557,10 @@ class PacemakerFailoverIT {
         assertTrue(pid > 0, "stand-in runs on pbx1");
         long hang = System.currentTimeMillis();
         OcfSandbox.signal(pid, "STOP");
-        PacemakerCluster.waitFor(Duration.ofSeconds(90), () -> ami.get(0).upAfter(hang).isPresent()
-                && standInOn(n1) != pid, () -> "Asterisk restarted after the hang" + state());
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(90),
+                () -> ami.get(0).upAfter(hang).isPresent() && standInOn(n1) != pid,
+                () -> "Asterisk restarted after the hang" + state());
         long back = ami.get(0).upAfter(hang).get() - hang;
         figure("2 Asterisk hang (SIGSTOP: alive, AMI silent) -> Asterisk serving again", back, PAPER_NO_FENCING);
         assertTrue(isZombieOrGone(pid), "the hung process was killed");
@@ -520,7 +585,9 @@ class PacemakerFailoverIT {
             last = System.currentTimeMillis();
             ProcessHandle.of(pid).orElseThrow().destroyForcibly();
             int expected = failure;
-            PacemakerCluster.waitFor(Duration.ofSeconds(60), () -> failCount(n1, "p-asterisk") >= expected,
+            PacemakerCluster.waitFor(
+                    Duration.ofSeconds(60),
+                    () -> failCount(n1, "p-asterisk") >= expected,
                     () -> "failure " + expected + " recorded" + state());
         }
         long crash = last;
@@ -532,12 +599,17 @@ class PacemakerFailoverIT {
         assertServedThroughout(node(2));
         figure("3 third failure -> pbx1 banned, pbx2 serving throughout (downtime on pbx2)", 0, "");
         long cleanup = System.currentTimeMillis();
-        PacemakerCluster.check(n1.exec(Duration.ofSeconds(30), "crm_resource", "--cleanup", "-r", "p-asterisk",
-                "-N", n1.name), "cleanup");
-        PacemakerCluster.waitFor(Duration.ofSeconds(60), () -> ami.get(0).upAfter(cleanup).isPresent(),
+        PacemakerCluster.check(
+                n1.exec(Duration.ofSeconds(30), "crm_resource", "--cleanup", "-r", "p-asterisk", "-N", n1.name),
+                "cleanup");
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(60),
+                () -> ami.get(0).upAfter(cleanup).isPresent(),
                 () -> "pbx1 back after cleanup" + state());
-        figure("3 cleanup of the banned node -> Asterisk serving there again", ami.get(0).upAfter(cleanup).get()
-                - cleanup, "");
+        figure(
+                "3 cleanup of the banned node -> Asterisk serving there again",
+                ami.get(0).upAfter(cleanup).get() - cleanup,
+                "");
     }
 
     @Test
@@ -550,7 +622,9 @@ class PacemakerFailoverIT {
         assertTrue(pid > 0, "the agent daemon runs on pbx1");
         long crash = System.currentTimeMillis();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        PacemakerCluster.waitFor(Duration.ofSeconds(150), () -> agi.get(0).upAfter(crash).isPresent(),
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(150),
+                () -> agi.get(0).upAfter(crash).isPresent(),
                 () -> "the agent answering FastAGI again on pbx1" + state());
         long back = agi.get(0).upAfter(crash).get() - crash;
         figure("4 agent crash (SIGKILL) -> routing (FastAGI) answered again", back, PAPER_NO_FENCING);
@@ -574,11 +648,13 @@ class PacemakerFailoverIT {
         long freeze = System.currentTimeMillis();
         // Accepts connections in the kernel, answers nothing: every call it takes would wait for it.
         OcfSandbox.signal(pid, "STOP");
-        PacemakerCluster.waitFor(Duration.ofSeconds(30), () -> isZombieOrGone(pid),
-                () -> "the frozen daemon killed" + state());
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(30), () -> isZombieOrGone(pid), () -> "the frozen daemon killed" + state());
         long killed = System.currentTimeMillis() - freeze;
         figure("5 agent freeze (SIGSTOP) -> frozen daemon killed (its FastAGI sockets closed)", killed, "");
-        PacemakerCluster.waitFor(Duration.ofSeconds(150), () -> agi.get(0).upAfter(freeze).isPresent(),
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(150),
+                () -> agi.get(0).upAfter(freeze).isPresent(),
                 () -> "the agent answering FastAGI again on pbx1" + state());
         long back = agi.get(0).upAfter(freeze).get() - freeze;
         figure("5 agent freeze (SIGSTOP) -> routing (FastAGI) answered again", back, PAPER_NO_FENCING);
@@ -599,19 +675,26 @@ class PacemakerFailoverIT {
         // The volume goes from under the node (detached while Asterisk still writes its spool there): the storage
         // monitor sees it gone; every stop can still complete, so the group restarts in place, without fencing.
         long lost = System.currentTimeMillis();
-        PacemakerCluster.check(n1.exec(Duration.ofSeconds(20), "umount", "-l", sharedMount().toString()), "umount -l");
-        PacemakerCluster.waitFor(Duration.ofSeconds(120), () -> ami.get(0).upAfter(lost).isPresent()
-                && standInOn(n1) != asterisk, () -> "Asterisk restarted over the remounted storage" + state());
+        PacemakerCluster.check(
+                n1.exec(Duration.ofSeconds(20), "umount", "-l", sharedMount().toString()), "umount -l");
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(120),
+                () -> ami.get(0).upAfter(lost).isPresent() && standInOn(n1) != asterisk,
+                () -> "Asterisk restarted over the remounted storage" + state());
         long back = ami.get(0).upAfter(lost).get() - lost;
         figure("6 storage lost, clean stop -> storage remounted, Asterisk serving again", back, PAPER_NO_FENCING);
         awaitServing(Duration.ofSeconds(120));
-        assertEquals(0, n1.exec(Duration.ofSeconds(10), "findmnt", "-n", sharedMount().toString()).rc(),
+        assertEquals(
+                0,
+                n1.exec(Duration.ofSeconds(10), "findmnt", "-n", sharedMount().toString())
+                        .rc(),
                 "the storage is mounted again on pbx1");
         assertEquals(1, failCount(n1, "p-storage"));
         assertEquals(agent, agentOn(n1), "the agent kept running while storage and Asterisk restarted");
         // Fabric fencing is the SAN's ACL: pbx1 was never cut off (a fenced node stays out until it is power-cycled).
-        assertTrue(sanAdmits(n1.initiator()) && lunAnswers(node(2), n1.initiator()), "a clean stop needs no fencing: "
-                + fenceHistory(node(2), n1) + state());
+        assertTrue(
+                sanAdmits(n1.initiator()) && lunAnswers(node(2), n1.initiator()),
+                "a clean stop needs no fencing: " + fenceHistory(node(2), n1) + state());
         assertServedThroughout(node(2));
     }
 
@@ -629,24 +712,33 @@ class PacemakerFailoverIT {
         // Fencing clears the fenced node's operation history, so the failures are read while they are there.
         List<String> seen = new ArrayList<>();
         Pattern failure = Pattern.compile("<failure [^>]*op_key=\"(p-[a-z]+_[a-z]+_\\d+)\"[^>]*node=\"pbx2\"[^>]*>");
-        PacemakerCluster.waitFor(Duration.ofSeconds(120), () -> {
-            Matcher m = failure.matcher(n1.exec(Duration.ofSeconds(10), "crm_mon", "-1", "--output-as=xml",
-                    "--include=failures").stdout());
-            while (m.find()) {
-                if (seen.stream().noneMatch(f -> f.contains("\"" + m.group(1) + "\""))) {
-                    seen.add(m.group());
-                }
-            }
-            return !sanAdmits(n2.initiator());
-        }, () -> "pbx2 fenced at the SAN after its storage froze" + state());
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(120),
+                () -> {
+                    Matcher m = failure.matcher(
+                            n1.exec(Duration.ofSeconds(10), "crm_mon", "-1", "--output-as=xml", "--include=failures")
+                                    .stdout());
+                    while (m.find()) {
+                        if (seen.stream().noneMatch(f -> f.contains("\"" + m.group(1) + "\""))) {
+                            seen.add(m.group());
+                        }
+                    }
+                    return !sanAdmits(n2.initiator());
+                },
+                () -> "pbx2 fenced at the SAN after its storage froze" + state());
         long fenced = System.currentTimeMillis() - freeze;
         figure("7 storage frozen, stop cannot complete -> node fenced off the SAN", fenced, PAPER_FENCING);
-        PacemakerCluster.waitFor(Duration.ofSeconds(30), () -> fencedBy(n1, n2),
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(30),
+                () -> fencedBy(n1, n2),
                 () -> "pbx1's fencer records the fencing of pbx2: " + fenceHistory(n1, n2) + state());
-        assertTrue(seen.stream().anyMatch(f -> f.contains("p-storage_monitor_")
-                        && (f.contains("does not answer") || f.contains("no answer within"))),
+        assertTrue(
+                seen.stream()
+                        .anyMatch(f -> f.contains("p-storage_monitor_")
+                                && (f.contains("does not answer") || f.contains("no answer within"))),
                 "the storage monitor failed on pbx2, its read not answered: " + seen);
-        assertTrue(seen.stream().anyMatch(f -> f.contains("p-asterisk_stop_0") && f.contains("held in the kernel")),
+        assertTrue(
+                seen.stream().anyMatch(f -> f.contains("p-asterisk_stop_0") && f.contains("held in the kernel")),
                 "Asterisk's stop failed on pbx2, held in the kernel: " + seen);
         assertFalse(lunAnswers(n1, n2.initiator()), "the SAN refuses pbx2's initiator");
         assertTrue(lunAnswers(n1, n1.initiator()), "the SAN still serves pbx1");
@@ -664,14 +756,15 @@ class PacemakerFailoverIT {
         assertTrue(lunAnswers(n1, n2.initiator()), "before: the SAN serves pbx2's initiator");
         long death = System.currentTimeMillis();
         n2.kill();
-        PacemakerCluster.waitFor(Duration.ofSeconds(40), () -> !sanAdmits(n2.initiator()),
-                () -> "pbx2 fenced at the SAN" + state());
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(40), () -> !sanAdmits(n2.initiator()), () -> "pbx2 fenced at the SAN" + state());
         long fenced = System.currentTimeMillis() - death;
         figure("8 node death -> fenced off the SAN (ACL removed, seen at the SAN)", fenced, PAPER_FENCING);
-        PacemakerCluster.waitFor(Duration.ofSeconds(30), () -> fencedBy(n1, n2),
+        PacemakerCluster.waitFor(
+                Duration.ofSeconds(30),
+                () -> fencedBy(n1, n2),
                 () -> "pbx1's fencer records the fencing of pbx2: " + fenceHistory(n1, n2) + state());
-        figure("8 node death -> fencing confirmed by the survivor's Pacemaker", System.currentTimeMillis() - death,
-                "");
+        figure("8 node death -> fencing confirmed by the survivor's Pacemaker", System.currentTimeMillis() - death, "");
         assertFalse(lunAnswers(n1, n2.initiator()), "after: the SAN refuses pbx2's initiator");
         assertTrue(lunAnswers(n1, n1.initiator()), "after: the SAN still serves pbx1's initiator");
         assertServedThroughout(n1);

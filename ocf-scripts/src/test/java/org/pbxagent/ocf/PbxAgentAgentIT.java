@@ -38,19 +38,22 @@ class PbxAgentAgentIT {
         Path token = box.dir.resolve("admin.token");
         Files.writeString(token, "t0ken-for-the-resource-agent-test-0123456789\n");
         Path config = box.dir.resolve("pbx-agent.properties");
-        Files.writeString(config, String.join("\n",
-                "node.id = pbx1",
-                "node.data-dir = " + box.dir.resolve("data"),
-                "db.url = embedded",
-                "routing.snapshot-file = " + box.dir.resolve("data/routing-snapshot.json"),
-                "fastagi.bind = 127.0.0.1",
-                "fastagi.port = " + agi,
-                "http.bind = 127.0.0.1",
-                "http.port = " + http,
-                "http.admin-token = file:" + token,
-                "scheduler.enabled = false",
-                "ami.enabled = false",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "node.id = pbx1",
+                        "node.data-dir = " + box.dir.resolve("data"),
+                        "db.url = embedded",
+                        "routing.snapshot-file = " + box.dir.resolve("data/routing-snapshot.json"),
+                        "fastagi.bind = 127.0.0.1",
+                        "fastagi.port = " + agi,
+                        "http.bind = 127.0.0.1",
+                        "http.port = " + http,
+                        "http.admin-token = file:" + token,
+                        "scheduler.enabled = false",
+                        "ami.enabled = false",
+                        ""));
         params = new LinkedHashMap<>();
         params.put("agent_cli", box.launcher.toString());
         params.put("config", config.toString());
@@ -73,9 +76,14 @@ class PbxAgentAgentIT {
     private void endOrphanedEmbeddedDb() {
         ProcessHandle.allProcesses()
                 .filter(ph -> ph.parent().map(pp -> pp.pid() == 1).orElse(false))
-                .filter(ph -> ph.info().commandLine().map(c -> c.contains("/pbx-agent-mariadb-")
-                        && c.contains("mariadbd")).orElse(false))
-                .filter(ph -> ph.info().startInstant().map(t -> !t.isBefore(testStart)).orElse(false))
+                .filter(ph -> ph.info()
+                        .commandLine()
+                        .map(c -> c.contains("/pbx-agent-mariadb-") && c.contains("mariadbd"))
+                        .orElse(false))
+                .filter(ph -> ph.info()
+                        .startInstant()
+                        .map(t -> !t.isBefore(testStart))
+                        .orElse(false))
                 .forEach(ph -> {
                     ph.destroy();
                     try {
@@ -98,8 +106,8 @@ class PbxAgentAgentIT {
     void passesOcfTester() {
         // ocf-tester gives every action a fixed 20 s timeout, less than a first start can take on a loaded
         // machine; -o overrides it the way Pacemaker passes the op timeout.
-        List<String> cmd = new ArrayList<>(List.of("ocf-tester", "-n", "agent-under-test", "-o",
-                "CRM_meta_timeout=" + START.get("timeout")));
+        List<String> cmd = new ArrayList<>(
+                List.of("ocf-tester", "-n", "agent-under-test", "-o", "CRM_meta_timeout=" + START.get("timeout")));
         params.forEach((k, v) -> {
             cmd.add("-o");
             cmd.add(k + "=" + v);
@@ -114,7 +122,8 @@ class PbxAgentAgentIT {
     void aWedgedDaemonFailsItsMonitorInTimeAndIsKilledByStop() {
         OcfSandbox.Result start = run("start", START);
         assertEquals(0, start.rc(), start.stderr());
-        OcfSandbox.Result deep = box.run("pbx-agent", "monitor", params, MONITOR, Map.of("OCF_CHECK_LEVEL", "10"), LIMIT);
+        OcfSandbox.Result deep =
+                box.run("pbx-agent", "monitor", params, MONITOR, Map.of("OCF_CHECK_LEVEL", "10"), LIMIT);
         assertEquals(0, deep.rc(), deep.stderr());
         long pid = pid();
         OcfSandbox.signal(pid, "STOP");
@@ -142,7 +151,8 @@ class PbxAgentAgentIT {
         com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 8);
         other.createContext("/", x -> {
-            byte[] body = "{\"live\":true,\"state\":\"running\",\"pid\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] body =
+                    "{\"live\":true,\"state\":\"running\",\"pid\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             x.sendResponseHeaders(200, body.length);
             x.getResponseBody().write(body);
             x.close();
@@ -191,7 +201,9 @@ class PbxAgentAgentIT {
         assertTrue(v.exitReason().contains("missing.properties"), v.stderr());
         assertEquals(0, run("stop", Map.of()).rc(), "stop never validates");
         params.put("agent_cli", "/nonexistent/pbx-agent");
-        assertEquals(7, run("monitor", Map.of("interval", "0", "timeout", "10000")).rc(),
+        assertEquals(
+                7,
+                run("monitor", Map.of("interval", "0", "timeout", "10000")).rc(),
                 "a probe where the agent is not installed says 'not running'");
     }
 

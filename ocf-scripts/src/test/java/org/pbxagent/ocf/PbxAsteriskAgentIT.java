@@ -80,7 +80,8 @@ class PbxAsteriskAgentIT {
         assertEquals(0, run("monitor", MONITOR).rc());
         assertEquals(0, run("monitor", PROBE).rc());
         // Pacemaker passes a recurring op's OCF_CHECK_LEVEL in the environment.
-        OcfSandbox.Result deep = box.run("pbx-asterisk", "monitor", params, MONITOR, Map.of("OCF_CHECK_LEVEL", "10"), LIMIT);
+        OcfSandbox.Result deep =
+                box.run("pbx-asterisk", "monitor", params, MONITOR, Map.of("OCF_CHECK_LEVEL", "10"), LIMIT);
         assertEquals(0, deep.rc(), deep.stderr());
     }
 
@@ -120,11 +121,12 @@ class PbxAsteriskAgentIT {
         try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(10_000);
             var out = s.getOutputStream();
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
-                    java.nio.charset.StandardCharsets.UTF_8));
+            var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             out.write(("Action: Login\r\nUsername: " + OcfSandbox.AMI_USER + "\r\nSecret: " + OcfSandbox.AMI_SECRET
-                    + "\r\nActionID: l\r\n\r\nAction: Command\r\nCommand: " + command
-                    + "\r\nActionID: c\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                            + "\r\nActionID: l\r\n\r\nAction: Command\r\nCommand: " + command
+                            + "\r\nActionID: c\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             out.flush();
             for (String l; (l = in.readLine()) != null; ) {
                 if (l.equals("ActionID: c")) {
@@ -152,7 +154,10 @@ class PbxAsteriskAgentIT {
         }
         assertTrue(alive(pid));
         Files.writeString(calls, "0\n");
-        ProcessHandle.of(pid).ifPresent(ph -> ph.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
+        ProcessHandle.of(pid)
+                .ifPresent(ph -> ph.onExit()
+                        .orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+                        .join());
         assertEquals(7, run("monitor", MONITOR).rc());
     }
 
@@ -189,7 +194,8 @@ class PbxAsteriskAgentIT {
         params.put("options", params.get("options") + " --calls-file " + calls);
         assertEquals(0, run("start", Map.of()).rc());
         long pid = pid();
-        CompletableFuture<OcfSandbox.Result> stop = CompletableFuture.supplyAsync(() -> run("stop", Map.of("timeout", "30000")));
+        CompletableFuture<OcfSandbox.Result> stop =
+                CompletableFuture.supplyAsync(() -> run("stop", Map.of("timeout", "30000")));
         Thread.sleep(2500);
         assertTrue(alive(pid), "stop must not end Asterisk while calls are up and the deadline is far");
         assertFalse(stop.isDone());
@@ -209,15 +215,18 @@ class PbxAsteriskAgentIT {
         Path hangfs = NodeDisk.compileHangFs(box.dir);
         NodeDisk disk = new NodeDisk(box.dir.resolve("disk"), hangfs, "spool");
         Path mnt = Files.createDirectories(box.dir.resolve("spool"));
-        PacemakerCluster.check(OcfSandbox.exec(new ProcessBuilder("mount", "-o", "noatime", disk.device(),
-                mnt.toString()), Duration.ofSeconds(30)), "mount");
+        PacemakerCluster.check(
+                OcfSandbox.exec(
+                        new ProcessBuilder("mount", "-o", "noatime", disk.device(), mnt.toString()),
+                        Duration.ofSeconds(30)),
+                "mount");
         try {
             params.put("options", params.get("options") + " --spool " + mnt.resolve("spool"));
             assertEquals(0, run("start", Map.of()).rc());
             long pid = pid();
             disk.freeze();
-            OcfSandbox.Result r = box.run("pbx-asterisk", "stop", params, Map.of("timeout", "120000"),
-                    Duration.ofSeconds(150));
+            OcfSandbox.Result r =
+                    box.run("pbx-asterisk", "stop", params, Map.of("timeout", "120000"), Duration.ofSeconds(150));
             assertEquals(1, r.rc(), "a process no signal can end is a failed stop: " + r.stderr());
             assertTrue(r.exitReason().contains("held in the kernel"), r.stderr());
             // hung_term_grace (2 s) held before KILL, 5 s held after it, plus AMI and a loaded machine's slowness.

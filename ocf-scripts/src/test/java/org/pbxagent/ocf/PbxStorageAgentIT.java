@@ -32,27 +32,34 @@ class PbxStorageAgentIT {
     void setUp() throws Exception {
         box = new OcfSandbox();
         Path img = box.dir.resolve("shared.img");
-        PacemakerCluster.check(OcfSandbox.exec(new ProcessBuilder("truncate", "-s", "32M", img.toString()),
-                Duration.ofSeconds(10)), "truncate");
-        PacemakerCluster.check(OcfSandbox.exec(new ProcessBuilder("mkfs.ext4", "-q", "-L", "pbxshared", img.toString()),
-                Duration.ofSeconds(60)), "mkfs");
-        OcfSandbox.Result attach = OcfSandbox.exec(new ProcessBuilder("losetup", "--find", "--show", img.toString()),
-                Duration.ofSeconds(20));
+        PacemakerCluster.check(
+                OcfSandbox.exec(new ProcessBuilder("truncate", "-s", "32M", img.toString()), Duration.ofSeconds(10)),
+                "truncate");
+        PacemakerCluster.check(
+                OcfSandbox.exec(
+                        new ProcessBuilder("mkfs.ext4", "-q", "-L", "pbxshared", img.toString()),
+                        Duration.ofSeconds(60)),
+                "mkfs");
+        OcfSandbox.Result attach = OcfSandbox.exec(
+                new ProcessBuilder("losetup", "--find", "--show", img.toString()), Duration.ofSeconds(20));
         PacemakerCluster.check(attach, "losetup");
         loop = attach.stdout().strip();
         mountPoint = box.dir.resolve("shared");
         Path config = box.dir.resolve("pbx-agent.properties");
-        Files.writeString(config, String.join("\n",
-                "node.id = pbx1",
-                "db.url = jdbc:mysql://127.0.0.1:3306/pbx",
-                "storage.device = " + loop,
-                "storage.mount-point = " + mountPoint,
-                "storage.fs-type = ext4",
-                "storage.mount-options = noatime",
-                "storage.label = pbxshared",
-                "storage.unmount-budget-ms = 3000",
-                "storage.probe-budget-ms = 5000",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "node.id = pbx1",
+                        "db.url = jdbc:mysql://127.0.0.1:3306/pbx",
+                        "storage.device = " + loop,
+                        "storage.mount-point = " + mountPoint,
+                        "storage.fs-type = ext4",
+                        "storage.mount-options = noatime",
+                        "storage.label = pbxshared",
+                        "storage.unmount-budget-ms = 3000",
+                        "storage.probe-budget-ms = 5000",
+                        ""));
         params = new LinkedHashMap<>();
         params.put("agent_cli", box.launcher.toString());
         params.put("config", config.toString());
@@ -95,18 +102,21 @@ class PbxStorageAgentIT {
     @Test
     void everyDepthAnswersAndStopReleasesTheVolume() throws Exception {
         Map<String, String> monitor = Map.of("interval", "10000", "timeout", "20000");
-        assertEquals(7, run("monitor", Map.of("interval", "0", "timeout", "20000")).rc(), "probe before start");
+        assertEquals(
+                7, run("monitor", Map.of("interval", "0", "timeout", "20000")).rc(), "probe before start");
         OcfSandbox.Result start = run("start", Map.of("timeout", "90000"));
         assertEquals(0, start.rc(), start.stderr());
         assertTrue(mounted());
         for (String depth : List.of("0", "10", "20")) {
-            OcfSandbox.Result m = box.run("pbx-storage", "monitor", params, monitor, Map.of("OCF_CHECK_LEVEL", depth),
-                    LIMIT);
+            OcfSandbox.Result m =
+                    box.run("pbx-storage", "monitor", params, monitor, Map.of("OCF_CHECK_LEVEL", depth), LIMIT);
             assertEquals(0, m.rc(), "depth " + depth + ": " + m.stdout() + m.stderr());
             assertTrue(m.millis() < 20_000);
         }
         // A process left with its working directory on the volume must not keep the node from stopping cleanly.
-        Process holder = new ProcessBuilder("sleep", "120").directory(mountPoint.toFile()).start();
+        Process holder = new ProcessBuilder("sleep", "120")
+                .directory(mountPoint.toFile())
+                .start();
         try {
             OcfSandbox.Result stop = run("stop", Map.of("timeout", "90000"));
             assertEquals(0, stop.rc(), stop.stdout() + stop.stderr());
@@ -124,7 +134,9 @@ class PbxStorageAgentIT {
         String good = Files.readString(config);
         assertEquals(0, run("validate-all", Map.of()).rc(), "the test's own configuration is valid");
         Map<String, String> bad = new LinkedHashMap<>();
-        bad.put("relative mount point", good.replace("storage.mount-point = " + mountPoint, "storage.mount-point = srv/pbx"));
+        bad.put(
+                "relative mount point",
+                good.replace("storage.mount-point = " + mountPoint, "storage.mount-point = srv/pbx"));
         bad.put("fs-type", good.replace("storage.fs-type = ext4", "storage.fs-type = EXT4;rm"));
         bad.put("storage section", good.replaceAll("(?m)^storage\\..*\n", ""));
         bad.put("node.id", good.replace("node.id = pbx1\n", ""));
@@ -136,7 +148,8 @@ class PbxStorageAgentIT {
         }
         // Readable, but no storage section: this node cannot be running the storage; 6 would be fatal everywhere.
         Files.writeString(config, bad.get("storage section"));
-        assertEquals(7, run("monitor", Map.of("interval", "0", "timeout", "20000")).rc());
+        assertEquals(
+                7, run("monitor", Map.of("interval", "0", "timeout", "20000")).rc());
         // The CLI's own error reaches Pacemaker as the exit reason.
         Files.writeString(config, good.replace("storage.device = " + loop, "storage.device = /dev/pbx-no-such-disk"));
         OcfSandbox.Result start = run("start", Map.of("timeout", "30000"));
@@ -164,11 +177,14 @@ class PbxStorageAgentIT {
         Path hangfs = NodeDisk.compileHangFs(box.dir);
         NodeDisk disk = new NodeDisk(box.dir.resolve("frozen"), hangfs, "pbxshared");
         Path config = Path.of(params.get("config"));
-        Files.writeString(config, Files.readString(config).replace("storage.device = " + loop,
-                "storage.device = " + disk.device()).replace("storage.probe-budget-ms = 5000",
-                "storage.probe-budget-ms = 2000"));
+        Files.writeString(
+                config,
+                Files.readString(config)
+                        .replace("storage.device = " + loop, "storage.device = " + disk.device())
+                        .replace("storage.probe-budget-ms = 5000", "storage.probe-budget-ms = 2000"));
         Map<String, String> monitor = Map.of("interval", "5000", "timeout", "20000");
-        Map<String, String> env = Map.of("HA_RSCTMP", Files.createDirectories(box.dir.resolve("rsctmp")).toString());
+        Map<String, String> env = Map.of(
+                "HA_RSCTMP", Files.createDirectories(box.dir.resolve("rsctmp")).toString());
         try {
             assertEquals(0, run("start", Map.of("timeout", "90000")).rc());
             OcfSandbox.Result healthy = box.run("pbx-storage", "monitor", params, monitor, env, LIMIT);
@@ -200,6 +216,7 @@ class PbxStorageAgentIT {
         OcfSandbox.Result v = run("validate-all", Map.of());
         assertEquals(6, v.rc());
         assertTrue(v.exitReason().contains("missing.properties"), v.stderr());
-        assertEquals(7, run("monitor", Map.of("interval", "0", "timeout", "20000")).rc());
+        assertEquals(
+                7, run("monitor", Map.of("interval", "0", "timeout", "20000")).rc());
     }
 }

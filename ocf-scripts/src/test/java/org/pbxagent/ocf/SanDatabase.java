@@ -24,8 +24,7 @@ import org.pbxagent.fastagi.data.SampleRoutingData;
  */
 public final class SanDatabase {
 
-    private SanDatabase() {
-    }
+    private SanDatabase() {}
 
     public static void main(String[] args) {
         try {
@@ -60,7 +59,7 @@ public final class SanDatabase {
         db.start();
         String root = "jdbc:mysql://" + address + ":" + port + "/";
         try (Connection c = DriverManager.getConnection(root + "?connectTimeout=5000", "root", "");
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE IF NOT EXISTS pbx CHARACTER SET utf8mb4");
         }
         HikariConfig hc = new HikariConfig();

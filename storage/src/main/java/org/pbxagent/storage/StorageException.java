@@ -30,8 +30,9 @@ public final class StorageException extends Exception {
 
     /** A failed command: NOT_INSTALLED when the program is missing, FAILED otherwise. */
     public static StorageException of(String what, CommandResult r) {
-        return new StorageException(r.outcome() == CommandResult.Outcome.NOT_INSTALLED ? Kind.NOT_INSTALLED
-                : Kind.FAILED, what + ": " + r.reason());
+        return new StorageException(
+                r.outcome() == CommandResult.Outcome.NOT_INSTALLED ? Kind.NOT_INSTALLED : Kind.FAILED,
+                what + ": " + r.reason());
     }
 
     public Kind kind() {

@@ -2,7 +2,6 @@ package org.pbxagent.storage;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,8 +56,16 @@ public final class StorageBenchmark {
     static void probes(Path dir) throws Exception {
         ProcessCommandRunner runner = new ProcessCommandRunner(Duration.ofMillis(50));
         try (LoopImage img = LoopImage.create(dir, "probe.img", "64M", "mkfs.ext4", "-q", "-L", "pbxshared")) {
-            MountSettings s = new MountSettings(img.device, dir.resolve("pmnt"), "ext4", "noatime", "pbxshared", null,
-                    "pbx1", Duration.ofSeconds(10), Duration.ofSeconds(5));
+            MountSettings s = new MountSettings(
+                    img.device,
+                    dir.resolve("pmnt"),
+                    "ext4",
+                    "noatime",
+                    "pbxshared",
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(5));
             SharedMount m = new SharedMount(s, runner);
             m.mount();
             StorageProbe probe = new StorageProbe(m, null, runner, "pbx1", Duration.ofSeconds(5));
@@ -84,14 +91,22 @@ public final class StorageBenchmark {
     static void hungProbe(Path dir) throws Exception {
         ProcessCommandRunner runner = new ProcessCommandRunner(Duration.ofMillis(50));
         try (HangFs hung = HangFs.mount(Files.createDirectories(dir.resolve("hang")), false)) {
-            MountSettings s = new MountSettings(hung.disk, hung.mountPoint, hung.fsType(), null, null, null, "pbx1",
-                    Duration.ofSeconds(5), Duration.ofSeconds(5));
+            MountSettings s = new MountSettings(
+                    hung.disk,
+                    hung.mountPoint,
+                    hung.fsType(),
+                    null,
+                    null,
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5));
             double[] ms = new double[3];
             for (int i = 0; i < ms.length; i++) {
                 // A fresh probe each run, as each `storage monitor` call is: one probe would answer "previous"
                 // while the stuck read of its last run is still being ended.
-                StorageProbe probe = new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1",
-                        Duration.ofSeconds(5));
+                StorageProbe probe =
+                        new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1", Duration.ofSeconds(5));
                 long t0 = System.nanoTime();
                 ProbeReport r = probe.run(10);
                 ms[i] = (System.nanoTime() - t0) / 1e6;
@@ -106,8 +121,16 @@ public final class StorageBenchmark {
     static void unmountWithHolders(Path dir) throws Exception {
         ProcessCommandRunner runner = new ProcessCommandRunner();
         try (LoopImage img = LoopImage.create(dir, "holders.img", "64M", "mkfs.ext4", "-q", "-L", "pbxshared")) {
-            MountSettings s = new MountSettings(img.device, dir.resolve("hmnt"), "ext4", null, "pbxshared", null,
-                    "pbx1", Duration.ofSeconds(10), Duration.ofSeconds(10));
+            MountSettings s = new MountSettings(
+                    img.device,
+                    dir.resolve("hmnt"),
+                    "ext4",
+                    null,
+                    "pbxshared",
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(10));
             SharedMount m = new SharedMount(s, runner);
             double[] ms = new double[3];
             for (int run = 0; run < ms.length; run++) {
@@ -116,12 +139,18 @@ public final class StorageBenchmark {
                 List<Process> holders = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {
                     // 40 well-behaved holders (cwd or open file) and 10 that ignore TERM
-                    String script = i % 5 == 0 ? "trap '' TERM; cd \"$1\" && exec sleep 1000"
+                    String script = i % 5 == 0
+                            ? "trap '' TERM; cd \"$1\" && exec sleep 1000"
                             : i % 2 == 0 ? "cd \"$1\" && exec sleep 1000" : "exec 3<\"$1/moh.wav\"; exec sleep 1000";
-                    holders.add(new ProcessBuilder("sh", "-c", script, "h", dir.resolve("hmnt").toString())
-                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                    holders.add(new ProcessBuilder(
+                                    "sh", "-c", script, "h", dir.resolve("hmnt").toString())
+                            .redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .start());
                 }
-                while (org.pbxagent.storage.mount.Holders.of(dir.resolve("hmnt")).size() < 50) {
+                while (org.pbxagent.storage.mount.Holders.of(dir.resolve("hmnt"))
+                                .size()
+                        < 50) {
                     Thread.sleep(20);
                 }
                 long t0 = System.nanoTime();
@@ -140,7 +169,7 @@ public final class StorageBenchmark {
         String n1 = "iqn.2026-11.org.pbxagent:pbx1";
         String n2 = "iqn.2026-11.org.pbxagent:pbx2";
         try (TgtdSan san = TgtdSan.start(Files.createDirectories(dir.resolve("san")), n1, n2);
-             SshdSan sshd = SshdSan.start(Files.createDirectories(dir.resolve("ssh")))) {
+                SshdSan sshd = SshdSan.start(Files.createDirectories(dir.resolve("ssh")))) {
             String base = "ipaddr=127.0.0.1\nipport=" + sshd.port + "\nlogin=root\nidentity_file=" + sshd.identity
                     + "\nknown_hosts=" + sshd.knownHosts + "\nsan_type=tgtadm\ntarget=" + TgtdSan.TARGET
                     + "\ntgt_control_port=" + san.controlPort + "\ninitiator_map=pbx1=" + n1 + ";pbx2=" + n2 + "\n";
@@ -153,10 +182,22 @@ public final class StorageBenchmark {
             }
             print("fence off, in process (SSH connect + unbind + session end + verify; 10 runs)", inProcess);
 
-            String classpath = Path.of(StorageBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                    .getParent().resolve("classes") + ":" + Path.of(com.jcraft.jsch.JSch.class.getProtectionDomain()
-                    .getCodeSource().getLocation().toURI());
-            Path script = Path.of("..", "ocf-scripts", "fence_pbx_san").toAbsolutePath().normalize();
+            String classpath = Path.of(StorageBenchmark.class
+                                    .getProtectionDomain()
+                                    .getCodeSource()
+                                    .getLocation()
+                                    .toURI())
+                            .getParent()
+                            .resolve("classes")
+                    + ":"
+                    + Path.of(com.jcraft.jsch.JSch.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI());
+            Path script = Path.of("..", "ocf-scripts", "fence_pbx_san")
+                    .toAbsolutePath()
+                    .normalize();
             if (!Files.exists(script)) {
                 script = Path.of("ocf-scripts", "fence_pbx_san").toAbsolutePath();
             }
@@ -164,9 +205,11 @@ public final class StorageBenchmark {
             double[] e2e = new double[10];
             for (int i = 0; i < e2e.length; i++) {
                 long t0 = System.nanoTime();
-                CommandResult r = runner.run(new BoundedCommand(List.of("env", "PBX_AGENT_CLASSPATH=" + classpath,
-                        script.toString()), Duration.ofSeconds(30),
-                        ("action=off\nplug=pbx2\n" + base).getBytes(StandardCharsets.UTF_8), 65536));
+                CommandResult r = runner.run(new BoundedCommand(
+                        List.of("env", "PBX_AGENT_CLASSPATH=" + classpath, script.toString()),
+                        Duration.ofSeconds(30),
+                        ("action=off\nplug=pbx2\n" + base).getBytes(StandardCharsets.UTF_8),
+                        65536));
                 e2e[i] = (System.nanoTime() - t0) / 1e6;
                 check(r.ok() && r.stdout().startsWith("Success: Powered OFF"), "script off: " + r.stderr());
                 check(agent("action=on\nplug=pbx2\n" + base) == 0, "on");
@@ -180,9 +223,11 @@ public final class StorageBenchmark {
                 double[] viaLauncher = new double[10];
                 for (int i = 0; i < viaLauncher.length; i++) {
                     long t0 = System.nanoTime();
-                    CommandResult r = runner.run(new BoundedCommand(List.of("env", "PBX_AGENT_CLI=" + launcher,
-                            script.toString()), Duration.ofSeconds(30),
-                            ("action=off\nplug=pbx2\n" + base).getBytes(StandardCharsets.UTF_8), 65536));
+                    CommandResult r = runner.run(new BoundedCommand(
+                            List.of("env", "PBX_AGENT_CLI=" + launcher, script.toString()),
+                            Duration.ofSeconds(30),
+                            ("action=off\nplug=pbx2\n" + base).getBytes(StandardCharsets.UTF_8),
+                            65536));
                     viaLauncher[i] = (System.nanoTime() - t0) / 1e6;
                     check(r.ok() && r.stdout().startsWith("Success: Powered OFF"), "launcher off: " + r.stderr());
                     check(agent("action=on\nplug=pbx2\n" + base) == 0, "on");
@@ -195,7 +240,8 @@ public final class StorageBenchmark {
     private static int agent(String stdin) {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         PrintStream ps = new PrintStream(sink, true, StandardCharsets.UTF_8);
-        return new FenceAgent(ps, ps).run(new String[0], new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        return new FenceAgent(ps, ps)
+                .run(new String[0], new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static void check(boolean ok, String what) {
@@ -211,9 +257,12 @@ public final class StorageBenchmark {
         for (double v : s) {
             sum += v;
         }
-        System.out.printf("%-100s median %8.1f ms  p95 %8.1f ms  max %8.1f ms  mean %8.1f ms%n", what,
-                s[s.length / 2], s[(int) Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)], s[s.length - 1],
+        System.out.printf(
+                "%-100s median %8.1f ms  p95 %8.1f ms  max %8.1f ms  mean %8.1f ms%n",
+                what,
+                s[s.length / 2],
+                s[(int) Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)],
+                s[s.length - 1],
                 sum / s.length);
     }
-
 }

@@ -75,23 +75,24 @@ public final class AmiConnection implements AutoCloseable {
     }
 
     /** Connects and reads the banner, both within {@code connectTimeoutMs}. */
-    public static AmiConnection open(String host, int port, int connectTimeoutMs, int maxLineLength,
-                                     AmiFrameReader.SkipSink skips) throws AmiException {
+    public static AmiConnection open(
+            String host, int port, int connectTimeoutMs, int maxLineLength, AmiFrameReader.SkipSink skips)
+            throws AmiException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress(host, port), connectTimeoutMs);
         } catch (ConnectException e) {
             closeQuietly(s);
-            throw new AmiException(AmiException.Kind.REFUSED,
-                    "cannot connect to " + host + ":" + port + ": " + e.getMessage());
+            throw new AmiException(
+                    AmiException.Kind.REFUSED, "cannot connect to " + host + ":" + port + ": " + e.getMessage());
         } catch (SocketTimeoutException e) {
             closeQuietly(s);
             throw new AmiException(AmiException.Kind.NO_ANSWER, "timeout connecting to " + host + ":" + port);
         } catch (IOException e) {
             closeQuietly(s);
-            throw new AmiException(AmiException.Kind.REFUSED,
-                    "cannot connect to " + host + ":" + port + ": " + e.getMessage());
+            throw new AmiException(
+                    AmiException.Kind.REFUSED, "cannot connect to " + host + ":" + port + ": " + e.getMessage());
         }
         AmiConnection c = null;
         try {
@@ -102,7 +103,8 @@ public final class AmiConnection implements AutoCloseable {
                 throw new AmiException(AmiException.Kind.CLOSED, "connection closed before the AMI banner");
             }
             if (!banner.startsWith(BANNER_PREFIX)) {
-                throw new AmiException(AmiException.Kind.GARBLED, "unexpected banner: " + AgiText.printable(banner, 80));
+                throw new AmiException(
+                        AmiException.Kind.GARBLED, "unexpected banner: " + AgiText.printable(banner, 80));
             }
             return c;
         } catch (SocketTimeoutException e) {
@@ -141,8 +143,9 @@ public final class AmiConnection implements AutoCloseable {
     public List<String> command(String cli, int timeoutMs) throws AmiException {
         AmiMessage r = request("Command", timeoutMs, "Command", cli);
         if (!isSuccess(r)) {
-            throw new AmiException(AmiException.Kind.GARBLED, "Command '" + cli + "' refused: " + r.get("Message")
-                    + " (the manager user needs write = command)");
+            throw new AmiException(
+                    AmiException.Kind.GARBLED,
+                    "Command '" + cli + "' refused: " + r.get("Message") + " (the manager user needs write = command)");
         }
         return r.getAll("Output");
     }
@@ -152,8 +155,10 @@ public final class AmiConnection implements AutoCloseable {
         List<String> output = command(CallCounts.COMMAND, timeoutMs);
         CallCounts c = CallCounts.parse(output);
         if (c == null) {
-            throw new AmiException(AmiException.Kind.GARBLED,
-                    "'" + CallCounts.COMMAND + "' gave no call count: " + AgiText.printable(String.join(" | ", output), 80));
+            throw new AmiException(
+                    AmiException.Kind.GARBLED,
+                    "'" + CallCounts.COMMAND + "' gave no call count: "
+                            + AgiText.printable(String.join(" | ", output), 80));
         }
         return c;
     }
@@ -199,7 +204,8 @@ public final class AmiConnection implements AutoCloseable {
     /** Sends one action and reads up to its answer; events on the way are handled. */
     private AmiMessage request(String action, int timeoutMs, String... headers) throws AmiException {
         String id = "pbxagent-" + action.toLowerCase(java.util.Locale.ROOT) + "-" + (++actionSeq);
-        StringBuilder b = new StringBuilder(96).append("Action: ").append(action).append("\r\n");
+        StringBuilder b =
+                new StringBuilder(96).append("Action: ").append(action).append("\r\n");
         for (int i = 0; i + 1 < headers.length; i += 2) {
             String v = headers[i + 1];
             if (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
@@ -252,8 +258,10 @@ public final class AmiConnection implements AutoCloseable {
         eventsReceived++;
         switch (m.kind()) {
             case "FullyBooted" -> fullyBooted = true;
-            case "Shutdown" -> throw new AmiException(AmiException.Kind.CLOSED, "Asterisk shut down (Shutdown: "
-                    + m.get("Shutdown") + ", Restart: " + m.get("Restart") + ")");
+            case "Shutdown" ->
+                throw new AmiException(
+                        AmiException.Kind.CLOSED,
+                        "Asterisk shut down (Shutdown: " + m.get("Shutdown") + ", Restart: " + m.get("Restart") + ")");
             default -> {
                 // other events carry nothing a short session needs
             }

@@ -79,7 +79,8 @@ public final class AmiFrameReader {
                     continue;
                 }
                 if (lineLen == maxLineLength) {
-                    skips.skipped("line longer than " + maxLineLength + " bytes",
+                    skips.skipped(
+                            "line longer than " + maxLineLength + " bytes",
                             new String(line, 0, Math.min(40, lineLen), StandardCharsets.UTF_8));
                     discardingLine = true;
                     lineLen = 0;

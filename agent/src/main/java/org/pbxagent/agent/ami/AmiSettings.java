@@ -15,8 +15,15 @@ import org.pbxagent.agent.config.ConfigSource;
  * @param replyTimeoutMs   deadline of each answer in a session; none within it means a hung Asterisk
  * @param maxLineLength    longer lines are discarded as garbage
  */
-public record AmiSettings(String host, int port, String username, String secret, int connectTimeoutMs,
-                          int pollIntervalMs, int replyTimeoutMs, int maxLineLength) {
+public record AmiSettings(
+        String host,
+        int port,
+        String username,
+        String secret,
+        int connectTimeoutMs,
+        int pollIntervalMs,
+        int replyTimeoutMs,
+        int maxLineLength) {
 
     public AmiSettings {
         require(host != null && !host.isBlank(), "ami.host", "must not be empty");
@@ -25,13 +32,21 @@ public record AmiSettings(String host, int port, String username, String secret,
         require(secret != null && !secret.isEmpty(), "ami.secret", "must not be empty");
         require(!containsLineEnd(username), "ami.username", "must not contain a line end");
         require(!containsLineEnd(secret), "ami.secret", "must not contain a line end");
-        require(connectTimeoutMs >= 100 && connectTimeoutMs <= 60_000, "ami.connect-timeout-ms",
+        require(
+                connectTimeoutMs >= 100 && connectTimeoutMs <= 60_000,
+                "ami.connect-timeout-ms",
                 "must be 100..60000, was " + connectTimeoutMs);
-        require(pollIntervalMs >= 50 && pollIntervalMs <= 60_000, "ami.poll-interval-ms",
+        require(
+                pollIntervalMs >= 50 && pollIntervalMs <= 60_000,
+                "ami.poll-interval-ms",
                 "must be 50..60000, was " + pollIntervalMs);
-        require(replyTimeoutMs >= 50 && replyTimeoutMs <= 60_000, "ami.reply-timeout-ms",
+        require(
+                replyTimeoutMs >= 50 && replyTimeoutMs <= 60_000,
+                "ami.reply-timeout-ms",
                 "must be 50..60000, was " + replyTimeoutMs);
-        require(maxLineLength >= 256 && maxLineLength <= 1 << 20, "ami.max-line-length",
+        require(
+                maxLineLength >= 256 && maxLineLength <= 1 << 20,
+                "ami.max-line-length",
                 "must be 256..1048576, was " + maxLineLength);
     }
 
@@ -43,8 +58,8 @@ public record AmiSettings(String host, int port, String username, String secret,
         boolean enabled = s.bool("enabled", false);
         String host = s.host("host", "127.0.0.1");
         int port = s.port("port", 5038, false);
-        String username = enabled ? s.requiredString("username", "the manager.conf user name")
-                : s.string("username", "");
+        String username =
+                enabled ? s.requiredString("username", "the manager.conf user name") : s.string("username", "");
         org.pbxagent.agent.config.Secret secret = s.secret("secret", enabled, 1);
         int connect = (int) s.millis("connect-timeout-ms", 2000, 100, 60_000).toMillis();
         int poll = (int) s.millis("poll-interval-ms", 500, 50, 60_000).toMillis();
@@ -62,8 +77,8 @@ public record AmiSettings(String host, int port, String username, String secret,
     }
 
     public AmiSettings withTimings(int pollIntervalMs, int replyTimeoutMs) {
-        return new AmiSettings(host, port, username, secret, connectTimeoutMs, pollIntervalMs, replyTimeoutMs,
-                maxLineLength);
+        return new AmiSettings(
+                host, port, username, secret, connectTimeoutMs, pollIntervalMs, replyTimeoutMs, maxLineLength);
     }
 
     private static boolean containsLineEnd(String s) {

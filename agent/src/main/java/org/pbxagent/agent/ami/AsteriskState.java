@@ -12,5 +12,5 @@ import java.time.Instant;
  * @param since          when availability last changed
  * @param transitions    how many times availability changed; lets a consumer see a flap that coalescing hid
  */
-public record AsteriskState(boolean available, String reason, int activeCalls, int activeChannels, Instant since,
-                            long transitions) {}
+public record AsteriskState(
+        boolean available, String reason, int activeCalls, int activeChannels, Instant since, long transitions) {}

@@ -195,8 +195,8 @@ public final class AsteriskWatch implements AutoCloseable {
     /** One short session; returns normally when Asterisk is available, throws with the reason otherwise. */
     private void session() throws AmiException {
         sessions++;
-        AmiConnection c = AmiConnection.open(settings.host(), settings.port(), settings.connectTimeoutMs(),
-                settings.maxLineLength(), this::skipped);
+        AmiConnection c = AmiConnection.open(
+                settings.host(), settings.port(), settings.connectTimeoutMs(), settings.maxLineLength(), this::skipped);
         connection = c;
         try {
             if (!running) {
@@ -278,8 +278,12 @@ public final class AsteriskWatch implements AutoCloseable {
             return;
         }
         availability = new Availability(true, "", Instant.now(), a.transitions + 1);
-        log.info("AMI: Asterisk available at {}:{}, {} active calls, {} channels", settings.host(), settings.port(),
-                activeCalls, activeChannels);
+        log.info(
+                "AMI: Asterisk available at {}:{}, {} active calls, {} channels",
+                settings.host(),
+                settings.port(),
+                activeCalls,
+                activeChannels);
         signal();
     }
 
@@ -288,8 +292,8 @@ public final class AsteriskWatch implements AutoCloseable {
         if (!a.available && a.reason.equals(reason)) {
             return;
         }
-        availability = new Availability(false, reason, a.available ? Instant.now() : a.since,
-                a.transitions + (a.available ? 1 : 0));
+        availability = new Availability(
+                false, reason, a.available ? Instant.now() : a.since, a.transitions + (a.available ? 1 : 0));
         if (a.available && running) {
             log.warn("AMI: Asterisk unavailable: {}", reason);
         }

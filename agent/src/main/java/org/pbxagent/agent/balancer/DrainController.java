@@ -1,12 +1,5 @@
 package org.pbxagent.agent.balancer;
 
-import org.pbxagent.agent.DrainControl;
-import org.pbxagent.agent.DrainState;
-import org.pbxagent.agent.load.NodeLoad;
-import org.pbxagent.agent.load.NodeLoadListener;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +12,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.pbxagent.agent.DrainControl;
+import org.pbxagent.agent.DrainState;
+import org.pbxagent.agent.load.NodeLoad;
+import org.pbxagent.agent.load.NodeLoadListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Takes this PBX out of every Kamailio's dispatcher set ({@code d}) and back ({@code ap}).
@@ -58,8 +57,8 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
      * @param automatic      drain on Asterisk failure and undrain when it is back
      * @param forceAutomatic true drains on Asterisk failure even if it leaves the set with no active destination
      */
-    public DrainController(LoadReporter reporter, Duration waitLimit, boolean automatic, boolean forceAutomatic,
-                           Clock clock) {
+    public DrainController(
+            LoadReporter reporter, Duration waitLimit, boolean automatic, boolean forceAutomatic, Clock clock) {
         this.reporter = reporter;
         this.waitLimit = waitLimit;
         this.automaticEnabled = automatic;
@@ -146,8 +145,10 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
                     return;
                 }
                 boolean drain = automaticEnabled && !load.asteriskAvailable();
-                String reason = load.unavailableReason() == null || load.unavailableReason().isBlank()
-                        ? "asterisk unavailable" : "asterisk unavailable: " + load.unavailableReason();
+                String reason = load.unavailableReason() == null
+                                || load.unavailableReason().isBlank()
+                        ? "asterisk unavailable"
+                        : "asterisk unavailable: " + load.unavailableReason();
                 refused = !automaticChange(drain, reason);
             }
         } catch (RuntimeException e) {
@@ -307,6 +308,8 @@ public final class DrainController implements DrainControl, NodeLoadListener, Au
 
     /** For tests and /status: the reasons currently holding the drain. */
     public synchronized List<String> reasons() {
-        return java.util.stream.Stream.of(operatorReason, automaticReason).filter(java.util.Objects::nonNull).toList();
+        return java.util.stream.Stream.of(operatorReason, automaticReason)
+                .filter(java.util.Objects::nonNull)
+                .toList();
     }
 }

@@ -1,8 +1,7 @@
 package org.pbxagent.agent.balancer;
 
-import org.pbxagent.agent.config.ConfigSource;
-
 import java.time.Duration;
+import org.pbxagent.agent.config.ConfigSource;
 
 /**
  * {@code drain.*}: how drains are applied.

@@ -26,6 +26,7 @@ final class KamailioLink {
     private boolean stateDirty;
     /** The wanted state was pushed and Kamailio said ok. */
     private boolean stateConfirmed;
+
     private boolean inFlight;
     private boolean unreachable;
     private CompletableFuture<RpcResult> stateWaiter;
@@ -37,7 +38,7 @@ final class KamailioLink {
     private long failures;
     private Instant lastSuccessAt;
     private long lastPushNanos = -1;
-    private volatile java.util.function.LongConsumer pushObserver = n -> { };
+    private volatile java.util.function.LongConsumer pushObserver = n -> {};
 
     KamailioLink(URI url, KamailioRpc rpc, BalancerTarget target, Clock clock) {
         this.url = url;
@@ -127,7 +128,9 @@ final class KamailioLink {
     }
 
     /** Sends the next dirty item if nothing is in flight. Never blocks. */
-    @SuppressWarnings("FutureReturnValueIgnored") // the RPC future never fails (errors are an RpcResult) and done() is what follows it
+    @SuppressWarnings(
+            "FutureReturnValueIgnored") // the RPC future never fails (errors are an RpcResult) and done() is what
+    // follows it
     private void pump() {
         boolean isState;
         boolean drained = false;
@@ -151,7 +154,8 @@ final class KamailioLink {
             inFlight = true;
         }
         long t0 = System.nanoTime();
-        CompletableFuture<RpcResult> sent = isState ? rpc.state(url, target.nodeUri(), drained)
+        CompletableFuture<RpcResult> sent = isState
+                ? rpc.state(url, target.nodeUri(), drained)
                 : rpc.score(url, target.nodeUri(), score, target.ttlSeconds());
         sent.whenComplete((result, t) -> done(isState, result, System.nanoTime() - t0));
     }

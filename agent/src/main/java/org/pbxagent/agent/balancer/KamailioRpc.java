@@ -4,14 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.eclipse.jetty.client.CompletableResponseListener;
-import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.StringRequestContent;
-import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -24,6 +16,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * HTTP to Kamailio. The agent speaks only the proxy's fixed agent endpoint of the shipped kamailio.cfg:
@@ -36,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class KamailioRpc implements AutoCloseable {
     /** Kamailio's answers here are a few KB (dispatcher.list of a handful of PBXs); more is not an answer of ours. */
     private static final int MAX_RESPONSE_BYTES = 256 * 1024;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http;
@@ -76,15 +76,23 @@ public final class KamailioRpc implements AutoCloseable {
      */
     public CompletableFuture<RpcResult> score(URI endpoint, String nodeUri, int score, int ttlSeconds) {
         long id = nextId();
-        return send(endpoint, "/score?node=" + nodeUri + "&score=" + score + "&ttl=" + ttlSeconds + "&id=" + id,
-                HttpMethod.POST, null, id);
+        return send(
+                endpoint,
+                "/score?node=" + nodeUri + "&score=" + score + "&ttl=" + ttlSeconds + "&id=" + id,
+                HttpMethod.POST,
+                null,
+                id);
     }
 
     /** This PBX's dispatcher state, drained ({@code d}) or active ({@code ap}): {@code POST <endpoint>/state?...}. */
     public CompletableFuture<RpcResult> state(URI endpoint, String nodeUri, boolean drained) {
         long id = nextId();
-        return send(endpoint, "/state?node=" + nodeUri + "&drain=" + (drained ? 1 : 0) + "&id=" + id,
-                HttpMethod.POST, null, id);
+        return send(
+                endpoint,
+                "/state?node=" + nodeUri + "&drain=" + (drained ? 1 : 0) + "&id=" + id,
+                HttpMethod.POST,
+                null,
+                id);
     }
 
     /** The proxy's {@code dispatcher.list} answer: {@code GET <endpoint>/list?id=..}. */
@@ -98,23 +106,22 @@ public final class KamailioRpc implements AutoCloseable {
         return 1 + Math.floorMod(ids.incrementAndGet(), 999_999_999L);
     }
 
-    private CompletableFuture<RpcResult> send(URI endpoint, String pathAndQuery, HttpMethod method, String json,
-                                              long id) {
+    private CompletableFuture<RpcResult> send(
+            URI endpoint, String pathAndQuery, HttpMethod method, String json, long id) {
         Request request;
         try {
             String base = endpoint.toString();
             URI url = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + pathAndQuery);
-            request = http.newRequest(url)
-                    .method(method)
-                    .timeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
+            request = http.newRequest(url).method(method).timeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
             if (json != null) {
                 request.body(new StringRequestContent("application/json", json));
             }
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(new RpcResult(RpcResult.Outcome.UNREACHABLE, null, 0,
-                    "bad URL " + endpoint + ": " + e.getMessage()));
+            return CompletableFuture.completedFuture(new RpcResult(
+                    RpcResult.Outcome.UNREACHABLE, null, 0, "bad URL " + endpoint + ": " + e.getMessage()));
         }
-        return new CompletableResponseListener(request, MAX_RESPONSE_BYTES).send()
+        return new CompletableResponseListener(request, MAX_RESPONSE_BYTES)
+                .send()
                 .handle((response, failure) -> failure != null ? failed(failure) : parse(response, id));
     }
 
@@ -151,21 +158,24 @@ public final class KamailioRpc implements AutoCloseable {
         }
         if (doc == null || !doc.isObject() || !"2.0".equals(doc.path("jsonrpc").asText())) {
             if (status >= 400) {
-                return new RpcResult(RpcResult.Outcome.HTTP_ERROR, null, status, "HTTP " + status + " "
-                        + oneLine(body));
+                return new RpcResult(
+                        RpcResult.Outcome.HTTP_ERROR, null, status, "HTTP " + status + " " + oneLine(body));
             }
-            return new RpcResult(RpcResult.Outcome.BAD_RESPONSE, null, status, "not a JSON-RPC 2.0 answer: "
-                    + oneLine(body));
+            return new RpcResult(
+                    RpcResult.Outcome.BAD_RESPONSE, null, status, "not a JSON-RPC 2.0 answer: " + oneLine(body));
         }
         // Kamailio answers JSON-RPC errors with HTTP 500 and an error object: the object is the truth.
         JsonNode error = doc.get("error");
         if (error != null && !error.isNull()) {
-            return new RpcResult(RpcResult.Outcome.RPC_ERROR, null, status,
+            return new RpcResult(
+                    RpcResult.Outcome.RPC_ERROR,
+                    null,
+                    status,
                     error.path("code").asInt() + " " + error.path("message").asText(oneLine(error.toString())));
         }
         if (doc.path("id").asLong(-1) != id) {
-            return new RpcResult(RpcResult.Outcome.BAD_RESPONSE, null, status, "answer for id "
-                    + doc.path("id") + ", asked " + id);
+            return new RpcResult(
+                    RpcResult.Outcome.BAD_RESPONSE, null, status, "answer for id " + doc.path("id") + ", asked " + id);
         }
         if (!doc.has("result")) {
             return new RpcResult(RpcResult.Outcome.BAD_RESPONSE, null, status, "JSON-RPC answer without result");
@@ -174,7 +184,8 @@ public final class KamailioRpc implements AutoCloseable {
     }
 
     private static RpcResult failed(Throwable failure) {
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable t =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (t instanceof TimeoutException) {
             return new RpcResult(RpcResult.Outcome.TIMEOUT, null, 0, "no answer in time");
         }

@@ -1,10 +1,9 @@
 package org.pbxagent.agent.balancer;
 
-import org.pbxagent.agent.config.ConfigSource;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import org.pbxagent.agent.config.ConfigSource;
 
 /**
  * {@code kamailio.*}: where this node's load and drain state go. Load reporting is on when {@code rpc-urls} is set.
@@ -19,9 +18,14 @@ import java.util.List;
  * @param resendInterval  full state re-send to every Kamailio (a restarted one catches up within it)
  * @param retryInterval   an unreachable Kamailio is tried this often, and gets the full state when it answers
  */
-public record KamailioSettings(List<URI> rpcUrls, BalancerTarget target, String sourceAddress,
-                               Duration connectTimeout, Duration requestTimeout, Duration resendInterval,
-                               Duration retryInterval) {
+public record KamailioSettings(
+        List<URI> rpcUrls,
+        BalancerTarget target,
+        String sourceAddress,
+        Duration connectTimeout,
+        Duration requestTimeout,
+        Duration resendInterval,
+        Duration retryInterval) {
 
     private static final java.util.regex.Pattern NODE_URI =
             java.util.regex.Pattern.compile("sip:((?:[0-9]{1,3}\\.){3}[0-9]{1,3})(?::[0-9]{1,5})?");
@@ -58,23 +62,29 @@ public record KamailioSettings(List<URI> rpcUrls, BalancerTarget target, String 
         // The proxy ties a request to the PBX it names by the host of this URI = the request's source address.
         java.util.regex.Matcher node = NODE_URI.matcher(nodeUri);
         if (!node.matches()) {
-            s.problem("node-uri", "must be sip:<IPv4 address>[:port] as in the dispatcher list (the proxy checks the"
-                    + " host against the address the request comes from), was " + nodeUri);
+            s.problem(
+                    "node-uri",
+                    "must be sip:<IPv4 address>[:port] as in the dispatcher list (the proxy checks the"
+                            + " host against the address the request comes from), was " + nodeUri);
             return null;
         }
         if (source != null && !source.equals(node.group(1))) {
-            s.problem("source-address", "must be the node URI's address " + node.group(1) + " (the proxy accepts this"
-                    + " node's updates only from there), was " + source);
+            s.problem(
+                    "source-address",
+                    "must be the node URI's address " + node.group(1) + " (the proxy accepts this"
+                            + " node's updates only from there), was " + source);
         }
         if (!"pbxload".equals(htable) || !nodeUri.equals(key)) {
-            s.problem(s.isSet("htable-key") && !nodeUri.equals(key) ? "htable-key" : "htable",
+            s.problem(
+                    s.isSet("htable-key") && !nodeUri.equals(key) ? "htable-key" : "htable",
                     "fixed by the proxy: scores go to its htable pbxload under the node URI; remove the key");
         }
         for (URI u : urls) {
             String path = u.getPath() == null ? "" : u.getPath();
             if (!path.equals("/pbx") && !path.equals("/pbx/") || u.getQuery() != null) {
-                s.problem("rpc-urls", "the proxy's agent endpoint is http://PROXY:PORT/pbx (kamailio.cfg AGENT_PORT),"
-                        + " was " + u);
+                s.problem(
+                        "rpc-urls",
+                        "the proxy's agent endpoint is http://PROXY:PORT/pbx (kamailio.cfg AGENT_PORT)," + " was " + u);
             }
         }
         BalancerTarget target;
@@ -82,8 +92,11 @@ public record KamailioSettings(List<URI> rpcUrls, BalancerTarget target, String 
             target = new BalancerTarget(setId, nodeUri, htable, key, ttl);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
-            String k = m.startsWith("node URI") ? "node-uri" : m.startsWith("htable name") ? "htable"
-                    : m.startsWith("htable key") ? "htable-key" : "score-ttl-ms";
+            String k = m.startsWith("node URI")
+                    ? "node-uri"
+                    : m.startsWith("htable name")
+                            ? "htable"
+                            : m.startsWith("htable key") ? "htable-key" : "score-ttl-ms";
             s.problem(k, m);
             return null;
         }

@@ -1,11 +1,6 @@
 package org.pbxagent.agent.balancer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.pbxagent.agent.load.NodeLoad;
-import org.pbxagent.agent.load.NodeLoadListener;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +13,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.pbxagent.agent.load.NodeLoad;
+import org.pbxagent.agent.load.NodeLoadListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pushes this node's load score to every configured Kamailio at its own address (dispatcher and htable state are
@@ -42,8 +41,13 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
      * @param resendInterval full re-send to every Kamailio (e.g. 5 s)
      * @param retryInterval  how often an unreachable Kamailio is tried again and a drain repeated (the load interval)
      */
-    public LoadReporter(List<URI> kamailios, BalancerTarget target, KamailioRpc rpc, Duration resendInterval,
-                        Duration retryInterval, Clock clock) {
+    public LoadReporter(
+            List<URI> kamailios,
+            BalancerTarget target,
+            KamailioRpc rpc,
+            Duration resendInterval,
+            Duration retryInterval,
+            Clock clock) {
         this.target = target;
         this.rpc = rpc;
         this.resendInterval = resendInterval;
@@ -76,21 +80,26 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
      */
     @SuppressWarnings("FutureReturnValueIgnored") // a check that only logs; its own failures are logged below
     private void checkNodeIsKnown() {
-        dispatcherLists().thenAccept(lists -> lists.forEach((url, r) -> {
-            if (!r.ok()) {
-                return;
-            }
-            try {
-                Map<String, String> dests = destinations(r.result(), target.setId());
-                if (!dests.containsKey(target.nodeUri())) {
-                    log.error("kamailio.node-uri {} is not in dispatcher set {} of {} (it has {}): drains will fail "
-                            + "there and its routing will not see this node's score", target.nodeUri(),
-                            target.setId(), url, dests.keySet());
-                }
-            } catch (RuntimeException e) {
-                log.warn("dispatcher.list of {} not understood: {}", url, e.toString());
-            }
-        }));
+        dispatcherLists()
+                .thenAccept(lists -> lists.forEach((url, r) -> {
+                    if (!r.ok()) {
+                        return;
+                    }
+                    try {
+                        Map<String, String> dests = destinations(r.result(), target.setId());
+                        if (!dests.containsKey(target.nodeUri())) {
+                            log.error(
+                                    "kamailio.node-uri {} is not in dispatcher set {} of {} (it has {}): drains will fail "
+                                            + "there and its routing will not see this node's score",
+                                    target.nodeUri(),
+                                    target.setId(),
+                                    url,
+                                    dests.keySet());
+                        }
+                    } catch (RuntimeException e) {
+                        log.warn("dispatcher.list of {} not understood: {}", url, e.toString());
+                    }
+                }));
     }
 
     /** Never blocks: the pushes are asynchronous and coalesced per Kamailio. */
@@ -120,11 +129,12 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
         for (KamailioLink link : links) {
             futures.put(link.url(), link.pushState(drained));
         }
-        return CompletableFuture.allOf(futures.values().toArray(new CompletableFuture<?>[0])).thenApply(v -> {
-            Map<URI, RpcResult> out = new LinkedHashMap<>();
-            futures.forEach((u, f) -> out.put(u, f.join()));
-            return out;
-        });
+        return CompletableFuture.allOf(futures.values().toArray(new CompletableFuture<?>[0]))
+                .thenApply(v -> {
+                    Map<URI, RpcResult> out = new LinkedHashMap<>();
+                    futures.forEach((u, f) -> out.put(u, f.join()));
+                    return out;
+                });
     }
 
     /** {@code dispatcher.list} from every Kamailio (its agent endpoint's list), in parallel. */
@@ -133,11 +143,12 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
         for (KamailioLink link : links) {
             futures.put(link.url(), rpc.list(link.url()));
         }
-        return CompletableFuture.allOf(futures.values().toArray(new CompletableFuture<?>[0])).thenApply(v -> {
-            Map<URI, RpcResult> out = new LinkedHashMap<>();
-            futures.forEach((u, f) -> out.put(u, f.join()));
-            return out;
-        });
+        return CompletableFuture.allOf(futures.values().toArray(new CompletableFuture<?>[0]))
+                .thenApply(v -> {
+                    Map<URI, RpcResult> out = new LinkedHashMap<>();
+                    futures.forEach((u, f) -> out.put(u, f.join()));
+                    return out;
+                });
     }
 
     /** Per Kamailio: URL, last push time and result, last error. */
@@ -193,7 +204,8 @@ public final class LoadReporter implements NodeLoadListener, AutoCloseable {
      */
     private void dropStaleScore() {
         NodeLoad l = latest;
-        if (l != null && l.sampledAt() != null
+        if (l != null
+                && l.sampledAt() != null
                 && Duration.between(l.sampledAt(), clock.instant()).compareTo(target.scoreTtl()) > 0) {
             for (KamailioLink link : links) {
                 link.forgetScore();

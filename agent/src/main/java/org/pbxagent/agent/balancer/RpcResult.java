@@ -34,7 +34,9 @@ public record RpcResult(Outcome outcome, JsonNode result, int httpStatus, String
 
     /** True when the Kamailio itself answered (reachable), whatever the answer was. */
     public boolean answered() {
-        return outcome == Outcome.OK || outcome == Outcome.RPC_ERROR || outcome == Outcome.HTTP_ERROR
+        return outcome == Outcome.OK
+                || outcome == Outcome.RPC_ERROR
+                || outcome == Outcome.HTTP_ERROR
                 || outcome == Outcome.BAD_RESPONSE;
     }
 

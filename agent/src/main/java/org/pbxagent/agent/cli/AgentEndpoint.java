@@ -23,8 +23,7 @@ final class AgentEndpoint {
     static final Path DEFAULT_CONFIG = Path.of("/etc/pbx-agent/pbx-agent.properties");
     static final Path DEFAULT_TOKEN_FILE = Path.of("/etc/pbx-agent/admin.token");
 
-    private AgentEndpoint() {
-    }
+    private AgentEndpoint() {}
 
     /** The base URL of the agent configured in {@code file}; a loopback address where it listens on all. */
     static URI url(Path file) {
@@ -43,8 +42,9 @@ final class AgentEndpoint {
         if (bind.isEmpty() || !bind.matches("[0-9A-Fa-f:.]+")) {
             throw new ConfigException(List.of("http.bind: expected an IP address, got '" + bind + "'"));
         }
-        String host = "0.0.0.0".equals(bind) ? "127.0.0.1" : "::".equals(bind) ? "[::1]"
-                : bind.indexOf(':') >= 0 ? "[" + bind + "]" : bind;
+        String host = "0.0.0.0".equals(bind)
+                ? "127.0.0.1"
+                : "::".equals(bind) ? "[::1]" : bind.indexOf(':') >= 0 ? "[" + bind + "]" : bind;
         return URI.create((tlsKeystore(v) != null ? "https://" : "http://") + host + ":" + port);
     }
 

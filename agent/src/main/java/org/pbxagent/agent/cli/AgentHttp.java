@@ -17,11 +17,9 @@ final class AgentHttp {
     /** Answers are a few kB; anything longer is not an agent. */
     private static final int MAX_BODY = 4 * 1024 * 1024;
 
-    record Answer(int status, String body) {
-    }
+    record Answer(int status, String body) {}
 
-    private AgentHttp() {
-    }
+    private AgentHttp() {}
 
     /** GET; {@code bearerToken} may be null, {@code tls} is null for plain HTTP. */
     static Answer get(URI uri, String bearerToken, SSLContext tls, Duration timeout) throws IOException {

@@ -13,8 +13,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 /** TLS for the CLI talking to its own agent: trust the certificates of the agent's key store, nothing else. */
 final class AgentTls {
-    private AgentTls() {
-    }
+    private AgentTls() {}
 
     static SSLContext trusting(Path keystore, String password) throws GeneralSecurityException, IOException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -26,8 +25,8 @@ final class AgentTls {
         trusted.load(null, null);
         int n = 0;
         for (String alias : Collections.list(ks.aliases())) {
-            Certificate[] chain = ks.isKeyEntry(alias) ? ks.getCertificateChain(alias)
-                    : new Certificate[]{ks.getCertificate(alias)};
+            Certificate[] chain =
+                    ks.isKeyEntry(alias) ? ks.getCertificateChain(alias) : new Certificate[] {ks.getCertificate(alias)};
             if (chain == null) {
                 continue;
             }

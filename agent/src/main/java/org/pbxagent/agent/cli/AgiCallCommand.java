@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Plays one FastAGI session against a running agent, as Asterisk would, and prints the variables it set. */
-@Command(name = "agi-call", mixinStandardHelpOptions = true,
+@Command(
+        name = "agi-call",
+        mixinStandardHelpOptions = true,
         description = "Play one FastAGI session as Asterisk 20's res_agi runs it (one command per poll of the socket, "
                 + "Nagle on, no read timeout) and print the channel variables the agent set. "
                 + "Exit 0 when the session ran, 1 when it could not.")
@@ -29,7 +31,10 @@ public final class AgiCallCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "4573", description = "FastAGI port (default ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--script", required = true, paramLabel = "SCRIPT",
+    @Option(
+            names = "--script",
+            required = true,
+            paramLabel = "SCRIPT",
             description = "script and query, as in agi://host:port/SCRIPT, e.g. 'route?tenant=acme&did=100'")
     String script;
 
@@ -39,14 +44,19 @@ public final class AgiCallCommand implements Callable<Integer> {
     @Option(names = "--dnid", paramLabel = "NUMBER", description = "agi_dnid (dialled number)")
     String dnid;
 
-    @Option(names = "--env", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--env",
+            paramLabel = "KEY=VALUE",
             description = "any other agi_* value without the prefix, e.g. --env context=from-kamailio")
     Map<String, String> env = new LinkedHashMap<>();
 
     @Option(names = "--arg", paramLabel = "ARG", description = "agi_arg_N, in order (repeatable)")
     List<String> args = new ArrayList<>();
 
-    @Option(names = "--timeout-ms", defaultValue = "5000", description = "whole-session deadline (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--timeout-ms",
+            defaultValue = "5000",
+            description = "whole-session deadline (default ${DEFAULT-VALUE})")
     long timeoutMs;
 
     @Option(names = "--transcript", description = "print the whole exchange (A> Asterisk, S> agent)")
@@ -81,8 +91,9 @@ public final class AgiCallCommand implements Callable<Integer> {
                 out.println();
             }
             print(out, r.variables());
-            out.printf("  (%d round trip%s, the step held the channel %.1f ms)%n", r.roundTrips(),
-                    r.roundTrips() == 1 ? "" : "s", r.holdNanos() / 1e6);
+            out.printf(
+                    "  (%d round trip%s, the step held the channel %.1f ms)%n",
+                    r.roundTrips(), r.roundTrips() == 1 ? "" : "s", r.holdNanos() / 1e6);
             out.flush();
             return PbxAgent.EXIT_OK;
         } catch (SocketTimeoutException ex) {

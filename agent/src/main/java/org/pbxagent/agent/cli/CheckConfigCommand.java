@@ -10,14 +10,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Validates a configuration file without starting anything; prints the effective settings, secrets masked. */
-@Command(name = "check-config", mixinStandardHelpOptions = true,
+@Command(
+        name = "check-config",
+        mixinStandardHelpOptions = true,
         description = "Validate a configuration file (every problem at once) and print the effective settings "
                 + "with secrets masked. Exit 0 when valid, 2 when not.")
 public final class CheckConfigCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "pbx-agent.properties")
+    @Option(
+            names = {"-c", "--config"},
+            required = true,
+            paramLabel = "FILE",
+            description = "pbx-agent.properties")
     Path config;
 
-    @Option(names = {"-q", "--quiet"}, description = "print nothing when the file is valid")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "print nothing when the file is valid")
     boolean quiet;
 
     @Spec

@@ -7,8 +7,7 @@ import org.pbxagent.agent.config.ConfigException;
 
 /** Loads the configuration for a command and prints every problem when it is unusable. */
 public final class ConfigLoading {
-    private ConfigLoading() {
-    }
+    private ConfigLoading() {}
 
     /** @return the configuration, or null after printing the problems to {@code err} */
     public static AgentConfig load(Path file, PrintWriter err) {

@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
  * answers, 2 bad usage, an unreadable token or a token the agent does not accept.
  */
 public abstract class DrainCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+    @Option(
+            names = {"-c", "--config"},
+            paramLabel = "FILE",
             description = "take http.bind, http.port and http.admin-token from this configuration (default "
                     + "/etc/pbx-agent/pbx-agent.properties when it exists; other secrets are not read)")
     Path config;
@@ -37,12 +39,17 @@ public abstract class DrainCommand implements Callable<Integer> {
     @Option(names = "--url", paramLabel = "URL", description = "agent base URL instead (default http://127.0.0.1:8088)")
     URI url;
 
-    @Option(names = "--token-file", paramLabel = "FILE",
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
             description = "admin token file (default: http.admin-token of the configuration, else "
                     + "/etc/pbx-agent/admin.token)")
     Path tokenFile;
 
-    @Option(names = "--timeout-ms", defaultValue = "10000", paramLabel = "MS",
+    @Option(
+            names = "--timeout-ms",
+            defaultValue = "10000",
+            paramLabel = "MS",
             description = "deadline of the connect and of the answer; the agent waits up to drain.wait-ms for the "
                     + "Kamailios (default ${DEFAULT-VALUE})")
     long timeoutMs;
@@ -121,8 +128,9 @@ public abstract class DrainCommand implements Callable<Integer> {
         }
         if (answer.status() == 200 || answer.status() == 409) {
             String refused = state.path("details").path("refused").asText("");
-            err.println(name + ": refused, the node is " + (drained ? "still drained (" + reason + ")"
-                    : "still in rotation") + (refused.isEmpty() ? "" : ": " + refused));
+            err.println(name + ": refused, the node is "
+                    + (drained ? "still drained (" + reason + ")" : "still in rotation")
+                    + (refused.isEmpty() ? "" : ": " + refused));
             err.flush();
             return PbxAgent.EXIT_FAILURE;
         }
@@ -138,12 +146,17 @@ public abstract class DrainCommand implements Callable<Integer> {
     }
 
     /** Out of the balancers' rotation: no new calls reach this node; calls up stay. */
-    @Command(name = "drain", mixinStandardHelpOptions = true,
+    @Command(
+            name = "drain",
+            mixinStandardHelpOptions = true,
             description = "Take this node out of every Kamailio's rotation (POST /drain with the admin token). "
                     + "Exit 0 drained, 1 refused (e.g. the last active PBX: --force), 3 no agent answering, "
                     + "2 bad usage or token.")
     public static final class Drain extends DrainCommand {
-        @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "admin request",
+        @Option(
+                names = "--reason",
+                paramLabel = "TEXT",
+                defaultValue = "admin request",
                 description = "shown in /status and the logs (default: ${DEFAULT-VALUE})")
         String reason;
 
@@ -162,7 +175,9 @@ public abstract class DrainCommand implements Callable<Integer> {
     }
 
     /** Back into rotation. */
-    @Command(name = "undrain", mixinStandardHelpOptions = true,
+    @Command(
+            name = "undrain",
+            mixinStandardHelpOptions = true,
             description = "Put this node back into every Kamailio's rotation (POST /undrain with the admin token). "
                     + "Exit 0 in rotation, 1 still drained (an automatic drain holds while Asterisk is down), "
                     + "3 no agent answering, 2 bad usage or token.")

@@ -9,8 +9,7 @@ import org.slf4j.LoggerFactory;
  * the daemon commands raise the level to INFO unless the operator chose a logback configuration or a level.
  */
 public final class LogLevels {
-    private LogLevels() {
-    }
+    private LogLevels() {}
 
     public static void daemonDefaults() {
         if (System.getProperty("logback.configurationFile") != null

@@ -14,16 +14,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Runs the daemon in the foreground until SIGTERM/SIGINT; exit 0 after a graceful stop. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = "Run the agent in the foreground until SIGTERM or Ctrl-C (graceful: drain, let FastAGI "
                 + "sessions finish, stop). Exit 0 after a clean stop, 1 when the start failed, 2 on a bad "
                 + "configuration.")
 public final class RunCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "pbx-agent.properties")
+    @Option(
+            names = {"-c", "--config"},
+            required = true,
+            paramLabel = "FILE",
+            description = "pbx-agent.properties")
     Path config;
 
-    @Option(names = "--sample-data", description = "load the sample routing data into the DB before serving "
-            + "(idempotent; for db.url = embedded and labs)")
+    @Option(
+            names = "--sample-data",
+            description = "load the sample routing data into the DB before serving "
+                    + "(idempotent; for db.url = embedded and labs)")
     boolean sampleData;
 
     @Spec
@@ -41,8 +49,8 @@ public final class RunCommand implements Callable<Integer> {
         AgentDaemon daemon;
         try {
             AgentDaemon.Options o = AgentDaemon.Options.defaults();
-            daemon = AgentDaemon.start(c, AgentModules.all(), new AgentDaemon.Options(sampleData, o.clock()),
-                    CallListeners.forConfig(c));
+            daemon = AgentDaemon.start(
+                    c, AgentModules.all(), new AgentDaemon.Options(sampleData, o.clock()), CallListeners.forConfig(c));
         } catch (Exception e) {
             err.println("pbx-agent run: start failed: " + e.getMessage());
             err.flush();

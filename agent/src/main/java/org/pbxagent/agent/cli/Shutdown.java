@@ -18,8 +18,7 @@ public final class Shutdown {
     private volatile boolean requested;
     private volatile AgentDaemon daemon;
 
-    private Shutdown() {
-    }
+    private Shutdown() {}
 
     /** Installs the signal handlers and the shutdown hook; {@link #attach} hands them the daemon once started. */
     public static Shutdown onSignals() {
@@ -36,23 +35,28 @@ public final class Shutdown {
         }
         try {
             // The JVM's default for SIGHUP is to exit; a closed terminal or a stray `kill -HUP` must not stop calls.
-            handle("HUP", () -> log.warn(
-                    "SIGHUP ignored: the configuration is read at start only; restart the agent to apply changes"));
+            handle(
+                    "HUP",
+                    () -> log.warn(
+                            "SIGHUP ignored: the configuration is read at start only; restart the agent to apply changes"));
         } catch (IllegalArgumentException e) {
             log.debug("SIGHUP not available here: {}", e.getMessage());
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            AgentDaemon d = s.daemon;
-            if (d == null) {
-                return;
-            }
-            d.close();
-            try {
-                d.awaitStopped();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "agent-shutdown-hook"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            AgentDaemon d = s.daemon;
+                            if (d == null) {
+                                return;
+                            }
+                            d.close();
+                            try {
+                                d.awaitStopped();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "agent-shutdown-hook"));
         return s;
     }
 
@@ -91,7 +95,9 @@ public final class Shutdown {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-            Object handler = Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType},
+            Object handler = Proxy.newProxyInstance(
+                    handlerType.getClassLoader(),
+                    new Class<?>[] {handlerType},
                     (proxy, method, args) -> switch (method.getName()) {
                         case "handle" -> {
                             onSignal.run();
@@ -109,8 +115,8 @@ public final class Shutdown {
             }
             throw new IllegalStateException("cannot install the SIG" + name + " handler", e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("this JVM has no sun.misc.Signal: cannot install the SIG" + name
-                    + " handler", e);
+            throw new IllegalStateException(
+                    "this JVM has no sun.misc.Signal: cannot install the SIG" + name + " handler", e);
         }
     }
 }

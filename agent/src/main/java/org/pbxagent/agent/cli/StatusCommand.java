@@ -25,11 +25,15 @@ import picocli.CommandLine.Spec;
  * Asks a running agent how it is, for people and for scripts (OCF monitor, cron checks). Exit codes: 0 ready,
  * 1 answering but not ready (HTTP 503 from /health), 3 no agent answering within the timeout, 2 bad usage.
  */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
         description = "Ask a running agent how it is: the status page's summary as text (--json: the whole /status"
                 + " JSON, for scripts). Exit 0 ready, 1 not ready, 3 not answering.")
 public final class StatusCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+    @Option(
+            names = {"-c", "--config"},
+            paramLabel = "FILE",
             description = "take http.bind, http.port, http.tls.* and http.read-token from this configuration"
                     + " (no other secret is read)")
     Path config;
@@ -37,19 +41,26 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--url", paramLabel = "URL", description = "agent base URL (default http://127.0.0.1:8088)")
     URI url;
 
-    @Option(names = "--token-file", paramLabel = "FILE",
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
             description = "read token for /status (first line); with --config, http.read-token is used")
     Path tokenFile;
 
     // 5 s: a cold TLS handshake alone took 2.9 s on a loaded node.
-    @Option(names = "--timeout-ms", defaultValue = "5000", paramLabel = "MS",
+    @Option(
+            names = "--timeout-ms",
+            defaultValue = "5000",
+            paramLabel = "MS",
             description = "deadline of the connect and of each answer, counted on the wire (default ${DEFAULT-VALUE})")
     long timeoutMs;
 
     @Option(names = "--json", description = "print the whole /status JSON instead of the summary (for scripts)")
     boolean json;
 
-    @Option(names = {"-q", "--quiet"}, description = "print nothing; only the exit code")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "print nothing; only the exit code")
     boolean quiet;
 
     @Spec
@@ -91,8 +102,11 @@ public final class StatusCommand implements Callable<Integer> {
             AgentHttp.Answer health = AgentHttp.get(base.resolve("/health"), null, tls, timeout);
             AgentHttp.Answer status = AgentHttp.get(base.resolve("/status"), token, tls, timeout);
             if (status.status() == 401) {
-                err.println("pbx-agent status: " + base + "/status needs the read token (" + (token == null
-                        ? "give --config with http.read-token, or --token-file" : "the one given was refused") + ")");
+                err.println("pbx-agent status: " + base + "/status needs the read token ("
+                        + (token == null
+                                ? "give --config with http.read-token, or --token-file"
+                                : "the one given was refused")
+                        + ")");
                 return PbxAgent.EXIT_USAGE;
             }
             boolean ready = health.status() == 200;
@@ -143,9 +157,10 @@ public final class StatusCommand implements Callable<Integer> {
         if (!s.isObject() || !s.path("node").isObject()) {
             throw new com.fasterxml.jackson.core.JsonParseException(null, "no node in /status");
         }
-        com.fasterxml.jackson.databind.node.ObjectNode summary = s.path("summary").isObject()
-                ? (com.fasterxml.jackson.databind.node.ObjectNode) s.path("summary")
-                : StatusSummary.of(s, java.time.Instant.now());
+        com.fasterxml.jackson.databind.node.ObjectNode summary =
+                s.path("summary").isObject()
+                        ? (com.fasterxml.jackson.databind.node.ObjectNode) s.path("summary")
+                        : StatusSummary.of(s, java.time.Instant.now());
         // /health is the readiness that decides the exit code; its reasons are the ones to print.
         if (h.path("failures").isArray()) {
             summary.set("failures", h.path("failures"));

@@ -12,13 +12,20 @@ import org.pbxagent.agent.ami.AmiConnection.AmiException;
 public final class AmiProbe {
 
     /** What one probe saw. {@code calls} is -1 when not asked for. */
-    public record Outcome(Verdict verdict, boolean fullyBooted, int calls, String detail) { }
+    public record Outcome(Verdict verdict, boolean fullyBooted, int calls, String detail) {}
 
     /** Maps one to one onto the OCF exit code the agent returns. */
     public enum Verdict {
-        UP(0), NO_ANSWER(1), STOPPING(1), REFUSED(7), AUTH_FAILED(6);
+        UP(0),
+        NO_ANSWER(1),
+        STOPPING(1),
+        REFUSED(7),
+        AUTH_FAILED(6);
         public final int ocfCode;
-        Verdict(int ocfCode) { this.ocfCode = ocfCode; }
+
+        Verdict(int ocfCode) {
+            this.ocfCode = ocfCode;
+        }
     }
 
     private static final int MAX_LINE = 8192;
@@ -41,15 +48,20 @@ public final class AmiProbe {
      */
     public Outcome probe(long deadlineNanos, boolean countCalls, String coreStop) {
         boolean booted = false;
-        try (AmiConnection c = AmiConnection.open(address.getHostString(), address.getPort(),
-                remainingMillis(deadlineNanos), MAX_LINE, (what, sample) -> { })) {
+        try (AmiConnection c = AmiConnection.open(
+                address.getHostString(),
+                address.getPort(),
+                remainingMillis(deadlineNanos),
+                MAX_LINE,
+                (what, sample) -> {})) {
             c.login(user, secret, "system", remainingMillis(deadlineNanos));
             // Asterisk sends FullyBooted right after a successful login once it has booted; before that it
             // comes when the boot ends. A Ping answered in order proves the manager thread is alive either way.
             c.ping(remainingMillis(deadlineNanos));
             c.awaitFullyBooted(remainingMillis(deadlineNanos));
             booted = true;
-            int calls = countCalls ? c.callCounts(remainingMillis(deadlineNanos)).calls() : -1;
+            int calls =
+                    countCalls ? c.callCounts(remainingMillis(deadlineNanos)).calls() : -1;
             if (coreStop != null) {
                 try {
                     c.command("core stop " + coreStop, remainingMillis(deadlineNanos));
@@ -66,7 +78,8 @@ public final class AmiProbe {
                 case SHUTTING_DOWN -> Verdict.STOPPING;
                 default -> Verdict.NO_ANSWER;
             };
-            String detail = e.kind() == AmiException.Kind.REFUSED ? "nothing listens on AMI " + address
+            String detail = e.kind() == AmiException.Kind.REFUSED
+                    ? "nothing listens on AMI " + address
                     : e.kind() == AmiException.Kind.AUTH_FAILED ? "AMI login refused" : "AMI: " + e.getMessage();
             return new Outcome(v, booted, -1, detail);
         }

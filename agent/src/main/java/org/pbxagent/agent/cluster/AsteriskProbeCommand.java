@@ -18,8 +18,11 @@ import picocli.CommandLine.Spec;
  * 0 up, 7 nothing listening, 1 silent, garbled or shutting down ("Asterisk is shutting down": it is going away, and
  * is no configuration error), 6 login refused (configuration).
  */
-@Command(name = "asterisk-probe", mixinStandardHelpOptions = true,
-        description = "Bounded one-shot AMI probe of the local Asterisk (exit 0 up, 1 no answer, 6 login refused, 7 not listening).")
+@Command(
+        name = "asterisk-probe",
+        mixinStandardHelpOptions = true,
+        description =
+                "Bounded one-shot AMI probe of the local Asterisk (exit 0 up, 1 no answer, 6 login refused, 7 not listening).")
 public final class AsteriskProbeCommand implements Callable<Integer> {
 
     static final String DEFAULT_SECRET_ENV = "PBX_AMI_SECRET";
@@ -39,20 +42,30 @@ public final class AsteriskProbeCommand implements Callable<Integer> {
     @Option(names = "--secret-file", description = "File holding the AMI secret (first line).")
     Path secretFile;
 
-    @Option(names = "--secret-env", defaultValue = DEFAULT_SECRET_ENV,
-            description = "Environment variable holding the AMI secret when no file is given (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--secret-env",
+            defaultValue = DEFAULT_SECRET_ENV,
+            description =
+                    "Environment variable holding the AMI secret when no file is given (default ${DEFAULT-VALUE}).")
     String secretEnv;
 
-    @Option(names = "--timeout-ms", defaultValue = "3000", description = "Whole budget of the probe (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--timeout-ms",
+            defaultValue = "3000",
+            description = "Whole budget of the probe (default ${DEFAULT-VALUE}).")
     long timeoutMs;
 
-    @Option(names = "--wait-booted", description = "Retry until Asterisk answers fully booted or the budget ends (for start).")
+    @Option(
+            names = "--wait-booted",
+            description = "Retry until Asterisk answers fully booted or the budget ends (for start).")
     boolean waitBooted;
 
     @Option(names = "--calls", description = "Also count active calls (core show channels count).")
     boolean calls;
 
-    @Option(names = "--core-stop", description = "Ask for 'core stop <gracefully|when convenient|now>' after the check.")
+    @Option(
+            names = "--core-stop",
+            description = "Ask for 'core stop <gracefully|when convenient|now>' after the check.")
     String coreStop;
 
     @Override
@@ -76,7 +89,8 @@ public final class AsteriskProbeCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         AmiProbe probe = new AmiProbe(new InetSocketAddress(host, port), user, secret);
         AmiProbe.Outcome outcome = probe.probe(deadline, calls, coreStop);
-        while (waitBooted && outcome.verdict() != AmiProbe.Verdict.UP
+        while (waitBooted
+                && outcome.verdict() != AmiProbe.Verdict.UP
                 && outcome.verdict() != AmiProbe.Verdict.AUTH_FAILED
                 && deadline - System.nanoTime() > 100_000_000L) {
             try {
@@ -124,7 +138,8 @@ public final class AsteriskProbeCommand implements Callable<Integer> {
         } else {
             s = System.getenv(secretEnv);
             if (s == null) {
-                throw new IllegalStateException("no AMI secret: set --secret-file or the environment variable " + secretEnv);
+                throw new IllegalStateException(
+                        "no AMI secret: set --secret-file or the environment variable " + secretEnv);
             }
         }
         if (s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0) {

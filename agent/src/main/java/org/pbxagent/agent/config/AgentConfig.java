@@ -99,8 +99,8 @@ public final class AgentConfig {
         } catch (IOException e) {
             throw new ConfigException(List.of("cannot read configuration file " + file + ": " + e.getMessage()));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(List.of("configuration file " + file + " is not a properties file: "
-                    + e.getMessage()));
+            throw new ConfigException(
+                    List.of("configuration file " + file + " is not a properties file: " + e.getMessage()));
         }
         if (!duplicates.isEmpty()) {
             throw new ConfigException(duplicates);

@@ -21,7 +21,8 @@ public final class ConfigException extends RuntimeException {
     }
 
     private static String render(List<String> problems) {
-        StringBuilder sb = new StringBuilder("invalid configuration (").append(problems.size())
+        StringBuilder sb = new StringBuilder("invalid configuration (")
+                .append(problems.size())
                 .append(problems.size() == 1 ? " problem)" : " problems)");
         for (String p : problems) {
             sb.append("\n  - ").append(p);

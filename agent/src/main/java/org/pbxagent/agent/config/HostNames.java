@@ -10,8 +10,7 @@ import org.pbxagent.fastagi.server.IpAddresses;
 final class HostNames {
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
-    private HostNames() {
-    }
+    private HostNames() {}
 
     static boolean isValidHost(String s) {
         if (s == null || s.isEmpty() || s.length() > 253) {

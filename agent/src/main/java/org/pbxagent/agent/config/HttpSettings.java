@@ -22,9 +22,17 @@ import java.time.Duration;
  * @param allowPlaintext   true allows plain HTTP on a non-loopback bind (tokens and status then cross in clear)
  * @param readToken        when set, GET /status, /metrics and / need it (or the admin token); empty = open
  */
-public record HttpSettings(boolean enabled, String bind, int port, Secret adminToken, Duration idleTimeout,
-                           int maxThreads, Path tlsKeystore, Secret tlsKeystorePassword, boolean allowPlaintext,
-                           Secret readToken) {
+public record HttpSettings(
+        boolean enabled,
+        String bind,
+        int port,
+        Secret adminToken,
+        Duration idleTimeout,
+        int maxThreads,
+        Path tlsKeystore,
+        Secret tlsKeystorePassword,
+        boolean allowPlaintext,
+        Secret readToken) {
 
     public static HttpSettings read(ConfigSource s) {
         boolean enabled = s.bool("enabled", true);
@@ -38,8 +46,10 @@ public record HttpSettings(boolean enabled, String bind, int port, Secret adminT
         boolean plaintext = s.bool("allow-plaintext", false);
         Secret readToken = s.secret("read-token", false, 16);
         if (enabled && keystore == null && !plaintext && !loopback(bind)) {
-            s.problem("bind", bind + " is reachable beyond this host: set http.tls.keystore (HTTPS), or say "
-                    + "http.allow-plaintext = true to send the tokens and /status in clear");
+            s.problem(
+                    "bind",
+                    bind + " is reachable beyond this host: set http.tls.keystore (HTTPS), or say "
+                            + "http.allow-plaintext = true to send the tokens and /status in clear");
         }
         if (keystore != null) {
             String why = unusable(keystore, keystorePassword);
@@ -50,8 +60,8 @@ public record HttpSettings(boolean enabled, String bind, int port, Secret adminT
         if (!readToken.isEmpty() && readToken.equals(token)) {
             s.problem("read-token", "must differ from http.admin-token (a reader must not be able to drain)");
         }
-        return new HttpSettings(enabled, bind, port, token, idle, threads, keystore, keystorePassword, plaintext,
-                readToken);
+        return new HttpSettings(
+                enabled, bind, port, token, idle, threads, keystore, keystorePassword, plaintext, readToken);
     }
 
     public boolean tls() {
@@ -72,7 +82,7 @@ public record HttpSettings(boolean enabled, String bind, int port, Secret adminT
             return "cannot read key store " + keystore;
         }
         Exception last = null;
-        for (String type : new String[]{"PKCS12", "JKS"}) {
+        for (String type : new String[] {"PKCS12", "JKS"}) {
             try (InputStream in = Files.newInputStream(keystore)) {
                 KeyStore ks = KeyStore.getInstance(type);
                 ks.load(in, password.reveal().toCharArray());

@@ -14,8 +14,13 @@ import java.time.Duration;
  * @param misfireThreshold         a firing later than this is treated as missed and handled by the misfire policy
  * @param consistencyCheckInterval period of the routing-data consistency check (cluster work)
  */
-public record SchedulerSettings(boolean enabled, int threads, boolean clusterEnabled, Duration clusterCheckin,
-                                Duration misfireThreshold, Duration consistencyCheckInterval) {
+public record SchedulerSettings(
+        boolean enabled,
+        int threads,
+        boolean clusterEnabled,
+        Duration clusterCheckin,
+        Duration misfireThreshold,
+        Duration consistencyCheckInterval) {
 
     public static SchedulerSettings read(ConfigSource s) {
         boolean enabled = s.bool("enabled", true);

@@ -8,5 +8,4 @@ import java.util.function.Function;
  * {@link IllegalArgumentException} whose message names the key (settings records that validate in their
  * constructor), which is recorded as a problem too.
  */
-public record SectionType<T>(String prefix, Class<T> type, Function<ConfigSource, T> reader) {
-}
+public record SectionType<T>(String prefix, Class<T> type, Function<ConfigSource, T> reader) {}

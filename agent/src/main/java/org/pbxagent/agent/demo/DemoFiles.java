@@ -5,8 +5,7 @@ import org.pbxagent.agent.db.FileTrees;
 
 /** Removes the demo's temporary directory. */
 final class DemoFiles {
-    private DemoFiles() {
-    }
+    private DemoFiles() {}
 
     static void delete(Path root) {
         FileTrees.delete(root);

@@ -18,8 +18,7 @@ import org.pbxagent.fastagi.client.AgiCallResult;
 final class SampleCall {
     private static final String CALLER = "5551234";
 
-    private SampleCall() {
-    }
+    private SampleCall() {}
 
     static int play(AgentDaemon daemon, String script, PrintWriter out, PrintWriter err) {
         int port = daemon.fastAgiPort();
@@ -28,8 +27,8 @@ final class SampleCall {
                 + ", played over FastAGI as Asterisk 20 would");
         AgiCallResult r;
         try {
-            r = new AgiCallClient().call("127.0.0.1", port, script, Map.of("callerid", CALLER), List.of(),
-                    Duration.ofSeconds(10));
+            r = new AgiCallClient()
+                    .call("127.0.0.1", port, script, Map.of("callerid", CALLER), List.of(), Duration.ofSeconds(10));
         } catch (IOException e) {
             err.println("pbx-agent demo: the sample call failed: " + e.getMessage());
             return PbxAgent.EXIT_FAILURE;

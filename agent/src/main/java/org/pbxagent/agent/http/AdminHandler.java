@@ -49,8 +49,13 @@ final class AdminHandler extends Handler.Abstract {
     private final Secret readToken;
 
     /** @param readToken empty: /status, /metrics and / are open; else they need it or the admin token */
-    AdminHandler(StatusBoard board, Exposition metrics, StatusHistory history, Supplier<DrainControl> drain,
-                 Secret adminToken, Secret readToken) {
+    AdminHandler(
+            StatusBoard board,
+            Exposition metrics,
+            StatusHistory history,
+            Supplier<DrainControl> drain,
+            Secret adminToken,
+            Secret readToken) {
         this.board = board;
         this.metrics = metrics;
         this.history = history;
@@ -74,9 +79,18 @@ final class AdminHandler extends Handler.Abstract {
                 case "/health/live" -> {
                     if (allow(method, "GET", response, callback)) {
                         // The pid lets a resource agent check that the daemon it started is the one answering.
-                        send(response, callback, 200, JSON, Json.write(Map.of("live", true,
-                                "state", board.state().name().toLowerCase(Locale.ROOT),
-                                "pid", ProcessHandle.current().pid())));
+                        send(
+                                response,
+                                callback,
+                                200,
+                                JSON,
+                                Json.write(Map.of(
+                                        "live",
+                                        true,
+                                        "state",
+                                        board.state().name().toLowerCase(Locale.ROOT),
+                                        "pid",
+                                        ProcessHandle.current().pid())));
                     }
                 }
                 case "/status" -> {
@@ -99,13 +113,33 @@ final class AdminHandler extends Handler.Abstract {
                 }
                 case "/" -> {
                     if (allow(method, "GET", response, callback) && mayRead(request, response, callback)) {
-                        send(response, callback, 200, HTML, StatusPage.render(status(),
-                                history == null ? List.of() : history.points(), Instant.now()));
+                        send(
+                                response,
+                                callback,
+                                200,
+                                HTML,
+                                StatusPage.render(
+                                        status(), history == null ? List.of() : history.points(), Instant.now()));
                     }
                 }
-                default -> send(response, callback, 404, JSON, Json.write(Map.of("error", "not found",
-                        "endpoints", List.of("/", "/health", "/health/live", "/status", "/metrics",
-                                "POST /drain", "POST /undrain"))));
+                default ->
+                    send(
+                            response,
+                            callback,
+                            404,
+                            JSON,
+                            Json.write(Map.of(
+                                    "error",
+                                    "not found",
+                                    "endpoints",
+                                    List.of(
+                                            "/",
+                                            "/health",
+                                            "/health/live",
+                                            "/status",
+                                            "/metrics",
+                                            "POST /drain",
+                                            "POST /undrain"))));
             }
         } catch (RuntimeException e) {
             log.warn("HTTP {} {} failed: {}", method, path, e.toString());
@@ -130,14 +164,21 @@ final class AdminHandler extends Handler.Abstract {
             String reason = q.getValue("reason");
             reason = reason == null || reason.isBlank() ? "admin request" : reason.strip();
             if (reason.length() > MAX_REASON || reason.chars().anyMatch(Character::isISOControl)) {
-                send(response, callback, 400, JSON, Json.write(Map.of("error",
-                        "reason must be at most " + MAX_REASON + " printable characters")));
+                send(
+                        response,
+                        callback,
+                        400,
+                        JSON,
+                        Json.write(Map.of("error", "reason must be at most " + MAX_REASON + " printable characters")));
                 return;
             }
             String forceText = q.getValue("force");
             boolean force = "true".equalsIgnoreCase(forceText) || "1".equals(forceText);
-            log.info("drain requested over HTTP from {} (reason: {}, force: {})",
-                    Request.getRemoteAddr(request), reason, force);
+            log.info(
+                    "drain requested over HTTP from {} (reason: {}, force: {})",
+                    Request.getRemoteAddr(request),
+                    reason,
+                    force);
             state = drain.get().drain(reason, force);
         } else {
             log.info("undrain requested over HTTP from {}", Request.getRemoteAddr(request));
@@ -160,12 +201,23 @@ final class AdminHandler extends Handler.Abstract {
         if (token != null && (readToken.matches(token) || (!adminToken.isEmpty() && adminToken.matches(token)))) {
             return true;
         }
-        log.warn("refused {} {} from {}: {}", request.getMethod(), Request.getPathInContext(request),
-                Request.getRemoteAddr(request), token == null ? "no read token" : "wrong read token");
+        log.warn(
+                "refused {} {} from {}: {}",
+                request.getMethod(),
+                Request.getPathInContext(request),
+                Request.getRemoteAddr(request),
+                token == null ? "no read token" : "wrong read token");
         response.getHeaders().add(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"pbx-agent\"");
         response.getHeaders().add(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"pbx-agent\", charset=\"UTF-8\"");
-        send(response, callback, 401, JSON, Json.write(Map.of("error",
-                "read token required: Authorization: Bearer <http.read-token>, or Basic with it as the password")));
+        send(
+                response,
+                callback,
+                401,
+                JSON,
+                Json.write(
+                        Map.of(
+                                "error",
+                                "read token required: Authorization: Bearer <http.read-token>, or Basic with it as the password")));
         return false;
     }
 
@@ -179,8 +231,8 @@ final class AdminHandler extends Handler.Abstract {
         }
         if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
             try {
-                String pair = new String(java.util.Base64.getDecoder().decode(header.substring(6).strip()),
-                        StandardCharsets.UTF_8);
+                String pair = new String(
+                        java.util.Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
                 int colon = pair.indexOf(':');
                 return colon < 0 ? null : pair.substring(colon + 1);
             } catch (IllegalArgumentException e) {
@@ -199,11 +251,19 @@ final class AdminHandler extends Handler.Abstract {
         if (token != null && !adminToken.isEmpty() && adminToken.matches(token)) {
             return true;
         }
-        log.warn("refused {} {} from {}: {}", request.getMethod(), Request.getPathInContext(request),
-                Request.getRemoteAddr(request), header == null ? "no token" : "wrong token");
+        log.warn(
+                "refused {} {} from {}: {}",
+                request.getMethod(),
+                Request.getPathInContext(request),
+                Request.getRemoteAddr(request),
+                header == null ? "no token" : "wrong token");
         response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"pbx-agent\"");
-        send(response, callback, 401, JSON, Json.write(Map.of("error",
-                "admin token required: Authorization: Bearer <http.admin-token>")));
+        send(
+                response,
+                callback,
+                401,
+                JSON,
+                Json.write(Map.of("error", "admin token required: Authorization: Bearer <http.admin-token>")));
         return false;
     }
 
@@ -212,7 +272,11 @@ final class AdminHandler extends Handler.Abstract {
             return true;
         }
         response.getHeaders().put(HttpHeader.ALLOW, allowed);
-        send(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, JSON,
+        send(
+                response,
+                callback,
+                HttpStatus.METHOD_NOT_ALLOWED_405,
+                JSON,
                 Json.write(Map.of("error", "method " + method + " not allowed, use " + allowed)));
         return false;
     }

@@ -33,21 +33,26 @@ public final class AdminHttpServer implements AgentComponent {
     private ServerConnector connector;
 
     /** Metrics from the daemon's registry (Prometheus text, or OpenMetrics when asked), and the page's plots. */
-    public AdminHttpServer(HttpSettings settings, StatusBoard board, PrometheusMeterRegistry meters,
-                           Supplier<DrainControl> drain) {
+    public AdminHttpServer(
+            HttpSettings settings, StatusBoard board, PrometheusMeterRegistry meters, Supplier<DrainControl> drain) {
         this.settings = settings;
         this.history = new StatusHistory(meters, Clock.systemUTC());
-        this.handler = new AdminHandler(board, om -> om ? meters.scrape(OPENMETRICS) : meters.scrape(), history,
-                drain, settings.adminToken(), settings.readToken());
+        this.handler = new AdminHandler(
+                board,
+                om -> om ? meters.scrape(OPENMETRICS) : meters.scrape(),
+                history,
+                drain,
+                settings.adminToken(),
+                settings.readToken());
     }
 
     /** Fixed metrics text and no plots (for tests of the HTTP face alone). */
-    public AdminHttpServer(HttpSettings settings, StatusBoard board, Supplier<String> metrics,
-                           Supplier<DrainControl> drain) {
+    public AdminHttpServer(
+            HttpSettings settings, StatusBoard board, Supplier<String> metrics, Supplier<DrainControl> drain) {
         this.settings = settings;
         this.history = null;
-        this.handler = new AdminHandler(board, om -> metrics.get(), null, drain, settings.adminToken(),
-                settings.readToken());
+        this.handler =
+                new AdminHandler(board, om -> metrics.get(), null, drain, settings.adminToken(), settings.readToken());
     }
 
     private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -76,7 +81,11 @@ public final class AdminHttpServer implements AgentComponent {
             ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
             // Clients reach the agent by IP (no SNI); the certificate names that IP.
             http.addCustomizer(new SecureRequestCustomizer(false));
-            c = new ServerConnector(s, 1, 1, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+            c = new ServerConnector(
+                    s,
+                    1,
+                    1,
+                    new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
                     new HttpConnectionFactory(http));
         } else {
             c = new ServerConnector(s, 1, 1, new HttpConnectionFactory(http));

@@ -21,14 +21,14 @@ public final class Json {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
-    private Json() {
-    }
+    private Json() {}
 
     public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            return "{\"error\":\"status not serialisable: " + e.getOriginalMessage().replace('"', '\'') + "\"}";
+            return "{\"error\":\"status not serialisable: "
+                    + e.getOriginalMessage().replace('"', '\'') + "\"}";
         }
     }
 

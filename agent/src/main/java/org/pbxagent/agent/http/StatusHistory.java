@@ -22,9 +22,8 @@ public final class StatusHistory implements AutoCloseable {
     static final int POINTS = (int) (SPAN.toMillis() / PERIOD.toMillis());
 
     /** One sample; rates are per second over the period before it. */
-    public record Point(long epochMs, double score, double calls, double decisionsPerSecond,
-                        double degradedPerSecond) {
-    }
+    public record Point(
+            long epochMs, double score, double calls, double decisionsPerSecond, double degradedPerSecond) {}
 
     private final MeterRegistry meters;
     private final Clock clock;
@@ -87,8 +86,8 @@ public final class StatusHistory implements AutoCloseable {
         lastDecisions = decisions;
         lastDegraded = degraded;
         lastNanos = now;
-        ring[next] = new Point(clock.millis(), gauge("pbxagent_load_score"), gauge("pbxagent_asterisk_active_calls"),
-                dps, gps);
+        ring[next] = new Point(
+                clock.millis(), gauge("pbxagent_load_score"), gauge("pbxagent_asterisk_active_calls"), dps, gps);
         next = (next + 1) % POINTS;
         size = Math.min(size + 1, POINTS);
     }

@@ -21,8 +21,7 @@ final class StatusPage {
     private static final int PLOT_H = 64;
     private static final Set<String> NOT_SECTIONS = Set.of("summary", "node", "health");
 
-    private StatusPage() {
-    }
+    private StatusPage() {}
 
     /**
      * The page.
@@ -35,7 +34,8 @@ final class StatusPage {
         String id = s.path("node").asText("?");
         StringBuilder sb = new StringBuilder(16384);
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                        + "<meta http-equiv=\"refresh\" content=\"5\"><title>pbx-agent ").append(escape(id))
+                        + "<meta http-equiv=\"refresh\" content=\"5\"><title>pbx-agent ")
+                .append(escape(id))
                 .append("</title>\n<style>\n"
                         + "body{font-family:sans-serif;margin:1em 1.5em;color:#222}h1{font-size:1.3em;margin:.2em 0}"
                         + "h2{font-size:1.05em;margin:1.2em 0 .3em}"
@@ -49,7 +49,9 @@ final class StatusPage {
                         + "padding:2px 8px;text-align:left;vertical-align:top;font-size:.9em}th{background:#eee}"
                         + ".plots{display:flex;flex-wrap:wrap;gap:12px}.plot{font-size:.8em}"
                         + "svg{background:#fafafa;border:1px solid #ccc}ul{margin:.2em 0}\n"
-                        + "</style></head><body>\n<h1>pbx-agent ").append(escape(id)).append("</h1>\n");
+                        + "</style></head><body>\n<h1>pbx-agent ")
+                .append(escape(id))
+                .append("</h1>\n");
         band(sb, s);
         plots(sb, history, now);
         Iterator<Map.Entry<String, JsonNode>> it = status.properties().iterator();
@@ -58,7 +60,10 @@ final class StatusPage {
             if (NOT_SECTIONS.contains(e.getKey())) {
                 continue;
             }
-            sb.append("<h2 id=\"section-").append(escape(e.getKey())).append("\">").append(escape(e.getKey()))
+            sb.append("<h2 id=\"section-")
+                    .append(escape(e.getKey()))
+                    .append("\">")
+                    .append(escape(e.getKey()))
                     .append("</h2>\n");
             value(sb, e.getValue());
             sb.append('\n');
@@ -75,38 +80,71 @@ final class StatusPage {
         boolean ready = s.path("ready").asBoolean();
         tile(sb, "ready", "Ready", ready ? "ready" : "NOT READY", ready ? "ok" : "bad");
         boolean drained = s.path("drained").asBoolean();
-        tile(sb, "drain", "Rotation", drained ? "drained: " + s.path("drain_reason").asText() : "in rotation",
+        tile(
+                sb,
+                "drain",
+                "Rotation",
+                drained ? "drained: " + s.path("drain_reason").asText() : "in rotation",
                 drained ? "warn" : "ok");
-        tile(sb, "score", "Score", text(s.path("score")), s.path("score").isNumber()
-                && s.path("score").asInt() >= 90 ? "warn" : "");
-        String calls = text(s.path("calls")) + (s.hasNonNull("max_calls") ? " / " + s.path("max_calls").asLong() : "");
+        tile(
+                sb,
+                "score",
+                "Score",
+                text(s.path("score")),
+                s.path("score").isNumber() && s.path("score").asInt() >= 90 ? "warn" : "");
+        String calls = text(s.path("calls"))
+                + (s.hasNonNull("max_calls") ? " / " + s.path("max_calls").asLong() : "");
         tile(sb, "calls", "Calls", calls, s.path("asterisk").asText().startsWith("unavailable") ? "bad" : "");
-        tile(sb, "asterisk", "Asterisk", s.path("asterisk").asText(),
+        tile(
+                sb,
+                "asterisk",
+                "Asterisk",
+                s.path("asterisk").asText(),
                 s.path("asterisk").asText().equals("available") ? "ok" : "warn");
-        String db = s.path("db_reachable").isNull() ? "-" : s.path("db_reachable").asBoolean() ? "reachable"
-                : "UNREACHABLE";
+        String db = s.path("db_reachable").isNull()
+                ? "-"
+                : s.path("db_reachable").asBoolean() ? "reachable" : "UNREACHABLE";
         if (s.hasNonNull("db_last_success_age_s")) {
             db += ", " + StatusSummary.duration(s.path("db_last_success_age_s").asDouble()) + " ago";
         }
         tile(sb, "db", "DB", db, s.path("db_reachable").asBoolean() ? "ok" : "bad");
         String snap;
         if (s.path("routing_has_data").asBoolean()) {
-            snap = "v" + s.path("snapshot_version").asLong() + " " + s.path("snapshot_source").asText()
+            snap = "v" + s.path("snapshot_version").asLong() + " "
+                    + s.path("snapshot_source").asText()
                     + (s.hasNonNull("snapshot_age_s")
-                    ? ", " + StatusSummary.duration(s.path("snapshot_age_s").asDouble()) + " old" : "")
+                            ? ", "
+                                    + StatusSummary.duration(
+                                            s.path("snapshot_age_s").asDouble()) + " old"
+                            : "")
                     + (s.path("degraded").asBoolean() ? ", DEGRADED" : "");
         } else {
             snap = "NO DATA";
         }
-        tile(sb, "snapshot", "Routing snapshot", snap, !s.path("routing_has_data").asBoolean() ? "bad"
-                : s.path("degraded").asBoolean() ? "warn" : "ok");
+        tile(
+                sb,
+                "snapshot",
+                "Routing snapshot",
+                snap,
+                !s.path("routing_has_data").asBoolean()
+                        ? "bad"
+                        : s.path("degraded").asBoolean() ? "warn" : "ok");
         int i = 0;
         for (JsonNode k : s.path("kamailio")) {
-            String v = k.path("dispatcher_state").asText() + (k.hasNonNull("last_push_age_s")
-                    ? ", push " + StatusSummary.duration(k.path("last_push_age_s").asDouble()) + " ago" : "");
+            String v = k.path("dispatcher_state").asText()
+                    + (k.hasNonNull("last_push_age_s")
+                            ? ", push "
+                                    + StatusSummary.duration(
+                                            k.path("last_push_age_s").asDouble()) + " ago"
+                            : "");
             String state = k.path("dispatcher_state").asText();
-            tile(sb, "kamailio-" + i++, "Kamailio " + k.path("url").asText(), v,
-                    !k.path("reachable").asBoolean() || state.equals("unconfirmed") ? "bad"
+            tile(
+                    sb,
+                    "kamailio-" + i++,
+                    "Kamailio " + k.path("url").asText(),
+                    v,
+                    !k.path("reachable").asBoolean() || state.equals("unconfirmed")
+                            ? "bad"
                             : state.equals("drained") ? "warn" : "ok");
         }
         tile(sb, "storage", "Storage", s.path("storage").asText(), "");
@@ -120,17 +158,26 @@ final class StatusPage {
         if (!lines.isEmpty()) {
             sb.append("<ul id=\"notes\">");
             for (String l : lines) {
-                sb.append("<li").append(l.startsWith("failure") ? " class=\"bad\"" : "").append('>')
-                        .append(escape(l)).append("</li>");
+                sb.append("<li")
+                        .append(l.startsWith("failure") ? " class=\"bad\"" : "")
+                        .append('>')
+                        .append(escape(l))
+                        .append("</li>");
             }
             sb.append("</ul>\n");
         }
     }
 
     private static void tile(StringBuilder sb, String key, String label, String value, String cls) {
-        sb.append("<div class=\"tile ").append(cls).append("\" id=\"sum-").append(escape(key))
-                .append("\"><span class=\"label\">").append(escape(label)).append("</span><span class=\"value\">")
-                .append(escape(value)).append("</span></div>\n");
+        sb.append("<div class=\"tile ")
+                .append(cls)
+                .append("\" id=\"sum-")
+                .append(escape(key))
+                .append("\"><span class=\"label\">")
+                .append(escape(label))
+                .append("</span><span class=\"value\">")
+                .append(escape(value))
+                .append("</span></div>\n");
     }
 
     private static void plots(StringBuilder sb, List<StatusHistory.Point> history, Instant now) {
@@ -143,8 +190,14 @@ final class StatusPage {
     }
 
     /** @param fixedMax the top of the y axis, or 0 to take the largest value seen */
-    private static void plot(StringBuilder sb, String key, String title, List<StatusHistory.Point> history,
-                             Instant now, ToDoubleFunction<StatusHistory.Point> f, double fixedMax) {
+    private static void plot(
+            StringBuilder sb,
+            String key,
+            String title,
+            List<StatusHistory.Point> history,
+            Instant now,
+            ToDoubleFunction<StatusHistory.Point> f,
+            double fixedMax) {
         double max = fixedMax;
         double last = Double.NaN;
         for (StatusHistory.Point p : history) {
@@ -161,12 +214,27 @@ final class StatusPage {
         }
         long end = now.toEpochMilli();
         long span = StatusHistory.SPAN.toMillis();
-        sb.append("<figure class=\"plot\" id=\"plot-").append(key).append("\" style=\"margin:0\"><figcaption>")
-                .append(escape(title)).append(": <b class=\"last\">").append(Double.isNaN(last) ? "-" : number(last))
-                .append("</b> (max ").append(number(max)).append(")</figcaption>\n<svg"
-                        + " width=\"").append(PLOT_W).append("\" height=\"").append(PLOT_H).append("\" viewBox=\"0 0 ")
-                .append(PLOT_W).append(' ').append(PLOT_H).append("\" role=\"img\" aria-label=\"")
-                .append(escape(title)).append(", last ").append(StatusHistory.SPAN.toMinutes()).append(" minutes\">");
+        sb.append("<figure class=\"plot\" id=\"plot-")
+                .append(key)
+                .append("\" style=\"margin:0\"><figcaption>")
+                .append(escape(title))
+                .append(": <b class=\"last\">")
+                .append(Double.isNaN(last) ? "-" : number(last))
+                .append("</b> (max ")
+                .append(number(max))
+                .append(")</figcaption>\n<svg" + " width=\"")
+                .append(PLOT_W)
+                .append("\" height=\"")
+                .append(PLOT_H)
+                .append("\" viewBox=\"0 0 ")
+                .append(PLOT_W)
+                .append(' ')
+                .append(PLOT_H)
+                .append("\" role=\"img\" aria-label=\"")
+                .append(escape(title))
+                .append(", last ")
+                .append(StatusHistory.SPAN.toMinutes())
+                .append(" minutes\">");
         // Gaps (no data) split the line, so a missing figure is never drawn as 0.
         StringBuilder pts = new StringBuilder();
         int segments = 0;
@@ -182,7 +250,9 @@ final class StatusPage {
         }
         segments += flush(sb, pts);
         if (segments == 0) {
-            sb.append("<text x=\"8\" y=\"").append(PLOT_H / 2 + 4).append("\" font-size=\"11\" fill=\"#888\">")
+            sb.append("<text x=\"8\" y=\"")
+                    .append(PLOT_H / 2 + 4)
+                    .append("\" font-size=\"11\" fill=\"#888\">")
                     .append("no data yet</text>");
         }
         sb.append("</svg></figure>\n");
@@ -193,7 +263,8 @@ final class StatusPage {
             return 0;
         }
         sb.append("<polyline fill=\"none\" stroke=\"#2a6fb0\" stroke-width=\"1.5\" points=\"")
-                .append(pts.toString().strip()).append("\"/>");
+                .append(pts.toString().strip())
+                .append("\"/>");
         pts.setLength(0);
         return 1;
     }

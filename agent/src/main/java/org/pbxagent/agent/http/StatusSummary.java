@@ -15,8 +15,7 @@ import java.util.Locale;
  * has no summary of its own; missing parts are null, never guessed.
  */
 public final class StatusSummary {
-    private StatusSummary() {
-    }
+    private StatusSummary() {}
 
     /**
      * The summary band's values.
@@ -52,8 +51,11 @@ public final class StatusSummary {
         }
         if (ami.path("enabled").asBoolean(false)) {
             putLong(s, "calls", ami.path("active_calls"));
-            s.put("asterisk", ami.path("available").asBoolean(false) ? "available"
-                    : "unavailable: " + ami.path("reason").asText(""));
+            s.put(
+                    "asterisk",
+                    ami.path("available").asBoolean(false)
+                            ? "available"
+                            : "unavailable: " + ami.path("reason").asText(""));
         } else {
             s.putNull("calls");
             s.put("asterisk", "not watched (ami.enabled = false)");
@@ -91,22 +93,33 @@ public final class StatusSummary {
             o.put("dispatcher_state", k.path("dispatcher_state").asText("none"));
             putDouble(o, "last_push_age_s", age(k.path("last_push_at"), now));
             putDouble(o, "last_success_age_s", age(k.path("last_success_at"), now));
-            o.put("last_error", k.path("last_error").isTextual() ? k.path("last_error").asText() : "");
+            o.put(
+                    "last_error",
+                    k.path("last_error").isTextual() ? k.path("last_error").asText() : "");
         }
         JsonNode storage = status.path("storage");
-        s.put("storage", storage.isMissingNode() || storage.isNull()
-                ? "not watched by the daemon (pbx-agent storage status)"
-                : storage.path("summary").asText(storage.toString()));
+        s.put(
+                "storage",
+                storage.isMissingNode() || storage.isNull()
+                        ? "not watched by the daemon (pbx-agent storage status)"
+                        : storage.path("summary").asText(storage.toString()));
         return s;
     }
 
     /** The summary as a few lines of text, for the terminal. */
     public static String text(JsonNode s, boolean ready) {
         StringBuilder sb = new StringBuilder();
-        sb.append("node ").append(s.path("node").asText()).append(": ").append(ready ? "ready" : "NOT READY")
-                .append(", ").append(s.path("drained").asBoolean() ? "DRAINED (" + s.path("drain_reason").asText()
-                        + ")" : "in rotation")
-                .append(" (").append(s.path("state").asText());
+        sb.append("node ")
+                .append(s.path("node").asText())
+                .append(": ")
+                .append(ready ? "ready" : "NOT READY")
+                .append(", ")
+                .append(
+                        s.path("drained").asBoolean()
+                                ? "DRAINED (" + s.path("drain_reason").asText() + ")"
+                                : "in rotation")
+                .append(" (")
+                .append(s.path("state").asText());
         if (s.hasNonNull("uptime_s")) {
             sb.append(", up ").append(duration(s.path("uptime_s").asDouble()));
         }
@@ -128,31 +141,48 @@ public final class StatusSummary {
             sb.append(" of ").append(s.path("max_calls").asLong());
         }
         sb.append(", asterisk ").append(s.path("asterisk").asText()).append('\n');
-        sb.append("db ").append(s.path("db_reachable").isNull() ? "-" : s.path("db_reachable").asBoolean()
-                ? "reachable" : "UNREACHABLE");
+        sb.append("db ")
+                .append(
+                        s.path("db_reachable").isNull()
+                                ? "-"
+                                : s.path("db_reachable").asBoolean() ? "reachable" : "UNREACHABLE");
         if (s.hasNonNull("db_last_success_age_s")) {
-            sb.append(", last answer ").append(duration(s.path("db_last_success_age_s").asDouble())).append(" ago");
+            sb.append(", last answer ")
+                    .append(duration(s.path("db_last_success_age_s").asDouble()))
+                    .append(" ago");
         }
         if (s.path("routing_has_data").asBoolean()) {
-            sb.append("; routing version ").append(s.path("snapshot_version").asLong()).append(" from ")
+            sb.append("; routing version ")
+                    .append(s.path("snapshot_version").asLong())
+                    .append(" from ")
                     .append(s.path("snapshot_source").asText());
             if (s.hasNonNull("snapshot_age_s")) {
-                sb.append(", ").append(duration(s.path("snapshot_age_s").asDouble())).append(" old");
+                sb.append(", ")
+                        .append(duration(s.path("snapshot_age_s").asDouble()))
+                        .append(" old");
             }
             sb.append(s.path("degraded").asBoolean() ? ", DEGRADED" : "");
         } else {
-            sb.append("; routing: NO DATA (").append(s.path("routing_error").asText()).append(')');
+            sb.append("; routing: NO DATA (")
+                    .append(s.path("routing_error").asText())
+                    .append(')');
         }
         sb.append('\n');
         for (JsonNode k : s.path("kamailio")) {
-            sb.append("kamailio ").append(k.path("url").asText()).append(": ")
-                    .append(k.path("dispatcher_state").asText()).append(k.path("reachable").asBoolean() ? ""
-                            : ", UNREACHABLE");
+            sb.append("kamailio ")
+                    .append(k.path("url").asText())
+                    .append(": ")
+                    .append(k.path("dispatcher_state").asText())
+                    .append(k.path("reachable").asBoolean() ? "" : ", UNREACHABLE");
             if (k.hasNonNull("last_push_age_s")) {
-                sb.append(", last push ").append(duration(k.path("last_push_age_s").asDouble())).append(" ago");
+                sb.append(", last push ")
+                        .append(duration(k.path("last_push_age_s").asDouble()))
+                        .append(" ago");
             }
             if (k.hasNonNull("last_success_age_s")) {
-                sb.append(", last ok ").append(duration(k.path("last_success_age_s").asDouble())).append(" ago");
+                sb.append(", last ok ")
+                        .append(duration(k.path("last_success_age_s").asDouble()))
+                        .append(" ago");
             }
             sb.append('\n');
         }
@@ -184,7 +214,11 @@ public final class StatusSummary {
             return null;
         }
         try {
-            return Math.max(0, Duration.between(Instant.parse(timestamp.asText()), now).toMillis()) / 1000.0;
+            return Math.max(
+                            0,
+                            Duration.between(Instant.parse(timestamp.asText()), now)
+                                    .toMillis())
+                    / 1000.0;
         } catch (DateTimeParseException e) {
             return null;
         }

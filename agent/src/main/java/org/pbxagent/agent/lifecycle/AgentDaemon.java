@@ -63,8 +63,10 @@ public final class AgentDaemon implements AutoCloseable {
     private volatile ClusterScheduler clusterScheduler;
     private volatile String clusterStartError;
 
-    private AgentDaemon(AgentConfig config, Options options,
-                        Function<Map<String, DecisionScript>, CallListener> callListenerFactory) {
+    private AgentDaemon(
+            AgentConfig config,
+            Options options,
+            Function<Map<String, DecisionScript>, CallListener> callListenerFactory) {
         this.config = config;
         this.options = options;
         this.callListenerFactory = callListenerFactory;
@@ -77,8 +79,11 @@ public final class AgentDaemon implements AutoCloseable {
      * Builds and starts the whole daemon; on a failure everything already started is stopped again and the
      * exception says which part failed.
      */
-    public static AgentDaemon start(AgentConfig config, List<AgentModule> modules, Options options,
-                                    Function<Map<String, DecisionScript>, CallListener> callListenerFactory)
+    public static AgentDaemon start(
+            AgentConfig config,
+            List<AgentModule> modules,
+            Options options,
+            Function<Map<String, DecisionScript>, CallListener> callListenerFactory)
             throws Exception {
         AgentDaemon d = new AgentDaemon(config, options, callListenerFactory);
         try {
@@ -98,7 +103,7 @@ public final class AgentDaemon implements AutoCloseable {
         DaemonMetrics.node(meters, () -> drain, board);
 
         database = AgentDatabase.open(config.db(), meters);
-        started.add(AgentComponent.of("db", () -> { }, database::close));
+        started.add(AgentComponent.of("db", () -> {}, database::close));
         migrate();
 
         routing = new RoutingComponent(database.dataSource(), config.routing(), clock);
@@ -128,21 +133,28 @@ public final class AgentDaemon implements AutoCloseable {
         localScheduler = new LocalScheduler(config.scheduler().threads());
         List<ClusterScheduler> cluster = new ArrayList<>();
         if (config.scheduler().enabled()) {
-            consistency = new RoutingConsistencyTask(database.dataSource(),
-                    config.scheduler().consistencyCheckInterval(), config.node().id());
+            consistency = new RoutingConsistencyTask(
+                    database.dataSource(),
+                    config.scheduler().consistencyCheckInterval(),
+                    config.node().id());
             board.section("consistency", consistency::statusSection);
             DaemonMetrics.consistency(meters, consistency);
             if (config.scheduler().clusterEnabled()) {
-                ClusterScheduler cs = new ClusterScheduler(database.dataSource(), config.node().id(),
-                        config.scheduler().clusterCheckin(), config.scheduler().misfireThreshold(),
-                        config.scheduler().threads(), (task, when, outcome, detail) ->
-                        DaemonMetrics.clusterTaskRun(meters, task, outcome));
+                ClusterScheduler cs = new ClusterScheduler(
+                        database.dataSource(),
+                        config.node().id(),
+                        config.scheduler().clusterCheckin(),
+                        config.scheduler().misfireThreshold(),
+                        config.scheduler().threads(),
+                        (task, when, outcome, detail) -> DaemonMetrics.clusterTaskRun(meters, task, outcome));
                 cs.add(consistency);
                 cluster.add(cs);
             }
             Duration refresh = config.scheduler().consistencyCheckInterval().dividedBy(4);
-            localScheduler.every("consistency-result", refresh.compareTo(Duration.ofSeconds(5)) < 0
-                    ? Duration.ofSeconds(5) : refresh, consistency::refreshFromRunRecords);
+            localScheduler.every(
+                    "consistency-result",
+                    refresh.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : refresh,
+                    consistency::refreshFromRunRecords);
         }
 
         for (AgentModule m : modules) {
@@ -157,8 +169,11 @@ public final class AgentDaemon implements AutoCloseable {
         if (config.scheduler().enabled()) {
             for (ClusterScheduler cs : cluster) {
                 clusterScheduler = cs;
-                board.health("cluster-scheduler", () -> cs.isRunning() ? Health.ok("")
-                        : Health.ok("not running (" + clusterStartError + "); retried every minute"));
+                board.health(
+                        "cluster-scheduler",
+                        () -> cs.isRunning()
+                                ? Health.ok("")
+                                : Health.ok("not running (" + clusterStartError + "); retried every minute"));
                 if (!tryStartCluster()) {
                     // Cluster work is not worth a dead node: the other nodes do it, this one joins when it can.
                     localScheduler.every("cluster-scheduler-start", Duration.ofMinutes(1), this::tryStartCluster);
@@ -169,7 +184,10 @@ public final class AgentDaemon implements AutoCloseable {
             startComponent(c);
         }
         board.state(AgentState.RUNNING);
-        log.info("pbx-agent {} running as node {}{}{}", version(), config.node().id(),
+        log.info(
+                "pbx-agent {} running as node {}{}{}",
+                version(),
+                config.node().id(),
                 fastAgi != null ? ", FastAGI on " + config.fastagi().bind() + ":" + fastAgi.port() : "",
                 http != null ? ", HTTP on " + config.http().bind() + ":" + http.port() : "");
     }
@@ -190,8 +208,10 @@ public final class AgentDaemon implements AutoCloseable {
         } catch (Exception e) {
             cs.close();
             if (clusterStartError == null) {
-                log.error("cluster scheduler not started ({}); cluster work runs on the other nodes, retrying "
-                        + "every minute", e.getMessage());
+                log.error(
+                        "cluster scheduler not started ({}); cluster work runs on the other nodes, retrying "
+                                + "every minute",
+                        e.getMessage());
             }
             clusterStartError = String.valueOf(e.getMessage());
             return false;
@@ -217,8 +237,8 @@ public final class AgentDaemon implements AutoCloseable {
 
     private boolean noTenants() {
         try (java.sql.Connection c = database.dataSource().getConnection();
-             java.sql.Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM tenant")) {
+                java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM tenant")) {
             return rs.next() && rs.getLong(1) == 0;
         } catch (java.sql.SQLException e) {
             return false; // the routing start reports what is wrong with the DB
@@ -227,9 +247,19 @@ public final class AgentDaemon implements AutoCloseable {
 
     private Map<String, Object> fastAgiSection() {
         CallListener l = fastAgi;
-        Map<String, Object> m = AdminHttpServer.fields("bind", config.fastagi().bind(), "port", l.port(),
-                "in_flight", l.sessionsInFlight(), "served", l.sessionsServed(), "refused", l.sessionsRefused(),
-                "max_sessions", config.fastagi().maxSessions());
+        Map<String, Object> m = AdminHttpServer.fields(
+                "bind",
+                config.fastagi().bind(),
+                "port",
+                l.port(),
+                "in_flight",
+                l.sessionsInFlight(),
+                "served",
+                l.sessionsServed(),
+                "refused",
+                l.sessionsRefused(),
+                "max_sessions",
+                config.fastagi().maxSessions());
         if (l instanceof FastAgiListener f) {
             m.putAll(new java.util.TreeMap<>(f.details()));
         }
@@ -261,8 +291,8 @@ public final class AgentDaemon implements AutoCloseable {
         }
         String where = switch (component) {
             case "http" -> config.http().bind() + ":" + config.http().port() + " (change http.port or http.bind)";
-            case "fastagi" -> config.fastagi().bind() + ":" + config.fastagi().port()
-                    + " (change fastagi.port or fastagi.bind)";
+            case "fastagi" ->
+                config.fastagi().bind() + ":" + config.fastagi().port() + " (change fastagi.port or fastagi.bind)";
             default -> "its address";
         };
         return "cannot listen on " + where + ": " + t.getMessage();
@@ -323,13 +353,17 @@ public final class AgentDaemon implements AutoCloseable {
             Duration grace = config.fastagi().shutdownGrace();
             int inFlight = fastAgi.sessionsInFlight();
             if (inFlight > 0) {
-                log.info("stopping: waiting up to {} ms for {} FastAGI session(s) in flight", grace.toMillis(),
+                log.info(
+                        "stopping: waiting up to {} ms for {} FastAGI session(s) in flight",
+                        grace.toMillis(),
                         inFlight);
             }
             try {
                 if (!fastAgi.awaitIdle(grace)) {
-                    log.warn("stopping: {} FastAGI session(s) still in flight after {} ms; closing them",
-                            fastAgi.sessionsInFlight(), grace.toMillis());
+                    log.warn(
+                            "stopping: {} FastAGI session(s) still in flight after {} ms; closing them",
+                            fastAgi.sessionsInFlight(),
+                            grace.toMillis());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

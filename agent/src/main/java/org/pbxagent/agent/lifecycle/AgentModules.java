@@ -7,15 +7,13 @@ import java.util.List;
  * plus one line here (and its configuration section in {@code ConfigSections}).
  */
 public final class AgentModules {
-    private AgentModules() {
-    }
+    private AgentModules() {}
 
     public static List<AgentModule> all() {
         org.pbxagent.agent.load.LoadModule load = new org.pbxagent.agent.load.LoadModule();
         return List.of(
                 load,
                 new org.pbxagent.agent.balancer.BalancerModule(load::addListener),
-                new org.pbxagent.agent.storage.StorageModule()
-        );
+                new org.pbxagent.agent.storage.StorageModule());
     }
 }

@@ -7,8 +7,7 @@ import org.pbxagent.fastagi.DecisionScript;
 
 /** Builds the FastAGI listener the daemon serves calls with. */
 public final class CallListeners {
-    private CallListeners() {
-    }
+    private CallListeners() {}
 
     public static Function<Map<String, DecisionScript>, CallListener> forConfig(AgentConfig config) {
         return scripts -> new FastAgiListener(config.fastagi(), scripts);

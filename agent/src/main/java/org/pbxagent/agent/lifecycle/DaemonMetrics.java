@@ -36,12 +36,19 @@ import org.pbxagent.fastagi.routing.RoutingStatus;
 final class DaemonMetrics {
     /** Decision label values are the routing vocabulary; anything else (or past this many series) is "other". */
     static final int MAX_DECISION_SERIES = 200;
-    private static final Pattern LABEL_WORD = Pattern.compile("[A-Za-z0-9_-]{1,40}");
-    private static final Set<String> SESSION_OUTCOMES = Set.of("refused_overload", "refused_not_allowed",
-            "closed_unanswered", "malformed", "timed_out", "unknown_script", "script_error", "peer_closed_early");
 
-    private DaemonMetrics() {
-    }
+    private static final Pattern LABEL_WORD = Pattern.compile("[A-Za-z0-9_-]{1,40}");
+    private static final Set<String> SESSION_OUTCOMES = Set.of(
+            "refused_overload",
+            "refused_not_allowed",
+            "closed_unanswered",
+            "malformed",
+            "timed_out",
+            "unknown_script",
+            "script_error",
+            "peer_closed_early");
+
+    private DaemonMetrics() {}
 
     /**
      * {@code pbxagent_build_info}: an info metric of its own, because Micrometer's naming drops a gauge's
@@ -51,11 +58,14 @@ final class DaemonMetrics {
         String runtime = System.getProperty("java.version", "unknown");
         if (m instanceof io.micrometer.prometheusmetrics.PrometheusMeterRegistry p) {
             io.prometheus.metrics.model.snapshots.InfoSnapshot info =
-                    io.prometheus.metrics.model.snapshots.InfoSnapshot.builder().name("pbxagent_build")
+                    io.prometheus.metrics.model.snapshots.InfoSnapshot.builder()
+                            .name("pbxagent_build")
                             .help("always 1; the labels name the agent's version and the Java runtime it runs on")
-                            .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot
-                                    .builder().labels(io.prometheus.metrics.model.snapshots.Labels.of(
-                                            "version", version, "java_version", runtime)).build())
+                            .dataPoint(
+                                    io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()
+                                            .labels(io.prometheus.metrics.model.snapshots.Labels.of(
+                                                    "version", version, "java_version", runtime))
+                                            .build())
                             .build();
             p.getPrometheusRegistry().register(new io.prometheus.metrics.model.registry.MultiCollector() {
                 @Override
@@ -75,9 +85,11 @@ final class DaemonMetrics {
 
     static void node(MeterRegistry m, Supplier<DrainControl> drain, StatusBoard board) {
         Gauge.builder("pbxagent_drained", () -> drain.get().state().drained() ? 1 : 0)
-                .description("1 while this node is drained (no new calls from the balancers)").register(m);
+                .description("1 while this node is drained (no new calls from the balancers)")
+                .register(m);
         Gauge.builder("pbxagent_ready", () -> board.healthReport().ready() ? 1 : 0)
-                .description("1 while /health reports ready").register(m);
+                .description("1 while /health reports ready")
+                .register(m);
     }
 
     /**
@@ -86,17 +98,22 @@ final class DaemonMetrics {
      */
     static void jvm(MeterRegistry m) {
         // jvm_memory_max_bytes says -1 for a pool without a limit (Metaspace): that pool gets no sample instead.
-        m.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
-                id -> id.getName().equals("jvm.memory.max")));
+        m.config()
+                .meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
+                        id -> id.getName().equals("jvm.memory.max")));
         new JvmMemoryMetrics().bindTo(m);
-        OptionalGauge max = OptionalGauge.family(m, "jvm_memory_max_bytes",
-                "the most memory the pool may use; no sample for a pool without a limit");
+        OptionalGauge max = OptionalGauge.family(
+                m, "jvm_memory_max_bytes", "the most memory the pool may use; no sample for a pool without a limit");
         for (java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            max.add(() -> {
-                long v = pool.getUsage() == null ? -1 : pool.getUsage().getMax();
-                return v < 0 ? OptionalDouble.empty() : OptionalDouble.of((double) v);
-            }, "area", pool.getType() == java.lang.management.MemoryType.HEAP ? "heap" : "nonheap",
-                    "id", pool.getName());
+            max.add(
+                    () -> {
+                        long v = pool.getUsage() == null ? -1 : pool.getUsage().getMax();
+                        return v < 0 ? OptionalDouble.empty() : OptionalDouble.of((double) v);
+                    },
+                    "area",
+                    pool.getType() == java.lang.management.MemoryType.HEAP ? "heap" : "nonheap",
+                    "id",
+                    pool.getName());
         }
         new JvmGcMetrics().bindTo(m);
         new JvmThreadMetrics().bindTo(m);
@@ -105,15 +122,24 @@ final class DaemonMetrics {
         new FileDescriptorMetrics().bindTo(m);
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         Gauge.builder("system_cpus", os, x -> x.getAvailableProcessors())
-                .description("processors available to the JVM").register(m);
+                .description("processors available to the JVM")
+                .register(m);
         Gauge.builder("system_load_average_1m", os, x -> x.getSystemLoadAverage())
-                .description("the system load average over the last minute").register(m);
+                .description("the system load average over the last minute")
+                .register(m);
         if (os instanceof OperatingSystemMXBean sun) {
             FunctionCounter.builder("process_cpu_seconds", sun, x -> x.getProcessCpuTime() / 1e9)
-                    .description("CPU time used by the agent's process").register(m);
-            OptionalGauge.register(m, "process_cpu_usage_ratio", "recent CPU use of the agent's process, 0..1",
+                    .description("CPU time used by the agent's process")
+                    .register(m);
+            OptionalGauge.register(
+                    m,
+                    "process_cpu_usage_ratio",
+                    "recent CPU use of the agent's process, 0..1",
                     () -> ratio(sun.getProcessCpuLoad()));
-            OptionalGauge.register(m, "system_cpu_usage_ratio", "recent CPU use of the whole machine, 0..1",
+            OptionalGauge.register(
+                    m,
+                    "system_cpu_usage_ratio",
+                    "recent CPU use of the whole machine, 0..1",
                     () -> ratio(sun.getCpuLoad()));
         }
     }
@@ -124,53 +150,75 @@ final class DaemonMetrics {
 
     static void fastAgi(MeterRegistry m, CallListener l) {
         FunctionCounter.builder("pbxagent_fastagi_sessions_served", l, CallListener::sessionsServed)
-                .description("FastAGI sessions answered").register(m);
+                .description("FastAGI sessions answered")
+                .register(m);
         FunctionCounter.builder("pbxagent_fastagi_sessions_refused", l, CallListener::sessionsRefused)
                 .description("FastAGI sessions refused (over fastagi.max-sessions, or peer not in fastagi.allow)")
                 .register(m);
         Gauge.builder("pbxagent_fastagi_sessions_in_flight", l, CallListener::sessionsInFlight)
-                .description("FastAGI sessions in progress").register(m);
+                .description("FastAGI sessions in progress")
+                .register(m);
         if (l instanceof FastAgiListener f) {
             for (String outcome : f.details().keySet()) {
                 if (!SESSION_OUTCOMES.contains(outcome)) {
                     continue;
                 }
-                FunctionCounter.builder("pbxagent_fastagi_sessions_outcome", f, x -> x.details().get(outcome))
+                FunctionCounter.builder(
+                                "pbxagent_fastagi_sessions_outcome",
+                                f,
+                                x -> x.details().get(outcome))
                         .tag("outcome", outcome)
-                        .description("FastAGI sessions that ended other than answered, by how").register(m);
+                        .description("FastAGI sessions that ended other than answered, by how")
+                        .register(m);
             }
             // Replies, not sessions: one session can get several.
-            FunctionCounter.builder("pbxagent_fastagi_error_replies", f, x -> x.details().get("error_replies"))
-                    .description("AGI replies from Asterisk other than 200 (510, 511, 520)").register(m);
+            FunctionCounter.builder(
+                            "pbxagent_fastagi_error_replies",
+                            f,
+                            x -> x.details().get("error_replies"))
+                    .description("AGI replies from Asterisk other than 200 (510, 511, 520)")
+                    .register(m);
         }
     }
 
     static void routing(MeterRegistry m, RoutingComponent routing) {
         Gauge.builder("pbxagent_routing_has_data", routing, r -> r.status() == null ? 0 : 1)
-                .description("1 once routing has data (from the DB or the disk snapshot)").register(m);
+                .description("1 once routing has data (from the DB or the disk snapshot)")
+                .register(m);
         Gauge.builder("pbxagent_routing_db_reachable", routing, r -> {
-            RoutingStatus s = r.status();
-            return s != null && s.dbReachable() ? 1 : 0;
-        }).description("1 when the last routing DB poll was answered (even if its data was refused)").register(m);
+                    RoutingStatus s = r.status();
+                    return s != null && s.dbReachable() ? 1 : 0;
+                })
+                .description("1 when the last routing DB poll was answered (even if its data was refused)")
+                .register(m);
         Gauge.builder("pbxagent_routing_degraded", routing, r -> {
-            RoutingStatus s = r.status();
-            return s == null || s.degraded() ? 1 : 0;
-        }).description("1 while calls are answered from a snapshot (ROUTE_DEGRADED=1) or without data").register(m);
+                    RoutingStatus s = r.status();
+                    return s == null || s.degraded() ? 1 : 0;
+                })
+                .description("1 while calls are answered from a snapshot (ROUTE_DEGRADED=1) or without data")
+                .register(m);
         OptionalGauge.register(m, "pbxagent_routing_snapshot_version", "routing_version of the data in use", () -> {
             RoutingStatus s = routing.status();
             return s == null ? OptionalDouble.empty() : OptionalDouble.of((double) s.snapshotVersion());
         });
-        OptionalGauge.register(m, "pbxagent_routing_snapshot_read_timestamp_seconds",
-                "when the routing data in use was read from the DB (Unix time)", () -> {
+        OptionalGauge.register(
+                m,
+                "pbxagent_routing_snapshot_read_timestamp_seconds",
+                "when the routing data in use was read from the DB (Unix time)",
+                () -> {
                     RoutingStatus s = routing.status();
                     return s == null || s.loadedAt() == null ? OptionalDouble.empty() : epochSeconds(s.loadedAt());
                 });
-        OptionalGauge.register(m, "pbxagent_routing_db_last_success_timestamp_seconds",
+        OptionalGauge.register(
+                m,
+                "pbxagent_routing_db_last_success_timestamp_seconds",
                 "when the routing DB last answered a poll (Unix time)",
                 () -> routing.lastDbSuccess().map(DaemonMetrics::epochSeconds).orElse(OptionalDouble.empty()));
         OptionalGauge.register(m, "pbxagent_routing_problems", "problems in the loaded routing data", () -> {
             RoutingStatus s = routing.status();
-            return s == null ? OptionalDouble.empty() : OptionalDouble.of(s.problems().size());
+            return s == null
+                    ? OptionalDouble.empty()
+                    : OptionalDouble.of(s.problems().size());
         });
     }
 
@@ -179,16 +227,23 @@ final class DaemonMetrics {
     }
 
     static void consistency(MeterRegistry m, org.pbxagent.agent.scheduler.RoutingConsistencyTask task) {
-        OptionalGauge.register(m, "pbxagent_routing_consistency_problems",
-                "problems found by the latest cluster-wide routing consistency check", () -> {
+        OptionalGauge.register(
+                m,
+                "pbxagent_routing_consistency_problems",
+                "problems found by the latest cluster-wide routing consistency check",
+                () -> {
                     int n = task.problemCount();
                     return n < 0 ? OptionalDouble.empty() : OptionalDouble.of(n);
                 });
     }
 
     static void clusterTaskRun(MeterRegistry m, String task, String outcome) {
-        Counter.builder("pbxagent_cluster_task_runs").description("runs of cluster-wide tasks, by task and outcome")
-                .tag("task", task).tag("outcome", outcome).register(m).increment();
+        Counter.builder("pbxagent_cluster_task_runs")
+                .description("runs of cluster-wide tasks, by task and outcome")
+                .tag("task", task)
+                .tag("outcome", outcome)
+                .register(m)
+                .increment();
     }
 
     /**
@@ -204,9 +259,15 @@ final class DaemonMetrics {
             Timer timer = Timer.builder("pbxagent_route_decision_duration")
                     .description("time to decide a route from the in-memory snapshot, by script")
                     .tag("script", script)
-                    .serviceLevelObjectives(Duration.ofNanos(50_000), Duration.ofNanos(100_000),
-                            Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
-                            Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100))
+                    .serviceLevelObjectives(
+                            Duration.ofNanos(50_000),
+                            Duration.ofNanos(100_000),
+                            Duration.ofNanos(250_000),
+                            Duration.ofNanos(500_000),
+                            Duration.ofMillis(1),
+                            Duration.ofMillis(5),
+                            Duration.ofMillis(25),
+                            Duration.ofMillis(100))
                     .register(m);
             out.put(script, request -> {
                 long t0 = System.nanoTime();
@@ -219,12 +280,12 @@ final class DaemonMetrics {
         return out;
     }
 
-    private static Counter decisionCounter(MeterRegistry m, Map<String, Counter> counters, String script,
-                                           RouteDecision d) {
+    private static Counter decisionCounter(
+            MeterRegistry m, Map<String, Counter> counters, String script, RouteDecision d) {
         String action = word(d == null ? null : d.get(RouteVariable.ACTION));
         String reason = word(d == null ? null : d.get(RouteVariable.REASON));
-        String degraded = d != null && RouteVariable.DEGRADED_YES.equals(d.get(RouteVariable.DEGRADED))
-                ? "true" : "false";
+        String degraded =
+                d != null && RouteVariable.DEGRADED_YES.equals(d.get(RouteVariable.DEGRADED)) ? "true" : "false";
         String key = script + '\u0000' + action + '\u0000' + reason + '\u0000' + degraded;
         Counter c = counters.get(key);
         if (c != null) {
@@ -237,10 +298,16 @@ final class DaemonMetrics {
         }
         String a = action;
         String r = reason;
-        return counters.computeIfAbsent(key, k -> Counter.builder("pbxagent_route_decisions")
-                .description("route decisions answered over FastAGI, by script, ROUTE_ACTION, ROUTE_REASON and "
-                        + "ROUTE_DEGRADED")
-                .tag("script", script).tag("action", a).tag("reason", r).tag("degraded", degraded).register(m));
+        return counters.computeIfAbsent(
+                key,
+                k -> Counter.builder("pbxagent_route_decisions")
+                        .description("route decisions answered over FastAGI, by script, ROUTE_ACTION, ROUTE_REASON and "
+                                + "ROUTE_DEGRADED")
+                        .tag("script", script)
+                        .tag("action", a)
+                        .tag("reason", r)
+                        .tag("degraded", degraded)
+                        .register(m));
     }
 
     private static String word(String v) {

@@ -19,8 +19,7 @@ import java.util.function.Supplier;
  * collector of its own.
  */
 public final class OptionalGauge {
-    private record Series(Labels labels, Supplier<OptionalDouble> value) {
-    }
+    private record Series(Labels labels, Supplier<OptionalDouble> value) {}
 
     private final MeterRegistry meters;
     private final String name;
@@ -73,9 +72,11 @@ public final class OptionalGauge {
         } else {
             // Other registries (tests, other exporters) cannot leave a sample out; they see NaN for "none".
             Gauge.Builder<Supplier<OptionalDouble>> b = Gauge.builder(name, value, x -> {
-                OptionalDouble v = x.get();
-                return v.isPresent() ? v.getAsDouble() : Double.NaN;
-            }).description(help).strongReference(true);
+                        OptionalDouble v = x.get();
+                        return v.isPresent() ? v.getAsDouble() : Double.NaN;
+                    })
+                    .description(help)
+                    .strongReference(true);
             for (int i = 0; i + 1 < labels.length; i += 2) {
                 b.tag(labels[i], labels[i + 1]);
             }
@@ -95,8 +96,10 @@ public final class OptionalGauge {
                 v = OptionalDouble.empty(); // a failing source has no value, and must not break the scrape
             }
             if (v.isPresent()) {
-                b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(v.getAsDouble())
-                        .labels(s.labels()).build());
+                b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                        .value(v.getAsDouble())
+                        .labels(s.labels())
+                        .build());
                 n++;
             }
         }

@@ -11,8 +11,7 @@ import java.net.ServerSocket;
  * seconds to start, and a bare "Address already in use" from deep inside a server names no key.
  */
 public final class PortCheck {
-    private PortCheck() {
-    }
+    private PortCheck() {}
 
     /**
      * @return null when {@code bind:port} can be bound now, else a message naming {@code key}

@@ -47,7 +47,8 @@ public final class RoutingComponent implements AgentComponent {
         return "routing";
     }
 
-    @SuppressWarnings("FutureReturnValueIgnored") // retryTick cannot throw (tryStart logs its failures); shutdown ends it
+    @SuppressWarnings(
+            "FutureReturnValueIgnored") // retryTick cannot throw (tryStart logs its failures); shutdown ends it
     @Override
     public synchronized void start() throws Exception {
         Path dir = settings.snapshotFile().toAbsolutePath().getParent();
@@ -174,8 +175,8 @@ public final class RoutingComponent implements AgentComponent {
             return Health.failed("no routing data (" + startError + ")");
         }
         if (st.degraded()) {
-            return Health.ok("degraded: DB unreachable, serving snapshot version " + st.snapshotVersion()
-                    + " from " + st.loadedAt());
+            return Health.ok("degraded: DB unreachable, serving snapshot version " + st.snapshotVersion() + " from "
+                    + st.loadedAt());
         }
         return Health.ok("");
     }
@@ -198,8 +199,11 @@ public final class RoutingComponent implements AgentComponent {
         // Not the age since the read (that grows forever on unchanged data): when the DB last confirmed it.
         java.time.Instant ok = lastDbSuccess().orElse(null);
         m.put("db_last_success", ok == null ? null : ok.toString());
-        m.put("db_last_success_age_s", ok == null ? null
-                : Math.max(0, Duration.between(ok, clock.instant()).toMillis()) / 1000.0);
+        m.put(
+                "db_last_success_age_s",
+                ok == null
+                        ? null
+                        : Math.max(0, Duration.between(ok, clock.instant()).toMillis()) / 1000.0);
         m.put("snapshot_file", settings.snapshotFile().toString());
         m.put("problems", st.problems());
         return m;

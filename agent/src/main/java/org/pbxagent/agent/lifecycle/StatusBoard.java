@@ -17,11 +17,9 @@ import java.util.function.Supplier;
  * shows its error instead of breaking the whole status.
  */
 public final class StatusBoard {
-    private record Section(String name, Supplier<?> supplier) {
-    }
+    private record Section(String name, Supplier<?> supplier) {}
 
-    private record Check(String name, HealthCheck check) {
-    }
+    private record Check(String name, HealthCheck check) {}
 
     private final List<Section> sections = new CopyOnWriteArrayList<>();
     private final List<Check> checks = new CopyOnWriteArrayList<>();

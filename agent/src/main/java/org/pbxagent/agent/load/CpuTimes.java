@@ -14,7 +14,8 @@ public record CpuTimes(long busy, long total) {
             throw new IllegalArgumentException("/proc/stat has no aggregate 'cpu' line");
         }
         int end = text.indexOf('\n', start);
-        String[] f = text.substring(start + 4, end < 0 ? text.length() : end).trim().split("\\s+");
+        String[] f =
+                text.substring(start + 4, end < 0 ? text.length() : end).trim().split("\\s+");
         if (f.length < 4) {
             throw new IllegalArgumentException("/proc/stat 'cpu' line has " + f.length + " fields, need at least 4");
         }

@@ -85,29 +85,40 @@ public final class LoadModule implements AgentModule {
                 .description("1 while the AMI watch's last session found Asterisk booted and answering")
                 .register(meters);
         Gauge.builder("pbxagent_asterisk_active_calls", w, x -> x.current().activeCalls())
-                .description("active calls on this node's Asterisk").register(meters);
+                .description("active calls on this node's Asterisk")
+                .register(meters);
         Gauge.builder("pbxagent_asterisk_active_channels", w, x -> x.current().activeChannels())
-                .description("active channels on this node's Asterisk").register(meters);
+                .description("active channels on this node's Asterisk")
+                .register(meters);
         FunctionCounter.builder("pbxagent_ami_events_received", w, AsteriskWatch::eventsReceived)
-                .description("AMI events read").register(meters);
+                .description("AMI events read")
+                .register(meters);
         FunctionCounter.builder("pbxagent_ami_logins", w, AsteriskWatch::logins)
-                .description("successful AMI logins: one per short session").register(meters);
+                .description("successful AMI logins: one per short session")
+                .register(meters);
         FunctionCounter.builder("pbxagent_ami_logged_in_seconds", w, x -> x.loggedInMicros() / 1e6)
                 .description("time logged in to Asterisk's manager (Asterisk pays per event while any session is)")
                 .register(meters);
         FunctionCounter.builder("pbxagent_ami_skipped_traffic", w, AsteriskWatch::skippedTraffic)
-                .description("malformed or unexpected AMI lines and messages skipped").register(meters);
-        OptionalGauge.register(meters, "pbxagent_ami_reply_round_trip_seconds",
-                "round trip of the last AMI count command Asterisk answered", () -> {
+                .description("malformed or unexpected AMI lines and messages skipped")
+                .register(meters);
+        OptionalGauge.register(
+                meters,
+                "pbxagent_ami_reply_round_trip_seconds",
+                "round trip of the last AMI count command Asterisk answered",
+                () -> {
                     long rtt = w.lastReplyRoundTripMicros();
                     return rtt < 0 ? OptionalDouble.empty() : OptionalDouble.of(rtt / 1e6);
                 });
         Gauge.builder("pbxagent_load_score", m, x -> x.current().score())
-                .description("published load score 0..100 (100 = full or Asterisk unavailable)").register(meters);
+                .description("published load score 0..100 (100 = full or Asterisk unavailable)")
+                .register(meters);
         Gauge.builder("pbxagent_load_cpu_busy_ratio", m, x -> x.current().cpuBusy())
-                .description("CPU busy fraction between the last two samples").register(meters);
+                .description("CPU busy fraction between the last two samples")
+                .register(meters);
         Gauge.builder("pbxagent_load_memory_used_ratio", m, x -> x.current().memoryUsed())
-                .description("1 - MemAvailable/MemTotal").register(meters);
+                .description("1 - MemAvailable/MemTotal")
+                .register(meters);
     }
 
     private static Map<String, Object> amiStatus(AmiSettings ami, AsteriskWatch w) {

@@ -65,8 +65,12 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
     }
 
     /** With other /proc files (tests, containers that mount a host's /proc elsewhere). */
-    public LoadMonitor(LoadSettings settings, Supplier<AsteriskState> asterisk, IntSupplier agiInFlight,
-                       Path procStat, Path procMeminfo) {
+    public LoadMonitor(
+            LoadSettings settings,
+            Supplier<AsteriskState> asterisk,
+            IntSupplier agiInFlight,
+            Path procStat,
+            Path procMeminfo) {
         this.settings = settings;
         this.asterisk = asterisk;
         this.agiInFlight = agiInFlight;
@@ -75,8 +79,17 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
         this.hysteresis = new ScoreHysteresis(settings);
         AsteriskState a = asterisk.get();
         this.lastTransitions = a.transitions();
-        this.current = new NodeLoad(a.available(), a.reason(), a.activeCalls(), a.activeChannels(),
-                settings.maxCalls(), 0, 0, 0, 100, Instant.now());
+        this.current = new NodeLoad(
+                a.available(),
+                a.reason(),
+                a.activeCalls(),
+                a.activeChannels(),
+                settings.maxCalls(),
+                0,
+                0,
+                0,
+                100,
+                Instant.now());
     }
 
     public void addListener(NodeLoadListener listener) {
@@ -194,10 +207,13 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
             if (quietFor < COALESCE_MS * 1_000_000L && now - settleSince < MAX_SETTLE_MS * 1_000_000L) {
                 if (!delayedLookScheduled && ex != null) {
                     delayedLookScheduled = true;
-                    ex.schedule(() -> {
-                        delayedLookScheduled = false;
-                        evaluateCounts();
-                    }, COALESCE_MS * 1_000_000L - quietFor, TimeUnit.NANOSECONDS);
+                    ex.schedule(
+                            () -> {
+                                delayedLookScheduled = false;
+                                evaluateCounts();
+                            },
+                            COALESCE_MS * 1_000_000L - quietFor,
+                            TimeUnit.NANOSECONDS);
                 }
                 return;
             }
@@ -206,18 +222,30 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
                 // Too soon after the last early publish: one delayed look covers every change until then.
                 if (!delayedLookScheduled && ex != null) {
                     delayedLookScheduled = true;
-                    ex.schedule(() -> {
-                        delayedLookScheduled = false;
-                        evaluateCounts();
-                    }, wait, TimeUnit.NANOSECONDS);
+                    ex.schedule(
+                            () -> {
+                                delayedLookScheduled = false;
+                                evaluateCounts();
+                            },
+                            wait,
+                            TimeUnit.NANOSECONDS);
                 }
                 return;
             }
             lastEarlyPublish = now;
             settleSince = 0;
             int score = hysteresis.offer(computed, false);
-            publish(new NodeLoad(true, "", a.activeCalls(), a.activeChannels(), settings.maxCalls(), cpuBusy,
-                    memoryUsed, agi, score, Instant.now()));
+            publish(new NodeLoad(
+                    true,
+                    "",
+                    a.activeCalls(),
+                    a.activeChannels(),
+                    settings.maxCalls(),
+                    cpuBusy,
+                    memoryUsed,
+                    agi,
+                    score,
+                    Instant.now()));
         } catch (RuntimeException e) {
             log.warn("load re-evaluation failed", e);
         }
@@ -232,8 +260,17 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
         first = false;
         lastAvailable = a.available();
         int score = hysteresis.offer(computed, availabilityChanged);
-        return new NodeLoad(a.available(), a.available() ? "" : a.reason(), a.activeCalls(), a.activeChannels(),
-                settings.maxCalls(), cpuBusy, memoryUsed, agi, score, Instant.now());
+        return new NodeLoad(
+                a.available(),
+                a.available() ? "" : a.reason(),
+                a.activeCalls(),
+                a.activeChannels(),
+                settings.maxCalls(),
+                cpuBusy,
+                memoryUsed,
+                agi,
+                score,
+                Instant.now());
     }
 
     private void readProc() {
@@ -246,7 +283,8 @@ public final class LoadMonitor implements AsteriskStateListener, AutoCloseable {
                 }
             }
             lastCpu = cpu;
-            memoryUsed = MemInfo.parse(Files.readString(procMeminfo, StandardCharsets.US_ASCII)).used();
+            memoryUsed = MemInfo.parse(Files.readString(procMeminfo, StandardCharsets.US_ASCII))
+                    .used();
         } catch (IOException | RuntimeException e) {
             // Keep the last values: a transient read problem must not make the node look idle or full.
             long now = System.nanoTime();

@@ -13,11 +13,15 @@ package org.pbxagent.agent.load;
  * </pre>
  */
 public final class LoadScore {
-    private LoadScore() {
-    }
+    private LoadScore() {}
 
-    public static int score(boolean asteriskAvailable, int activeCalls, double cpuBusy, double memoryUsed,
-                            int agiInFlight, LoadSettings s) {
+    public static int score(
+            boolean asteriskAvailable,
+            int activeCalls,
+            double cpuBusy,
+            double memoryUsed,
+            int agiInFlight,
+            LoadSettings s) {
         if (!asteriskAvailable) {
             return 100;
         }

@@ -16,8 +16,15 @@ import org.pbxagent.agent.config.ConfigSource;
  * @param thresholdBand    points below a threshold the score must fall before the downward crossing counts
  */
 @SuppressWarnings("ArrayRecordComponent") // never compared or hashed: read field by field by the monitor
-public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double memoryFull, int maxAgiInFlight,
-                           int hysteresisPoints, int[] thresholds, int thresholdBand) {
+public record LoadSettings(
+        int intervalMs,
+        int maxCalls,
+        double cpuFull,
+        double memoryFull,
+        int maxAgiInFlight,
+        int hysteresisPoints,
+        int[] thresholds,
+        int thresholdBand) {
 
     public LoadSettings {
         require(intervalMs >= 50 && intervalMs <= 60_000, "load.interval-ms", "must be 50..60000, was " + intervalMs);
@@ -25,7 +32,9 @@ public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double 
         require(cpuFull > 0 && cpuFull <= 1, "load.cpu-full", "must be in (0, 1], was " + cpuFull);
         require(memoryFull > 0 && memoryFull <= 1, "load.memory-full", "must be in (0, 1], was " + memoryFull);
         require(maxAgiInFlight > 0, "load.max-agi-in-flight", "must be positive, was " + maxAgiInFlight);
-        require(hysteresisPoints >= 1 && hysteresisPoints <= 50, "load.hysteresis-points",
+        require(
+                hysteresisPoints >= 1 && hysteresisPoints <= 50,
+                "load.hysteresis-points",
                 "must be 1..50, was " + hysteresisPoints);
         require(thresholds != null, "load.thresholds", "must be given");
         thresholds = thresholds.clone();
@@ -33,7 +42,9 @@ public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double 
             require(t > 0 && t <= 100, "load.thresholds", "values must be 1..100, was " + t);
         }
         Arrays.sort(thresholds);
-        require(thresholdBand >= 0 && thresholdBand <= 20, "load.threshold-band",
+        require(
+                thresholdBand >= 0 && thresholdBand <= 20,
+                "load.threshold-band",
                 "must be 0..20, was " + thresholdBand);
     }
 
@@ -49,14 +60,18 @@ public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double 
         String list = s.string("thresholds", "50,80,95");
         int[] thresholds;
         try {
-            thresholds = list.isBlank() ? new int[0]
-                    : Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+            thresholds = list.isBlank()
+                    ? new int[0]
+                    : Arrays.stream(list.split(","))
+                            .map(String::trim)
+                            .mapToInt(Integer::parseInt)
+                            .toArray();
         } catch (NumberFormatException e) {
             s.problem("thresholds", "expected a comma-separated list of integers 1..100, got '" + list + "'");
             thresholds = new int[] {50, 80, 95};
         }
-        return new LoadSettings(interval, maxCalls, cpuFull / 100.0, memoryFull / 100.0, maxAgi, step, thresholds,
-                band);
+        return new LoadSettings(
+                interval, maxCalls, cpuFull / 100.0, memoryFull / 100.0, maxAgi, step, thresholds, band);
     }
 
     public static LoadSettings defaults(int maxCalls) {
@@ -64,8 +79,8 @@ public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double 
     }
 
     public LoadSettings withIntervalMs(int ms) {
-        return new LoadSettings(ms, maxCalls, cpuFull, memoryFull, maxAgiInFlight, hysteresisPoints, thresholds,
-                thresholdBand);
+        return new LoadSettings(
+                ms, maxCalls, cpuFull, memoryFull, maxAgiInFlight, hysteresisPoints, thresholds, thresholdBand);
     }
 
     @Override
@@ -75,16 +90,28 @@ public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof LoadSettings l && intervalMs == l.intervalMs && maxCalls == l.maxCalls
-                && cpuFull == l.cpuFull && memoryFull == l.memoryFull && maxAgiInFlight == l.maxAgiInFlight
-                && hysteresisPoints == l.hysteresisPoints && Arrays.equals(thresholds, l.thresholds)
+        return o instanceof LoadSettings l
+                && intervalMs == l.intervalMs
+                && maxCalls == l.maxCalls
+                && cpuFull == l.cpuFull
+                && memoryFull == l.memoryFull
+                && maxAgiInFlight == l.maxAgiInFlight
+                && hysteresisPoints == l.hysteresisPoints
+                && Arrays.equals(thresholds, l.thresholds)
                 && thresholdBand == l.thresholdBand;
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(intervalMs, maxCalls, cpuFull, memoryFull, maxAgiInFlight, hysteresisPoints,
-                Arrays.hashCode(thresholds), thresholdBand);
+        return java.util.Objects.hash(
+                intervalMs,
+                maxCalls,
+                cpuFull,
+                memoryFull,
+                maxAgiInFlight,
+                hysteresisPoints,
+                Arrays.hashCode(thresholds),
+                thresholdBand);
     }
 
     private static void require(boolean ok, String key, String why) {
@@ -98,7 +125,9 @@ public record LoadSettings(int intervalMs, int maxCalls, double cpuFull, double 
         return "load: interval=" + intervalMs + "ms max-calls=" + maxCalls + " cpu-full-percent="
                 + Math.round(cpuFull * 100) + " memory-full-percent=" + Math.round(memoryFull * 100)
                 + " max-agi-in-flight=" + maxAgiInFlight + " hysteresis-points=" + hysteresisPoints + " thresholds="
-                + java.util.Arrays.stream(thresholds).mapToObj(Integer::toString)
-                        .collect(java.util.stream.Collectors.joining(",")) + " threshold-band=" + thresholdBand;
+                + java.util.Arrays.stream(thresholds)
+                        .mapToObj(Integer::toString)
+                        .collect(java.util.stream.Collectors.joining(","))
+                + " threshold-band=" + thresholdBand;
     }
 }

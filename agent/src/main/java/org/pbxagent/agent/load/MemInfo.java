@@ -25,7 +25,7 @@ public record MemInfo(long totalKb, long availableKb) {
                 case "MemFree" -> free = kb(line, colon);
                 case "Buffers" -> buffers = kb(line, colon);
                 case "Cached" -> cached = kb(line, colon);
-                default -> { }
+                default -> {}
             }
         }
         if (total <= 0) {

@@ -14,6 +14,14 @@ package org.pbxagent.agent.load;
  * @param score             0..100, 100 = full (also 100 when Asterisk is unavailable)
  * @param sampledAt         when this sample was taken
  */
-public record NodeLoad(boolean asteriskAvailable, String unavailableReason, int activeCalls, int activeChannels,
-                       int maxCalls, double cpuBusy /*0..1*/, double memoryUsed /*0..1*/, int agiInFlight,
-                       int score /*0..100, 100 = full*/, java.time.Instant sampledAt) {}
+public record NodeLoad(
+        boolean asteriskAvailable,
+        String unavailableReason,
+        int activeCalls,
+        int activeChannels,
+        int maxCalls,
+        double cpuBusy /*0..1*/,
+        double memoryUsed /*0..1*/,
+        int agiInFlight,
+        int score /*0..100, 100 = full*/,
+        java.time.Instant sampledAt) {}

@@ -28,8 +28,9 @@ public final class ScoreHysteresis {
 
     /** Whether {@link #offer} would change the published score (without changing it). */
     public boolean moves(int computed) {
-        return published < 0 || (computed != published && (Math.abs(computed - published) >= step
-                || computed == 100 || crosses(computed)));
+        return published < 0
+                || (computed != published
+                        && (Math.abs(computed - published) >= step || computed == 100 || crosses(computed)));
     }
 
     private boolean crosses(int computed) {

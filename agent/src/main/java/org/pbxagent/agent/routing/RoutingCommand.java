@@ -21,7 +21,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code pbx-agent routing export|import}: a tenant's routing as one JSON or YAML document, without SQL. */
-@Command(name = "routing", mixinStandardHelpOptions = true,
+@Command(
+        name = "routing",
+        mixinStandardHelpOptions = true,
         description = "A tenant's routing as one document (JSON or YAML, etc/routing/schema.json).",
         subcommands = {RoutingCommand.Export.class, RoutingCommand.Import.class})
 public final class RoutingCommand implements Runnable {
@@ -35,18 +37,26 @@ public final class RoutingCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true,
+    @Command(
+            name = "export",
+            mixinStandardHelpOptions = true,
             description = "Print a tenant's routing, keyed by names and numbers, with the routing version it was "
                     + "read at. Exit 0, 1 when the DB fails or has no such tenant, 2 on a bad configuration.")
     static final class Export implements Callable<Integer> {
         @Option(names = "--tenant", required = true, paramLabel = "T", description = "the tenant's name")
         String tenant;
 
-        @Option(names = "--format", defaultValue = "yaml", paramLabel = "json|yaml",
+        @Option(
+                names = "--format",
+                defaultValue = "yaml",
+                paramLabel = "json|yaml",
                 description = "output format (default ${DEFAULT-VALUE})")
         RoutingDocuments.Format format;
 
-        @Option(names = {"-c", "--config"}, defaultValue = DEFAULT_CONFIG, paramLabel = "FILE",
+        @Option(
+                names = {"-c", "--config"},
+                defaultValue = DEFAULT_CONFIG,
+                paramLabel = "FILE",
                 description = "pbx-agent.properties (default ${DEFAULT-VALUE})")
         Path config;
 
@@ -65,7 +75,11 @@ public final class RoutingCommand implements Runnable {
                 RoutingData data = new RoutingDataReader(db.dataSource()).read();
                 if (data.tenants().stream().noneMatch(t -> t.name().equals(tenant))) {
                     err.println("pbx-agent routing export: no tenant " + tenant + " in the DB (tenants: "
-                            + String.join(", ", data.tenants().stream().map(RoutingData.Tenant::name).toList())
+                            + String.join(
+                                    ", ",
+                                    data.tenants().stream()
+                                            .map(RoutingData.Tenant::name)
+                                            .toList())
                             + ")");
                     return PbxAgent.EXIT_FAILURE;
                 }
@@ -81,7 +95,9 @@ public final class RoutingCommand implements Runnable {
         }
     }
 
-    @Command(name = "import", mixinStandardHelpOptions = true,
+    @Command(
+            name = "import",
+            mixinStandardHelpOptions = true,
             description = "Replace a tenant's routing by a document's (format from the extension .json, .yaml, "
                     + ".yml), checked first by the routing compiler, in one transaction. Exit 0 when imported or "
                     + "nothing changed, 1 when refused (a refused row, a changed routing version) or the DB "
@@ -93,11 +109,16 @@ public final class RoutingCommand implements Runnable {
         @Option(names = "--dry-run", description = "print what would change and write nothing")
         boolean dryRun;
 
-        @Option(names = "--force", description = "import even when the DB's routing version is not the "
-                + "document's, or the tenant exists and the document has no version")
+        @Option(
+                names = "--force",
+                description = "import even when the DB's routing version is not the "
+                        + "document's, or the tenant exists and the document has no version")
         boolean force;
 
-        @Option(names = {"-c", "--config"}, defaultValue = DEFAULT_CONFIG, paramLabel = "FILE",
+        @Option(
+                names = {"-c", "--config"},
+                defaultValue = DEFAULT_CONFIG,
+                paramLabel = "FILE",
                 description = "pbx-agent.properties (default ${DEFAULT-VALUE})")
         Path config;
 
@@ -118,7 +139,8 @@ public final class RoutingCommand implements Runnable {
 
         private int importFile(PrintWriter out, PrintWriter err) {
             String name = "pbx-agent routing import: ";
-            RoutingDocuments.Format format = RoutingDocuments.Format.ofFile(file.getFileName().toString());
+            RoutingDocuments.Format format =
+                    RoutingDocuments.Format.ofFile(file.getFileName().toString());
             if (format == null) {
                 err.println(name + file + ": the name must end in .json, .yaml or .yml");
                 return PbxAgent.EXIT_USAGE;
@@ -148,8 +170,8 @@ public final class RoutingCommand implements Runnable {
                 plan.refusals().forEach(p -> err.println("refused: " + p));
                 plan.notes().forEach(p -> out.println("note: " + p));
                 if (plan.refused()) {
-                    err.println(name + "tenant " + plan.tenant() + " not imported: " + plan.refusals().size()
-                            + " problem(s) refuse a row; nothing written");
+                    err.println(name + "tenant " + plan.tenant() + " not imported: "
+                            + plan.refusals().size() + " problem(s) refuse a row; nothing written");
                     return PbxAgent.EXIT_FAILURE;
                 }
                 if (plan.diff().isEmpty()) {
@@ -162,13 +184,14 @@ public final class RoutingCommand implements Runnable {
                     return PbxAgent.EXIT_FAILURE;
                 }
                 if (dryRun) {
-                    out.println("tenant " + plan.tenant() + ": " + plan.diff().changes().size()
-                            + " change(s); dry run, nothing written");
+                    out.println("tenant " + plan.tenant() + ": "
+                            + plan.diff().changes().size() + " change(s); dry run, nothing written");
                     return PbxAgent.EXIT_OK;
                 }
                 long version = importer.apply(plan, doc);
-                out.println("tenant " + plan.tenant() + ": " + plan.diff().changes().size()
-                        + " change(s) imported (routing_version " + plan.dbVersion() + " -> " + version + ")");
+                out.println(
+                        "tenant " + plan.tenant() + ": " + plan.diff().changes().size()
+                                + " change(s) imported (routing_version " + plan.dbVersion() + " -> " + version + ")");
                 return PbxAgent.EXIT_OK;
             } catch (TenantImport.Refused e) {
                 err.println(name + "refused: " + e.getMessage());

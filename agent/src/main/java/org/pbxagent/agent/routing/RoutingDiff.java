@@ -53,7 +53,8 @@ public final class RoutingDiff {
         return new RoutingDiff(c);
     }
 
-    private static <T> void kind(List<Change> out, String kind, List<T> before, List<T> after, Function<T, String> key) {
+    private static <T> void kind(
+            List<Change> out, String kind, List<T> before, List<T> after, Function<T, String> key) {
         Map<String, T> old = byKey(before, key);
         Map<String, T> now = byKey(after, key);
         for (Map.Entry<String, T> e : now.entrySet()) {

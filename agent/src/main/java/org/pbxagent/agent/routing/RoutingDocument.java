@@ -22,9 +22,18 @@ public record RoutingDocument(
         List<OutboundRoute> outboundRoutes,
         List<BlockedCaller> blockedCallers) {
 
-    public record Extension(String number, String endpoint, String displayName, String voicemailBox, Boolean dnd,
-                            String forwardAlways, String forwardBusy, String forwardNoAnswer, Integer ringTime,
-                            Integer callLimit, String outboundCallerId) {}
+    public record Extension(
+            String number,
+            String endpoint,
+            String displayName,
+            String voicemailBox,
+            Boolean dnd,
+            String forwardAlways,
+            String forwardBusy,
+            String forwardNoAnswer,
+            Integer ringTime,
+            Integer callLimit,
+            String outboundCallerId) {}
 
     /** Where a call goes: {@code type} as in the DDL (EXTENSION, VOICEMAIL, RING_GROUP, ...), {@code ref} its name. */
     public record Destination(String type, String ref) {}
@@ -34,23 +43,39 @@ public record RoutingDocument(
 
     public record TimeException(String date, Boolean open, String name, String start, String end) {}
 
-    public record TimeCondition(String name, String timeZone, Destination match, Destination otherwise,
-                                List<TimeRange> ranges, List<TimeException> exceptions) {}
+    public record TimeCondition(
+            String name,
+            String timeZone,
+            Destination match,
+            Destination otherwise,
+            List<TimeRange> ranges,
+            List<TimeException> exceptions) {}
 
-    public record RingGroup(String number, String name, String strategy, Integer ringTime, Destination noAnswer,
-                            List<String> members) {}
+    public record RingGroup(
+            String number,
+            String name,
+            String strategy,
+            Integer ringTime,
+            Destination noAnswer,
+            List<String> members) {}
 
     public record Queue(String name, String asteriskQueue, Integer maxWait, Destination failover) {}
 
-    public record InboundRoute(String name, String didPattern, String callerIdPattern, Integer priority,
-                               Destination destination) {}
+    public record InboundRoute(
+            String name, String didPattern, String callerIdPattern, Integer priority, Destination destination) {}
 
     public record Trunk(String name, String dialString) {}
 
     public record DialPattern(String pattern, Integer strip, String prepend) {}
 
-    public record OutboundRoute(String name, Integer priority, String callerIdNumber, String callerIdName,
-                                Integer ringTime, List<DialPattern> patterns, List<String> trunks) {}
+    public record OutboundRoute(
+            String name,
+            Integer priority,
+            String callerIdNumber,
+            String callerIdName,
+            Integer ringTime,
+            List<DialPattern> patterns,
+            List<String> trunks) {}
 
     public record BlockedCaller(String pattern, String reason) {}
 }

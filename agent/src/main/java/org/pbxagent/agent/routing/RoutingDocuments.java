@@ -28,7 +28,8 @@ import org.pbxagent.fastagi.data.RoutingData;
 public final class RoutingDocuments {
     /** JSON or YAML, chosen by the file's extension. */
     public enum Format {
-        JSON, YAML;
+        JSON,
+        YAML;
 
         /** @return the format a file name says, or null when its extension is neither */
         public static Format ofFile(String name) {
@@ -53,8 +54,8 @@ public final class RoutingDocuments {
     private static <M extends ObjectMapper, B extends MapperBuilder<M, B>> M configure(B b) {
         // Unknown and repeated keys are refused: a typo must not silently fall back to a default.
         return b.propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
-                        JsonInclude.Include.NON_NULL))
+                .defaultPropertyInclusion(
+                        JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -113,7 +114,11 @@ public final class RoutingDocuments {
     private static String place(JsonLocation at, String path) {
         StringBuilder sb = new StringBuilder();
         if (at != null && at.getLineNr() > 0) {
-            sb.append("line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr()).append(": ");
+            sb.append("line ")
+                    .append(at.getLineNr())
+                    .append(", column ")
+                    .append(at.getColumnNr())
+                    .append(": ");
         }
         if (!path.isEmpty()) {
             sb.append(path).append(": ");
@@ -189,7 +194,8 @@ public final class RoutingDocuments {
         List<RoutingDocument.InboundRoute> inbound = list(d.inboundRoutes());
         for (int i = 0; i < inbound.size(); i++) {
             required(p, "inbound_routes[" + i + "].name", inbound.get(i).name());
-            destination(p, "inbound_routes[" + i + "].destination", inbound.get(i).destination());
+            destination(
+                    p, "inbound_routes[" + i + "].destination", inbound.get(i).destination());
         }
         unique(p, "inbound_routes", inbound, RoutingDocument.InboundRoute::name, "name");
         List<RoutingDocument.Trunk> trunks = list(d.trunks());
@@ -255,75 +261,174 @@ public final class RoutingDocuments {
     public static RoutingData toRows(RoutingDocument d, long version) {
         String t = d.tenant();
         String zone = d.timeZone() == null || d.timeZone().isBlank() ? "UTC" : d.timeZone();
-        List<RoutingData.Extension> ext = list(d.extensions()).stream().map(e -> new RoutingData.Extension(t,
-                e.number(), e.endpoint(), e.displayName(), e.voicemailBox(), Boolean.TRUE.equals(e.dnd()),
-                e.forwardAlways(), e.forwardBusy(), e.forwardNoAnswer(), or(e.ringTime(), 20), or(e.callLimit(), 0),
-                e.outboundCallerId())).toList();
-        List<RoutingData.TimeCondition> tcs = list(d.timeConditions()).stream().map(c -> new RoutingData.TimeCondition(
-                t, c.name(), c.timeZone(), dest(c.match()), dest(c.otherwise()),
-                list(c.ranges()).stream().map(r -> new RoutingData.TimeRange(r.dayOfWeek(), time(r.start()),
-                                time(r.end())))
-                        .sorted(Comparator.comparingInt(RoutingData.TimeRange::dayOfWeek)
-                                .thenComparing(RoutingData.TimeRange::start)).toList(),
-                list(c.exceptions()).stream().map(x -> new RoutingData.TimeException(x.date(),
-                                Boolean.TRUE.equals(x.open()), x.name(), time(x.start()), time(x.end())))
-                        .sorted(Comparator.comparing(RoutingData.TimeException::date)
-                                .thenComparing(RoutingData.TimeException::start,
-                                        Comparator.nullsFirst(Comparator.naturalOrder()))).toList()))
+        List<RoutingData.Extension> ext = list(d.extensions()).stream()
+                .map(e -> new RoutingData.Extension(
+                        t,
+                        e.number(),
+                        e.endpoint(),
+                        e.displayName(),
+                        e.voicemailBox(),
+                        Boolean.TRUE.equals(e.dnd()),
+                        e.forwardAlways(),
+                        e.forwardBusy(),
+                        e.forwardNoAnswer(),
+                        or(e.ringTime(), 20),
+                        or(e.callLimit(), 0),
+                        e.outboundCallerId()))
                 .toList();
-        List<RoutingData.RingGroup> groups = list(d.ringGroups()).stream().map(g -> new RoutingData.RingGroup(t,
-                g.number(), g.name(), g.strategy() == null ? "RINGALL" : g.strategy(), or(g.ringTime(), 20),
-                dest(g.noAnswer()), list(g.members()))).toList();
-        List<RoutingData.CallQueue> queues = list(d.queues()).stream().map(q -> new RoutingData.CallQueue(t, q.name(),
-                q.asteriskQueue(), or(q.maxWait(), 300), dest(q.failover()))).toList();
-        List<RoutingData.InboundRoute> inbound = list(d.inboundRoutes()).stream().map(r -> new RoutingData.InboundRoute(
-                t, r.name(), r.didPattern(), r.callerIdPattern(), or(r.priority(), 100), dest(r.destination())))
+        List<RoutingData.TimeCondition> tcs = list(d.timeConditions()).stream()
+                .map(c -> new RoutingData.TimeCondition(
+                        t,
+                        c.name(),
+                        c.timeZone(),
+                        dest(c.match()),
+                        dest(c.otherwise()),
+                        list(c.ranges()).stream()
+                                .map(r -> new RoutingData.TimeRange(r.dayOfWeek(), time(r.start()), time(r.end())))
+                                .sorted(Comparator.comparingInt(RoutingData.TimeRange::dayOfWeek)
+                                        .thenComparing(RoutingData.TimeRange::start))
+                                .toList(),
+                        list(c.exceptions()).stream()
+                                .map(x -> new RoutingData.TimeException(
+                                        x.date(),
+                                        Boolean.TRUE.equals(x.open()),
+                                        x.name(),
+                                        time(x.start()),
+                                        time(x.end())))
+                                .sorted(Comparator.comparing(RoutingData.TimeException::date)
+                                        .thenComparing(
+                                                RoutingData.TimeException::start,
+                                                Comparator.nullsFirst(Comparator.naturalOrder())))
+                                .toList()))
+                .toList();
+        List<RoutingData.RingGroup> groups = list(d.ringGroups()).stream()
+                .map(g -> new RoutingData.RingGroup(
+                        t,
+                        g.number(),
+                        g.name(),
+                        g.strategy() == null ? "RINGALL" : g.strategy(),
+                        or(g.ringTime(), 20),
+                        dest(g.noAnswer()),
+                        list(g.members())))
+                .toList();
+        List<RoutingData.CallQueue> queues = list(d.queues()).stream()
+                .map(q -> new RoutingData.CallQueue(
+                        t, q.name(), q.asteriskQueue(), or(q.maxWait(), 300), dest(q.failover())))
+                .toList();
+        List<RoutingData.InboundRoute> inbound = list(d.inboundRoutes()).stream()
+                .map(r -> new RoutingData.InboundRoute(
+                        t, r.name(), r.didPattern(), r.callerIdPattern(), or(r.priority(), 100), dest(r.destination())))
                 .toList();
         List<RoutingData.Trunk> trunks = list(d.trunks()).stream()
-                .map(k -> new RoutingData.Trunk(t, k.name(), k.dialString())).toList();
-        List<RoutingData.OutboundRoute> outbound = list(d.outboundRoutes()).stream().map(o ->
-                new RoutingData.OutboundRoute(t, o.name(), or(o.priority(), 100), o.callerIdNumber(),
-                        o.callerIdName(), or(o.ringTime(), 120), list(o.patterns()).stream()
-                        .map(p -> new RoutingData.DialPattern(p.pattern(), or(p.strip(), 0),
-                                p.prepend() == null ? "" : p.prepend())).toList(), list(o.trunks()))).toList();
+                .map(k -> new RoutingData.Trunk(t, k.name(), k.dialString()))
+                .toList();
+        List<RoutingData.OutboundRoute> outbound = list(d.outboundRoutes()).stream()
+                .map(o -> new RoutingData.OutboundRoute(
+                        t,
+                        o.name(),
+                        or(o.priority(), 100),
+                        o.callerIdNumber(),
+                        o.callerIdName(),
+                        or(o.ringTime(), 120),
+                        list(o.patterns()).stream()
+                                .map(p -> new RoutingData.DialPattern(
+                                        p.pattern(), or(p.strip(), 0), p.prepend() == null ? "" : p.prepend()))
+                                .toList(),
+                        list(o.trunks())))
+                .toList();
         List<RoutingData.BlockedCaller> blocked = list(d.blockedCallers()).stream()
-                .map(b -> new RoutingData.BlockedCaller(t, b.pattern(), b.reason())).toList();
-        return new RoutingData(version, 0L, List.of(new RoutingData.Tenant(t, zone)), ext, tcs, groups, queues,
-                inbound, trunks, outbound, blocked);
+                .map(b -> new RoutingData.BlockedCaller(t, b.pattern(), b.reason()))
+                .toList();
+        return new RoutingData(
+                version,
+                0L,
+                List.of(new RoutingData.Tenant(t, zone)),
+                ext,
+                tcs,
+                groups,
+                queues,
+                inbound,
+                trunks,
+                outbound,
+                blocked);
     }
 
     /** The tenant's rows of {@code data} as a document stamped with the version they were read at. */
     public static RoutingDocument toDocument(RoutingData data, String tenant) {
-        RoutingData.Tenant t = data.tenants().stream().filter(x -> x.name().equals(tenant)).findFirst().orElseThrow();
-        return new RoutingDocument(data.version(), t.name(), t.timeZone(),
-                data.extensions().stream().filter(e -> tenant.equals(e.tenant())).map(e ->
-                        new RoutingDocument.Extension(e.number(), e.endpoint(), e.displayName(), e.voicemailBox(),
-                                e.dnd(), e.forwardAlways(), e.forwardBusy(), e.forwardNoAnswer(), e.ringTime(),
-                                e.callLimit(), e.outboundCallerId())).toList(),
-                data.timeConditions().stream().filter(c -> tenant.equals(c.tenant())).map(c ->
-                        new RoutingDocument.TimeCondition(c.name(), c.timeZone(), dest(c.match()),
-                                dest(c.otherwise()), c.ranges().stream().map(r -> new RoutingDocument.TimeRange(
-                                        r.dayOfWeek(), r.start(), r.end())).toList(),
-                                c.exceptions().stream().map(x -> new RoutingDocument.TimeException(x.date(),
-                                        x.open(), x.name(), x.start(), x.end())).toList())).toList(),
-                data.ringGroups().stream().filter(g -> tenant.equals(g.tenant())).map(g ->
-                        new RoutingDocument.RingGroup(g.number(), g.name(), g.strategy(), g.ringTime(),
-                                dest(g.noAnswer()), g.members())).toList(),
-                data.queues().stream().filter(q -> tenant.equals(q.tenant())).map(q ->
-                        new RoutingDocument.Queue(q.name(), q.asteriskQueue(), q.maxWait(), dest(q.failover())))
+        RoutingData.Tenant t = data.tenants().stream()
+                .filter(x -> x.name().equals(tenant))
+                .findFirst()
+                .orElseThrow();
+        return new RoutingDocument(
+                data.version(),
+                t.name(),
+                t.timeZone(),
+                data.extensions().stream()
+                        .filter(e -> tenant.equals(e.tenant()))
+                        .map(e -> new RoutingDocument.Extension(
+                                e.number(),
+                                e.endpoint(),
+                                e.displayName(),
+                                e.voicemailBox(),
+                                e.dnd(),
+                                e.forwardAlways(),
+                                e.forwardBusy(),
+                                e.forwardNoAnswer(),
+                                e.ringTime(),
+                                e.callLimit(),
+                                e.outboundCallerId()))
                         .toList(),
-                data.inboundRoutes().stream().filter(r -> tenant.equals(r.tenant())).map(r ->
-                        new RoutingDocument.InboundRoute(r.name(), r.didPattern(), r.callerIdPattern(),
-                                r.priority(), dest(r.destination()))).toList(),
-                data.trunks().stream().filter(k -> tenant.equals(k.tenant()))
-                        .map(k -> new RoutingDocument.Trunk(k.name(), k.dialString())).toList(),
-                data.outboundRoutes().stream().filter(o -> tenant.equals(o.tenant())).map(o ->
-                        new RoutingDocument.OutboundRoute(o.name(), o.priority(), o.callerIdNumber(),
-                                o.callerIdName(), o.ringTime(), o.patterns().stream().map(p ->
-                                new RoutingDocument.DialPattern(p.pattern(), p.strip(), p.prepend())).toList(),
-                                o.trunks())).toList(),
-                data.blockedCallers().stream().filter(b -> tenant.equals(b.tenant()))
-                        .map(b -> new RoutingDocument.BlockedCaller(b.pattern(), b.reason())).toList());
+                data.timeConditions().stream()
+                        .filter(c -> tenant.equals(c.tenant()))
+                        .map(c -> new RoutingDocument.TimeCondition(
+                                c.name(),
+                                c.timeZone(),
+                                dest(c.match()),
+                                dest(c.otherwise()),
+                                c.ranges().stream()
+                                        .map(r -> new RoutingDocument.TimeRange(r.dayOfWeek(), r.start(), r.end()))
+                                        .toList(),
+                                c.exceptions().stream()
+                                        .map(x -> new RoutingDocument.TimeException(
+                                                x.date(), x.open(), x.name(), x.start(), x.end()))
+                                        .toList()))
+                        .toList(),
+                data.ringGroups().stream()
+                        .filter(g -> tenant.equals(g.tenant()))
+                        .map(g -> new RoutingDocument.RingGroup(
+                                g.number(), g.name(), g.strategy(), g.ringTime(), dest(g.noAnswer()), g.members()))
+                        .toList(),
+                data.queues().stream()
+                        .filter(q -> tenant.equals(q.tenant()))
+                        .map(q ->
+                                new RoutingDocument.Queue(q.name(), q.asteriskQueue(), q.maxWait(), dest(q.failover())))
+                        .toList(),
+                data.inboundRoutes().stream()
+                        .filter(r -> tenant.equals(r.tenant()))
+                        .map(r -> new RoutingDocument.InboundRoute(
+                                r.name(), r.didPattern(), r.callerIdPattern(), r.priority(), dest(r.destination())))
+                        .toList(),
+                data.trunks().stream()
+                        .filter(k -> tenant.equals(k.tenant()))
+                        .map(k -> new RoutingDocument.Trunk(k.name(), k.dialString()))
+                        .toList(),
+                data.outboundRoutes().stream()
+                        .filter(o -> tenant.equals(o.tenant()))
+                        .map(o -> new RoutingDocument.OutboundRoute(
+                                o.name(),
+                                o.priority(),
+                                o.callerIdNumber(),
+                                o.callerIdName(),
+                                o.ringTime(),
+                                o.patterns().stream()
+                                        .map(p -> new RoutingDocument.DialPattern(p.pattern(), p.strip(), p.prepend()))
+                                        .toList(),
+                                o.trunks()))
+                        .toList(),
+                data.blockedCallers().stream()
+                        .filter(b -> tenant.equals(b.tenant()))
+                        .map(b -> new RoutingDocument.BlockedCaller(b.pattern(), b.reason()))
+                        .toList());
     }
 
     private static int or(Integer v, int dflt) {

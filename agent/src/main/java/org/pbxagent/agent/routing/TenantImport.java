@@ -21,8 +21,14 @@ import org.pbxagent.fastagi.routing.RoutingSnapshotException;
  */
 public final class TenantImport {
     /** What an import found (or would do, for a dry run). */
-    public record Plan(String tenant, long dbVersion, boolean tenantExists, List<String> refusals, List<String> notes,
-                       RoutingDiff diff, String guard) {
+    public record Plan(
+            String tenant,
+            long dbVersion,
+            boolean tenantExists,
+            List<String> refusals,
+            List<String> notes,
+            RoutingDiff diff,
+            String guard) {
         /** True when the compiler refused a row or the tenant. */
         public boolean refused() {
             return !refusals.isEmpty();
@@ -71,8 +77,11 @@ public final class TenantImport {
         unstorable(incoming, refusals);
 
         boolean exists = !before.tenants().isEmpty();
-        RoutingDiff diff = RoutingDiff.between(before.tenants().isEmpty() ? before
-                : RoutingDocuments.toRows(RoutingDocuments.toDocument(db, tenant), db.version()), incoming);
+        RoutingDiff diff = RoutingDiff.between(
+                before.tenants().isEmpty()
+                        ? before
+                        : RoutingDocuments.toRows(RoutingDocuments.toDocument(db, tenant), db.version()),
+                incoming);
         String guard = null;
         if (!force) {
             if (doc.routingVersion() == null && exists) {
@@ -160,7 +169,7 @@ public final class TenantImport {
 
     private static long lockedVersion(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT version FROM routing_version WHERE id = 1 FOR UPDATE");
-             ResultSet rs = ps.executeQuery()) {
+                ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 throw new SQLException("routing_version has no row 1: schema not migrated?");
             }
@@ -179,24 +188,38 @@ public final class TenantImport {
     }
 
     private static RoutingData filter(RoutingData d, java.util.function.Predicate<String> keep, RoutingData plus) {
-        return new RoutingData(d.version(), d.readAtMillis(),
+        return new RoutingData(
+                d.version(),
+                d.readAtMillis(),
                 rows(d.tenants(), RoutingData.Tenant::name, keep, plus == null ? null : plus.tenants()),
                 rows(d.extensions(), RoutingData.Extension::tenant, keep, plus == null ? null : plus.extensions()),
-                rows(d.timeConditions(), RoutingData.TimeCondition::tenant, keep,
+                rows(
+                        d.timeConditions(),
+                        RoutingData.TimeCondition::tenant,
+                        keep,
                         plus == null ? null : plus.timeConditions()),
                 rows(d.ringGroups(), RoutingData.RingGroup::tenant, keep, plus == null ? null : plus.ringGroups()),
                 rows(d.queues(), RoutingData.CallQueue::tenant, keep, plus == null ? null : plus.queues()),
-                rows(d.inboundRoutes(), RoutingData.InboundRoute::tenant, keep,
+                rows(
+                        d.inboundRoutes(),
+                        RoutingData.InboundRoute::tenant,
+                        keep,
                         plus == null ? null : plus.inboundRoutes()),
                 rows(d.trunks(), RoutingData.Trunk::tenant, keep, plus == null ? null : plus.trunks()),
-                rows(d.outboundRoutes(), RoutingData.OutboundRoute::tenant, keep,
+                rows(
+                        d.outboundRoutes(),
+                        RoutingData.OutboundRoute::tenant,
+                        keep,
                         plus == null ? null : plus.outboundRoutes()),
-                rows(d.blockedCallers(), RoutingData.BlockedCaller::tenant, keep,
+                rows(
+                        d.blockedCallers(),
+                        RoutingData.BlockedCaller::tenant,
+                        keep,
                         plus == null ? null : plus.blockedCallers()));
     }
 
-    private static <T> List<T> rows(List<T> rows, Function<T, String> tenantOf,
-            java.util.function.Predicate<String> keep, List<T> plus) {
+    private static <T> List<T> rows(
+            List<T> rows, Function<T, String> tenantOf, java.util.function.Predicate<String> keep, List<T> plus) {
         List<T> out = new ArrayList<>();
         for (T r : rows) {
             if (keep.test(tenantOf.apply(r))) {

@@ -60,8 +60,13 @@ public final class ClusterScheduler implements AgentComponent {
     /**
      * @param instanceId this node's id, unique in the cluster (the node id)
      */
-    public ClusterScheduler(DataSource dataSource, String instanceId, Duration checkin, Duration misfireThreshold,
-                            int threads, RunListener listener) {
+    public ClusterScheduler(
+            DataSource dataSource,
+            String instanceId,
+            Duration checkin,
+            Duration misfireThreshold,
+            int threads,
+            RunListener listener) {
         this.dataSource = dataSource;
         this.instanceId = instanceId;
         this.checkin = checkin;
@@ -133,12 +138,19 @@ public final class ClusterScheduler implements AgentComponent {
         if (existing instanceof SimpleTrigger st && st.getRepeatInterval() == period && s.checkExists(jobKey)) {
             return;
         }
-        JobDetail job = JobBuilder.newJob(ClusterTaskJob.class).withIdentity(jobKey).storeDurably()
-                .withDescription("pbx-agent cluster task " + t.name()).build();
-        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(triggerKey).forJob(jobKey)
+        JobDetail job = JobBuilder.newJob(ClusterTaskJob.class)
+                .withIdentity(jobKey)
+                .storeDurably()
+                .withDescription("pbx-agent cluster task " + t.name())
+                .build();
+        Trigger trigger = TriggerBuilder.newTrigger()
+                .withIdentity(triggerKey)
+                .forJob(jobKey)
                 .startNow()
-                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(period)
-                        .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                        .withIntervalInMilliseconds(period)
+                        .repeatForever()
+                        .withMisfireHandlingInstructionNextWithRemainingCount())
                 .build();
         try {
             s.scheduleJob(job, java.util.Set.of(trigger), true);
@@ -165,13 +177,15 @@ public final class ClusterScheduler implements AgentComponent {
             // so long: with the DB gone, Quartz retries that record until its store shuts down, which happens only
             // after the wait (its worker threads are daemons and end with the JVM).
             Scheduler s = scheduler;
-            Thread stopper = new Thread(() -> {
-                try {
-                    s.shutdown(true);
-                } catch (SchedulerException e) {
-                    log.warn("cluster scheduler did not shut down cleanly: {}", e.getMessage());
-                }
-            }, "cluster-scheduler-stop");
+            Thread stopper = new Thread(
+                    () -> {
+                        try {
+                            s.shutdown(true);
+                        } catch (SchedulerException e) {
+                            log.warn("cluster scheduler did not shut down cleanly: {}", e.getMessage());
+                        }
+                    },
+                    "cluster-scheduler-stop");
             stopper.setDaemon(true);
             stopper.start();
             try {
@@ -180,8 +194,9 @@ public final class ClusterScheduler implements AgentComponent {
                 Thread.currentThread().interrupt();
             }
             if (stopper.isAlive()) {
-                log.warn("cluster scheduler: a task's run record could not be completed within {} s (database"
-                        + " unreachable?); it is completed if the database answers while this process runs",
+                log.warn(
+                        "cluster scheduler: a task's run record could not be completed within {} s (database"
+                                + " unreachable?); it is completed if the database answers while this process runs",
                         CLOSE_WAIT.toSeconds());
             }
             scheduler = null;
@@ -201,11 +216,9 @@ public final class ClusterScheduler implements AgentComponent {
         }
 
         @Override
-        public void shutdown() {
-        }
+        public void shutdown() {}
 
         @Override
-        public void initialize() {
-        }
+        public void initialize() {}
     }
 }

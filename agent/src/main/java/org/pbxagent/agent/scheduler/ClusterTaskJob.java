@@ -40,7 +40,8 @@ public final class ClusterTaskJob implements Job {
             tasks = (Map<?, ?>) ctx.getScheduler().getContext().get(TASKS);
             ds = (DataSource) ctx.getScheduler().getContext().get(DATA_SOURCE);
             node = (String) ctx.getScheduler().getContext().get(NODE);
-            listener = (ClusterScheduler.RunListener) ctx.getScheduler().getContext().get(LISTENER);
+            listener = (ClusterScheduler.RunListener)
+                    ctx.getScheduler().getContext().get(LISTENER);
         } catch (SchedulerException e) {
             throw new JobExecutionException("scheduler context unavailable", e);
         }
@@ -83,12 +84,14 @@ public final class ClusterTaskJob implements Job {
         }
     }
 
-    private static long recordStart(DataSource ds, String job, long scheduled, String fireId, String node,
-                                    long started) throws SQLException {
+    private static long recordStart(DataSource ds, String job, long scheduled, String fireId, String node, long started)
+            throws SQLException {
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO agent_cluster_job_run (job_name, "
-                     + "scheduled_fire_time, fire_instance_id, node_id, started_at, outcome) "
-                     + "VALUES (?, ?, ?, ?, ?, 'running')", Statement.RETURN_GENERATED_KEYS)) {
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO agent_cluster_job_run (job_name, "
+                                + "scheduled_fire_time, fire_instance_id, node_id, started_at, outcome) "
+                                + "VALUES (?, ?, ?, ?, ?, 'running')",
+                        Statement.RETURN_GENERATED_KEYS)) {
             ps.setString(1, job);
             ps.setLong(2, scheduled);
             ps.setString(3, fireId);
@@ -103,8 +106,8 @@ public final class ClusterTaskJob implements Job {
 
     private static void recordEnd(DataSource ds, long id, String outcome, String detail) throws SQLException {
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "UPDATE agent_cluster_job_run SET finished_at = ?, outcome = ?, detail = ? WHERE id = ?")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE agent_cluster_job_run SET finished_at = ?, outcome = ?, detail = ? WHERE id = ?")) {
             ps.setLong(1, System.currentTimeMillis());
             ps.setString(2, outcome);
             ps.setString(3, detail);

@@ -77,10 +77,15 @@ public final class LocalScheduler implements AgentComponent {
 
     private void schedule(Scheduler s, String name) {
         try {
-            s.scheduleJob(JobBuilder.newJob(LocalJob.class).withIdentity(name).build(),
-                    TriggerBuilder.newTrigger().withIdentity(name).startNow()
+            s.scheduleJob(
+                    JobBuilder.newJob(LocalJob.class).withIdentity(name).build(),
+                    TriggerBuilder.newTrigger()
+                            .withIdentity(name)
+                            .startNow()
                             .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                                    .withIntervalInMilliseconds(periods.get(name).toMillis()).repeatForever()
+                                    .withIntervalInMilliseconds(
+                                            periods.get(name).toMillis())
+                                    .repeatForever()
                                     .withMisfireHandlingInstructionNextWithRemainingCount())
                             .build());
         } catch (SchedulerException e) {

@@ -32,8 +32,7 @@ public final class RoutingConsistencyTask implements ClusterTask {
     /**
      * @param problems -1 until a check has run anywhere
      */
-    public record Result(int problems, String summary, String node, Instant at) {
-    }
+    public record Result(int problems, String summary, String node, Instant at) {}
 
     public RoutingConsistencyTask(DataSource dataSource, Duration period, String nodeId) {
         this.dataSource = dataSource;
@@ -57,7 +56,8 @@ public final class RoutingConsistencyTask implements ClusterTask {
         for (String p : problems) {
             log.warn("routing consistency: {}", p);
         }
-        String summary = problems.size() + " problem(s)" + (problems.isEmpty() ? "" : ": " + String.join("; ", problems));
+        String summary =
+                problems.size() + " problem(s)" + (problems.isEmpty() ? "" : ": " + String.join("; ", problems));
         last = new Result(problems.size(), summary, nodeId, Instant.now());
         return summary;
     }
@@ -65,8 +65,9 @@ public final class RoutingConsistencyTask implements ClusterTask {
     /** Reads the cluster's latest finished run of this check; quietly keeps the old result when the DB is down. */
     public void refreshFromRunRecords() {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT detail, node_id, finished_at FROM agent_cluster_job_run"
-                     + " WHERE job_name = ? AND outcome = 'ok' ORDER BY finished_at DESC LIMIT 1")) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT detail, node_id, finished_at FROM agent_cluster_job_run"
+                                + " WHERE job_name = ? AND outcome = 'ok' ORDER BY finished_at DESC LIMIT 1")) {
             ps.setString(1, NAME);
             ps.setQueryTimeout(5);
             try (ResultSet rs = ps.executeQuery()) {

@@ -12,8 +12,7 @@ import org.flywaydb.core.api.output.MigrateResult;
 public final class SchedulerSchema {
     public static final String HISTORY_TABLE = "agent_scheduler_schema_history";
 
-    private SchedulerSchema() {
-    }
+    private SchedulerSchema() {}
 
     /** Brings the tables up to date; safe from several nodes at once (Flyway takes a DB lock). */
     public static MigrateResult migrate(DataSource ds) {

@@ -12,7 +12,9 @@ import picocli.CommandLine.Unmatched;
  * {@code pbx-agent fence}: the fence agent fence_pbx_san (fence-agents API). Arguments go to it untouched; with none,
  * it reads key=value lines on stdin, as Pacemaker's fencer passes them. Exit codes are fence-agents' own.
  */
-@Command(name = "fence", description = "Fabric fencing off the iSCSI SAN (fence_pbx_san; '-o metadata' lists parameters).")
+@Command(
+        name = "fence",
+        description = "Fabric fencing off the iSCSI SAN (fence_pbx_san; '-o metadata' lists parameters).")
 public final class FenceCommand implements Callable<Integer> {
 
     @Unmatched

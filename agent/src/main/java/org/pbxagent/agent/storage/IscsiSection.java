@@ -15,8 +15,9 @@ import org.pbxagent.storage.iscsi.IscsiSettings;
  */
 public record IscsiSection(IscsiSettings settings) {
 
-    static final String[] KEYS = {"target", "portals", "lun", "initiator", "chap-user", "chap-secret",
-            "command-timeout-ms", "device-wait-ms"};
+    static final String[] KEYS = {
+        "target", "portals", "lun", "initiator", "chap-user", "chap-secret", "command-timeout-ms", "device-wait-ms"
+    };
 
     public static IscsiSection read(ConfigSource s) {
         boolean any = false;
@@ -52,12 +53,20 @@ public record IscsiSection(IscsiSettings settings) {
         if (target == null || portals.isEmpty()) {
             return null;
         }
-        return new IscsiSection(new IscsiSettings(target, portals, lun, initiator, chapUser,
-                chapSecret.isEmpty() ? null : chapSecret.reveal(), commandTimeout, deviceWait));
+        return new IscsiSection(new IscsiSettings(
+                target,
+                portals,
+                lun,
+                initiator,
+                chapUser,
+                chapSecret.isEmpty() ? null : chapSecret.reveal(),
+                commandTimeout,
+                deviceWait));
     }
 
     private static IscsiName name(ConfigSource s, String key, boolean required) {
-        String v = required ? s.requiredString(key, "an iSCSI name such as iqn.2026-11.org.example:shared")
+        String v = required
+                ? s.requiredString(key, "an iSCSI name such as iqn.2026-11.org.example:shared")
                 : s.string(key, null);
         if (v == null || v.isEmpty()) {
             return null;

@@ -22,10 +22,17 @@ import picocli.CommandLine.Spec;
  * 1 generic error, 2 bad arguments, 5 a program is not installed, 6 not configured, 7 not running. A failure prints
  * one line on stderr saying what to do.
  */
-@Command(name = "storage", mixinStandardHelpOptions = true,
+@Command(
+        name = "storage",
+        mixinStandardHelpOptions = true,
         description = "Shared storage of this node: iSCSI session and cluster file system mount.",
-        subcommands = {StorageCommand.Start.class, StorageCommand.Stop.class, StorageCommand.Monitor.class,
-                StorageCommand.Status.class, StorageCommand.Validate.class})
+        subcommands = {
+            StorageCommand.Start.class,
+            StorageCommand.Stop.class,
+            StorageCommand.Monitor.class,
+            StorageCommand.Status.class,
+            StorageCommand.Validate.class
+        })
 public final class StorageCommand implements Runnable {
 
     public static final int OCF_SUCCESS = 0;
@@ -45,14 +52,19 @@ public final class StorageCommand implements Runnable {
 
     /** The configuration file option every storage subcommand takes. */
     static final class ConfigOption {
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "/etc/pbx-agent/pbx-agent.properties",
-                description = "The agent's configuration file (node.*, storage.*, iscsi.* keys; default ${DEFAULT-VALUE}).")
+        @Option(
+                names = {"-c", "--config"},
+                paramLabel = "FILE",
+                defaultValue = "/etc/pbx-agent/pbx-agent.properties",
+                description =
+                        "The agent's configuration file (node.*, storage.*, iscsi.* keys; default ${DEFAULT-VALUE}).")
         Path file;
     }
 
     abstract static class Action implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
+
         @Mixin
         ConfigOption config;
 
@@ -93,7 +105,9 @@ public final class StorageCommand implements Runnable {
         abstract int act(StorageNode node) throws StorageException;
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true,
+    @Command(
+            name = "start",
+            mixinStandardHelpOptions = true,
             description = "Log in to the SAN (if iscsi.* is set), wait for the device, check and mount it. Idempotent.")
     static final class Start extends Action {
         @Override
@@ -104,12 +118,15 @@ public final class StorageCommand implements Runnable {
             }
             SharedMount.Result r = node.mount.mount();
             out().println((r == SharedMount.Result.ALREADY ? "already mounted: " : "mounted: ")
-                    + node.mount.settings().device() + " on " + node.mount.settings().mountPoint());
+                    + node.mount.settings().device() + " on "
+                    + node.mount.settings().mountPoint());
             return OCF_SUCCESS;
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true,
+    @Command(
+            name = "stop",
+            mixinStandardHelpOptions = true,
             description = "End every holder, unmount, verify, then log out of the SAN. Fails while still mounted.")
     static final class Stop extends Action {
         @Override
@@ -121,13 +138,20 @@ public final class StorageCommand implements Runnable {
             // Which processes the stop ended, so an operator knows what died with the storage.
             out().println((r.result() == SharedMount.Result.ALREADY ? "already unmounted: " : "unmounted: ")
                     + node.mount.settings().mountPoint()
-                    + (r.ended().isEmpty() ? "" : " (ended holders: " + r.ended().stream()
-                            .map(SharedMount.Ended::toString).collect(java.util.stream.Collectors.joining(", ")) + ")"));
+                    + (r.ended().isEmpty()
+                            ? ""
+                            : " (ended holders: "
+                                    + r.ended().stream()
+                                            .map(SharedMount.Ended::toString)
+                                            .collect(java.util.stream.Collectors.joining(", "))
+                                    + ")"));
             return OCF_SUCCESS;
         }
     }
 
-    @Command(name = "monitor", mixinStandardHelpOptions = true,
+    @Command(
+            name = "monitor",
+            mixinStandardHelpOptions = true,
             description = "Probe at OCF check level 0 (mounted, session), 10 (device read) or 20 (write/read-back).")
     static final class Monitor extends Action {
         @Option(names = "--depth", defaultValue = "0", description = "0, 10 or 20 (default ${DEFAULT-VALUE}).")
@@ -155,26 +179,32 @@ public final class StorageCommand implements Runnable {
         }
     }
 
-    @Command(name = "validate", mixinStandardHelpOptions = true,
+    @Command(
+            name = "validate",
+            mixinStandardHelpOptions = true,
             description = "Check the node, storage and iscsi sections as the storage commands read them (every"
                     + " problem at once), touching nothing. Exit 0 valid, 6 not.")
     static final class Validate extends Action {
         @Override
         int act(StorageNode node) {
-            out().println("valid: " + node.mount.settings().device() + " on " + node.mount.settings().mountPoint()
-                    + " (" + node.mount.settings().fsType() + ")");
+            out().println("valid: " + node.mount.settings().device() + " on "
+                    + node.mount.settings().mountPoint() + " ("
+                    + node.mount.settings().fsType() + ")");
             return OCF_SUCCESS;
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
             description = "Human-readable state: mount, device, iSCSI sessions. Exit code as monitor --depth 0.")
     static final class Status extends Action {
         @Override
         int act(StorageNode node) throws StorageException {
             PrintWriter o = out();
             o.println("node: " + node.nodeId);
-            o.println("device: " + node.mount.settings().device() + " (" + node.mount.settings().fsType() + ")");
+            o.println("device: " + node.mount.settings().device() + " ("
+                    + node.mount.settings().fsType() + ")");
             java.util.Optional<MountEntry> m = node.mount.current();
             o.println("mount: " + node.mount.settings().mountPoint() + " "
                     + m.map(e -> "mounted (" + e.options() + ")").orElse("not mounted"));
@@ -186,16 +216,18 @@ public final class StorageCommand implements Runnable {
                         o.println("iscsi: no session");
                     }
                     for (IscsiSession s : sessions) {
-                        o.println("iscsi: session " + s.sid() + " " + s.portal() + " " + s.sessionState()
-                                + " disks=" + s.disks());
+                        o.println("iscsi: session " + s.sid() + " " + s.portal() + " " + s.sessionState() + " disks="
+                                + s.disks());
                     }
                 } catch (StorageException e) {
                     o.println("iscsi: unknown (" + e.getMessage() + ")");
                 }
             }
             ProbeReport r = node.probe.run(0);
-            o.println("health: " + (r.healthy() ? "ok" : r.notRunning() ? "not running" : "failed at "
-                    + r.failedStep() + ": " + r.message()));
+            o.println("health: "
+                    + (r.healthy()
+                            ? "ok"
+                            : r.notRunning() ? "not running" : "failed at " + r.failedStep() + ": " + r.message()));
             return r.healthy() ? OCF_SUCCESS : r.notRunning() ? OCF_NOT_RUNNING : OCF_ERR_GENERIC;
         }
     }

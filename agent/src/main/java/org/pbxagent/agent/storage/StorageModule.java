@@ -28,8 +28,7 @@ public final class StorageModule implements AgentModule {
     static final int DEPTH = 0;
 
     /** The latest probe and when it ran. */
-    record Latest(ProbeReport report, Instant at) {
-    }
+    record Latest(ProbeReport report, Instant at) {}
 
     private volatile Latest latest;
     private volatile Instant lastHealthy;
@@ -58,22 +57,38 @@ public final class StorageModule implements AgentModule {
         Clock clock = runtime.clock();
         Timer duration = Timer.builder("pbxagent_storage_probe_duration")
                 .description("time of the daemon's storage probe (check level " + DEPTH + ")")
-                .serviceLevelObjectives(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
-                        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5))
+                .serviceLevelObjectives(
+                        Duration.ofMillis(10),
+                        Duration.ofMillis(50),
+                        Duration.ofMillis(100),
+                        Duration.ofMillis(500),
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(5))
                 .register(meters);
         Map<String, Counter> results = new LinkedHashMap<>();
-        for (String result : new String[]{"healthy", "not_mounted", "failed"}) {
-            results.put(result, Counter.builder("pbxagent_storage_probes")
-                    .description("storage probes run by the daemon, by result").tag("result", result)
-                    .register(meters));
+        for (String result : new String[] {"healthy", "not_mounted", "failed"}) {
+            results.put(
+                    result,
+                    Counter.builder("pbxagent_storage_probes")
+                            .description("storage probes run by the daemon, by result")
+                            .tag("result", result)
+                            .register(meters));
         }
-        OptionalGauge.register(meters, "pbxagent_storage_healthy",
-                "1 when the latest storage probe found the shared storage healthy", () -> {
+        OptionalGauge.register(
+                meters,
+                "pbxagent_storage_healthy",
+                "1 when the latest storage probe found the shared storage healthy",
+                () -> {
                     Latest l = latest;
-                    return l == null ? OptionalDouble.empty() : OptionalDouble.of(l.report().healthy() ? 1 : 0);
+                    return l == null
+                            ? OptionalDouble.empty()
+                            : OptionalDouble.of(l.report().healthy() ? 1 : 0);
                 });
-        OptionalGauge.register(meters, "pbxagent_storage_last_healthy_probe_timestamp_seconds",
-                "when a storage probe last found the shared storage healthy (Unix time)", () -> {
+        OptionalGauge.register(
+                meters,
+                "pbxagent_storage_last_healthy_probe_timestamp_seconds",
+                "when a storage probe last found the shared storage healthy (Unix time)",
+                () -> {
                     Instant t = lastHealthy;
                     return t == null ? OptionalDouble.empty() : OptionalDouble.of(t.toEpochMilli() / 1000.0);
                 });
@@ -82,14 +97,16 @@ public final class StorageModule implements AgentModule {
             ProbeReport r = node.probe.run(DEPTH);
             Instant at = clock.instant();
             duration.record(r.elapsed().toNanos(), TimeUnit.NANOSECONDS);
-            results.get(r.healthy() ? "healthy" : r.notRunning() ? "not_mounted" : "failed").increment();
+            results.get(r.healthy() ? "healthy" : r.notRunning() ? "not_mounted" : "failed")
+                    .increment();
             if (r.healthy()) {
                 lastHealthy = at;
             }
             latest = new Latest(r, at);
         };
         runtime.everyLocal("storage-probe", PERIOD, probe);
-        String where = node.mount.settings().mountPoint() + " from " + node.mount.settings().device();
+        String where = node.mount.settings().mountPoint() + " from "
+                + node.mount.settings().device();
         runtime.status("storage", () -> section(latest, where, clock.instant()));
         runtime.health("storage", () -> {
             Latest l = latest;

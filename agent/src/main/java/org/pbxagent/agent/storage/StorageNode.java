@@ -33,8 +33,8 @@ final class StorageNode {
     final SharedMount mount;
     final StorageProbe probe;
 
-    private StorageNode(String nodeId, StorageSettings storage, IscsiInitiator iscsi, SharedMount mount,
-                        StorageProbe probe) {
+    private StorageNode(
+            String nodeId, StorageSettings storage, IscsiInitiator iscsi, SharedMount mount, StorageProbe probe) {
         this.nodeId = nodeId;
         this.storage = storage;
         this.iscsi = iscsi;
@@ -72,8 +72,16 @@ final class StorageNode {
         CommandRunner runner = new ProcessCommandRunner();
         MountSettings ms;
         try {
-            ms = new MountSettings(device, s.mountPoint(), s.fsType(), s.mountOptions(), s.label(), s.uuid(),
-                    nodeId, s.mountTimeout(), s.unmountBudget());
+            ms = new MountSettings(
+                    device,
+                    s.mountPoint(),
+                    s.fsType(),
+                    s.mountOptions(),
+                    s.label(),
+                    s.uuid(),
+                    nodeId,
+                    s.mountTimeout(),
+                    s.unmountBudget());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of("storage.*: " + e.getMessage()));
         }
@@ -81,9 +89,8 @@ final class StorageNode {
         SharedMount mount = new SharedMount(ms, runner);
         // Probe I/O children get a short TERM grace: a hung one will not react to TERM anyway.
         CommandRunner probeRunner = new ProcessCommandRunner(java.time.Duration.ofMillis(50));
-        StorageProbe probe = new StorageProbe(mount, iscsi == null ? null : t -> iscsi.sessionProblem(), probeRunner,
-                nodeId, s.probeBudget());
+        StorageProbe probe = new StorageProbe(
+                mount, iscsi == null ? null : t -> iscsi.sessionProblem(), probeRunner, nodeId, s.probeBudget());
         return new StorageNode(nodeId, s, iscsi, mount, probe);
     }
-
 }

@@ -8,11 +8,28 @@ import org.pbxagent.agent.config.ConfigSource;
  * The {@code storage.*} section: the shared file system of this node. Absent (null) when no storage key is set, so a
  * node without shared storage needs none of them.
  */
-public record StorageSettings(Path device, Path mountPoint, String fsType, String mountOptions, String label,
-                              String uuid, Duration mountTimeout, Duration unmountBudget, Duration probeBudget) {
+public record StorageSettings(
+        Path device,
+        Path mountPoint,
+        String fsType,
+        String mountOptions,
+        String label,
+        String uuid,
+        Duration mountTimeout,
+        Duration unmountBudget,
+        Duration probeBudget) {
 
-    static final String[] KEYS = {"device", "mount-point", "fs-type", "mount-options", "label", "uuid",
-            "mount-timeout-ms", "unmount-budget-ms", "probe-budget-ms"};
+    static final String[] KEYS = {
+        "device",
+        "mount-point",
+        "fs-type",
+        "mount-options",
+        "label",
+        "uuid",
+        "mount-timeout-ms",
+        "unmount-budget-ms",
+        "probe-budget-ms"
+    };
 
     public static StorageSettings read(ConfigSource s) {
         boolean any = false;
@@ -48,7 +65,7 @@ public record StorageSettings(Path device, Path mountPoint, String fsType, Strin
         Duration mountTimeout = s.millis("mount-timeout-ms", 30_000, 1_000, 600_000);
         Duration unmountBudget = s.millis("unmount-budget-ms", 20_000, 500, 600_000);
         Duration probeBudget = s.millis("probe-budget-ms", 5_000, 1_500, 120_000);
-        return new StorageSettings(device, mountPoint, fsType, options, label, uuid, mountTimeout, unmountBudget,
-                probeBudget);
+        return new StorageSettings(
+                device, mountPoint, fsType, options, label, uuid, mountTimeout, unmountBudget, probeBudget);
     }
 }

@@ -20,7 +20,8 @@ class AmiConnectionTest {
 
     @Test
     void aShortSessionReadsTheCountsAndSeesFullyBooted() throws Exception {
-        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start(); AmiConnection c = open(peer)) {
+        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start();
+                AmiConnection c = open(peer)) {
             peer.setCallsQuietly(3, 2);
             c.login("agent", "agentsecret", "system", 2000);
             assertEquals(new CallCounts(3, 6), c.callCounts(2000));
@@ -33,7 +34,8 @@ class AmiConnectionTest {
 
     @Test
     void theShutdownEventEndsTheExchange() throws Exception {
-        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start(); AmiConnection c = open(peer)) {
+        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start();
+                AmiConnection c = open(peer)) {
             c.login("agent", "agentsecret", "system", 2000);
             peer.shutdown();
             AmiException e = assertThrows(AmiException.class, () -> c.callCounts(2000));
@@ -44,7 +46,8 @@ class AmiConnectionTest {
 
     @Test
     void aStoppingAsteriskRefusesEvenTheLogin() throws Exception {
-        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start(); AmiConnection c = open(peer)) {
+        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start();
+                AmiConnection c = open(peer)) {
             peer.setCallsQuietly(1);
             peer.beginGracefulStop();
             AmiException e = assertThrows(AmiException.class, () -> c.login("agent", "agentsecret", "system", 2000));
@@ -55,7 +58,8 @@ class AmiConnectionTest {
 
     @Test
     void eventsOffGetsNoFullyBootedAndAnUnknownCommandGivesNoCount() throws Exception {
-        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start(); AmiConnection c = open(peer)) {
+        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start();
+                AmiConnection c = open(peer)) {
             c.login("agent", "agentsecret", "off", 2000);
             // Asterisk answers an unknown CLI command with Success and a "No such command" line.
             List<String> out = c.command("core show nothing", 2000);
@@ -68,9 +72,10 @@ class AmiConnectionTest {
 
     @Test
     void aLineEndInAHeaderIsNeverSent() throws Exception {
-        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start(); AmiConnection c = open(peer)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> c.login("agent", "x\r\nAction: Originate", "system", 2000));
+        try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start();
+                AmiConnection c = open(peer)) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> c.login("agent", "x\r\nAction: Originate", "system", 2000));
             assertEquals("Secret must not contain a line end", e.getMessage());
             assertEquals(0, peer.actionsReceived());
         }

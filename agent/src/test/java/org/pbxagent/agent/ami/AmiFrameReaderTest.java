@@ -58,8 +58,14 @@ class AmiFrameReaderTest {
 
     @Test
     void messageSplitAcrossReadsAndTimeoutsIsReassembled() throws IOException {
-        AmiFrameReader r = reader(chunked("Asterisk Call Manager/9.0.0\r", "\nResponse: Succ", "ess\r\nActionID: p1",
-                "\r\nPing: Pong\r\n", "\r\n"), 1024);
+        AmiFrameReader r = reader(
+                chunked(
+                        "Asterisk Call Manager/9.0.0\r",
+                        "\nResponse: Succ",
+                        "ess\r\nActionID: p1",
+                        "\r\nPing: Pong\r\n",
+                        "\r\n"),
+                1024);
         String banner = null;
         AmiMessage m = null;
         int timeouts = 0;
@@ -83,8 +89,10 @@ class AmiFrameReaderTest {
 
     @Test
     void repeatedKeysKeepTheirOrderAndEmptyValuesStay() throws IOException {
-        AmiFrameReader r = reader(new ByteArrayInputStream(("Response: Success\r\nOutput: 3 active channels\r\n"
-                + "Output: 3 active calls\r\nAccountCode: \r\nBridgeId:\r\n\r\n").getBytes(StandardCharsets.US_ASCII)),
+        AmiFrameReader r = reader(
+                new ByteArrayInputStream(("Response: Success\r\nOutput: 3 active channels\r\n"
+                                + "Output: 3 active calls\r\nAccountCode: \r\nBridgeId:\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII)),
                 1024);
         AmiMessage m = r.next();
         assertEquals(List.of("3 active channels", "3 active calls"), m.getAll("Output"));
@@ -97,8 +105,11 @@ class AmiFrameReaderTest {
     @Test
     void garbageIsSkippedAndTheNextMessageParses() throws IOException {
         String longLine = "x".repeat(5000);
-        AmiFrameReader r = reader(new ByteArrayInputStream(("\u0000\u00ffnoise\r\n" + longLine + "\r\n\r\n\r\n"
-                + "Event: Hangup\nUniqueid: 1.2\n\n").getBytes(StandardCharsets.ISO_8859_1)), 256);
+        AmiFrameReader r = reader(
+                new ByteArrayInputStream(
+                        ("\u0000\u00ffnoise\r\n" + longLine + "\r\n\r\n\r\n" + "Event: Hangup\nUniqueid: 1.2\n\n")
+                                .getBytes(StandardCharsets.ISO_8859_1)),
+                256);
         AmiMessage m = r.next();
         assertEquals("Hangup", m.kind(), "bare \\n line ends are accepted too");
         assertEquals("1.2", m.get("Uniqueid"));
@@ -108,10 +119,13 @@ class AmiFrameReaderTest {
     @Test
     void callCountParsingRejectsOtherOutput() {
         assertNull(CallCounts.parse(List.of("No such command 'core show channels count' (type 'core show help')")));
-        assertEquals(new CallCounts(1, 1), CallCounts.parse(List.of("1 active channel", "1 active call",
-                "5 calls processed")));
-        assertEquals(new CallCounts(200, 400), CallCounts.parse(List.of("400 active channels", "200 active calls",
-                "9 calls processed")), "a ring-group call has two channels");
+        assertEquals(
+                new CallCounts(1, 1),
+                CallCounts.parse(List.of("1 active channel", "1 active call", "5 calls processed")));
+        assertEquals(
+                new CallCounts(200, 400),
+                CallCounts.parse(List.of("400 active channels", "200 active calls", "9 calls processed")),
+                "a ring-group call has two channels");
         assertNull(CallCounts.parse(List.of("many active calls")));
         assertNull(CallCounts.parse(List.of("-1 active calls")));
         assertNull(CallCounts.parse(List.of("12 calls processed")), "processed is not active");
@@ -119,11 +133,18 @@ class AmiFrameReaderTest {
 
     @Test
     void settingsNameTheBadKeyAndMaskTheSecret() {
-        assertEquals("ami.port must be 1..65535, was 0", assertThrows(IllegalArgumentException.class,
-                () -> AmiSettings.defaults("127.0.0.1", 0, "agent", "x")).getMessage());
-        assertEquals("ami.secret must not contain a line end", assertThrows(IllegalArgumentException.class,
-                () -> AmiSettings.defaults("127.0.0.1", 5038, "agent", "x\r\nAction: Originate")).getMessage());
-        String shown = AmiSettings.defaults("127.0.0.1", 5038, "agent", "topsecret").toString();
+        assertEquals(
+                "ami.port must be 1..65535, was 0",
+                assertThrows(IllegalArgumentException.class, () -> AmiSettings.defaults("127.0.0.1", 0, "agent", "x"))
+                        .getMessage());
+        assertEquals(
+                "ami.secret must not contain a line end",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> AmiSettings.defaults("127.0.0.1", 5038, "agent", "x\r\nAction: Originate"))
+                        .getMessage());
+        String shown =
+                AmiSettings.defaults("127.0.0.1", 5038, "agent", "topsecret").toString();
         assertEquals(-1, shown.indexOf("topsecret"), shown);
     }
 }

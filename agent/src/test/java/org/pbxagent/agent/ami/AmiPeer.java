@@ -145,16 +145,18 @@ public final class AmiPeer implements AutoCloseable {
             return;
         }
         shuttingDown = true;
-        Thread t = new Thread(() -> {
-            while (shuttingDown && liveCalls() > 0) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            finishGracefulStop();
-        }, "ami-peer-stop");
+        Thread t = new Thread(
+                () -> {
+                    while (shuttingDown && liveCalls() > 0) {
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    finishGracefulStop();
+                },
+                "ami-peer-stop");
         t.setDaemon(true);
         stopper = t;
         t.start();
@@ -253,8 +255,11 @@ public final class AmiPeer implements AutoCloseable {
         synchronized (this) {
             long now = System.nanoTime();
             // Newest first, as CoreShowChannels lists them.
-            for (String[] ch : new String[][] {{"SIP/127.0.0.1-00000009", "1795544753.9"},
-                    {"SIP/127.0.0.1-0000000a", "1795544753.10"}, {"SIP/127.0.0.1-0000000b", "1795544754.11"}}) {
+            for (String[] ch : new String[][] {
+                {"SIP/127.0.0.1-00000009", "1795544753.9"},
+                {"SIP/127.0.0.1-0000000a", "1795544753.10"},
+                {"SIP/127.0.0.1-0000000b", "1795544754.11"}
+            }) {
                 channels.put(ch[1], new Channel(ch[0], ch[1], ch[1], now));
                 processed.incrementAndGet();
             }
@@ -355,7 +360,8 @@ public final class AmiPeer implements AutoCloseable {
 
     /** Live calls: distinct Linkedids among the live channels, as Asterisk counts "active calls". */
     public synchronized int liveCalls() {
-        return (int) channels.values().stream().map(Channel::linkedId).distinct().count();
+        return (int)
+                channels.values().stream().map(Channel::linkedId).distinct().count();
     }
 
     public synchronized int liveChannels() {
@@ -485,6 +491,7 @@ public final class AmiPeer implements AutoCloseable {
         volatile boolean events = true;
         /** manager.c's send_events: the classes named in the Login's Events header; null = all. */
         volatile java.util.Set<String> eventClasses;
+
         private String challenge;
 
         Client(Socket socket) throws IOException {
@@ -554,7 +561,8 @@ public final class AmiPeer implements AutoCloseable {
                     if (!l.isEmpty()) {
                         int colon = l.indexOf(':');
                         if (colon > 0) {
-                            action.putIfAbsent(l.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                            action.putIfAbsent(
+                                    l.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
                                     l.substring(colon + 1).trim());
                         }
                         continue;
@@ -661,27 +669,33 @@ public final class AmiPeer implements AutoCloseable {
                         beginGracefulStop();
                     } else if (cmd.equals("core show channels count")) {
                         write(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: cmd1"), "cmd1", id)
-                                .replace("Output: 3 active channels", "Output: " + chans + " active channel"
-                                        + (chans == 1 ? "" : "s"))
-                                .replace("Output: 3 active calls", "Output: " + calls + " active call"
-                                        + (calls == 1 ? "" : "s"))
-                                .replace("Output: 12 calls processed", "Output: " + processed.get()
-                                        + " calls processed"));
+                                .replace(
+                                        "Output: 3 active channels",
+                                        "Output: " + chans + " active channel" + (chans == 1 ? "" : "s"))
+                                .replace(
+                                        "Output: 3 active calls",
+                                        "Output: " + calls + " active call" + (calls == 1 ? "" : "s"))
+                                .replace(
+                                        "Output: 12 calls processed",
+                                        "Output: " + processed.get() + " calls processed"));
                     } else if (cmd.equals("core show calls")) {
                         write(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: cmd2"), "cmd2", id)
-                                .replace("Output: 2 active calls", "Output: " + calls + " active call"
-                                        + (calls == 1 ? "" : "s"))
-                                .replace("Output: 12 calls processed", "Output: " + processed.get()
-                                        + " calls processed"));
+                                .replace(
+                                        "Output: 2 active calls",
+                                        "Output: " + calls + " active call" + (calls == 1 ? "" : "s"))
+                                .replace(
+                                        "Output: 12 calls processed",
+                                        "Output: " + processed.get() + " calls processed"));
                     } else {
                         write("Response: Success\r\n" + (id == null ? "" : "ActionID: " + id + "\r\n")
                                 + "Message: Command output follows\r\nOutput: No such command '" + cmd
                                 + "' (type 'core show help " + cmd + "' for other possible commands)\r\n\r\n");
                     }
                 }
-                case "corestatus" -> write(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: cs2"),
-                        "cs2", id).replace("CoreCurrentCalls: 3", "CoreCurrentCalls: " + liveCalls())
-                        .replace("CoreProcessedCalls: 12", "CoreProcessedCalls: " + processed.get()));
+                case "corestatus" ->
+                    write(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: cs2"), "cs2", id)
+                            .replace("CoreCurrentCalls: 3", "CoreCurrentCalls: " + liveCalls())
+                            .replace("CoreProcessedCalls: 12", "CoreProcessedCalls: " + processed.get()));
                 case "status" -> {
                     if (liveCalls() == 0) {
                         write(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: st1"), "st1", id)
@@ -697,8 +711,9 @@ public final class AmiPeer implements AutoCloseable {
                     write(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: ev1"), "ev1", id)
                             .replace("Events: Off", events ? "Events: On" : "Events: Off"));
                 }
-                default -> write(AmiRecording.withActionId(REC.find("Response: Error", "ActionID: x1"), "x1", id)
-                        .replace("command: NoSuchAction.", "command: " + name + "."));
+                default ->
+                    write(AmiRecording.withActionId(REC.find("Response: Error", "ActionID: x1"), "x1", id)
+                            .replace("command: NoSuchAction.", "command: " + name + "."));
             }
         }
 
@@ -710,24 +725,26 @@ public final class AmiPeer implements AutoCloseable {
             StringBuilder b = new StringBuilder();
             if (list.isEmpty()) {
                 b.append(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: csc0"), "csc0", id));
-                b.append(AmiRecording.withActionId(REC.find("Event: CoreShowChannelsComplete", "ActionID: csc0"),
-                        "csc0", id));
+                b.append(AmiRecording.withActionId(
+                        REC.find("Event: CoreShowChannelsComplete", "ActionID: csc0"), "csc0", id));
                 return b.toString();
             }
             b.append(AmiRecording.withActionId(REC.find("Response: Success", "ActionID: csc1"), "csc1", id));
-            String item = AmiRecording.withActionId(REC.find("Event: CoreShowChannel",
-                    "Channel: SIP/127.0.0.1-0000000b"), "csc1", id);
+            String item = AmiRecording.withActionId(
+                    REC.find("Event: CoreShowChannel", "Channel: SIP/127.0.0.1-0000000b"), "csc1", id);
             long now = System.nanoTime();
             for (int i = list.size() - 1; i >= 0; i--) { // newest first, as Asterisk lists them
                 Channel c = list.get(i);
                 long s = (now - c.createdNanos) / 1_000_000_000L;
                 b.append(item.replace("SIP/127.0.0.1-0000000b", c.name)
                         .replace("1795544754.11\r\n", c.uniqueId + "\r\n")
-                        .replace("Duration: 00:00:02", String.format("Duration: %02d:%02d:%02d", s / 3600,
-                                s / 60 % 60, s % 60)));
+                        .replace(
+                                "Duration: 00:00:02",
+                                String.format("Duration: %02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)));
             }
-            b.append(AmiRecording.withActionId(REC.find("Event: CoreShowChannelsComplete", "ActionID: csc1"),
-                    "csc1", id).replace("ListItems: 3", "ListItems: " + list.size()));
+            b.append(
+                    AmiRecording.withActionId(REC.find("Event: CoreShowChannelsComplete", "ActionID: csc1"), "csc1", id)
+                            .replace("ListItems: 3", "ListItems: " + list.size()));
             return b.toString();
         }
     }
@@ -774,8 +791,10 @@ public final class AmiPeer implements AutoCloseable {
             }
             o.put(args[i].substring(2), args[i + 1]);
         }
-        AmiPeer peer = new AmiPeer(InetAddress.getByName(o.getOrDefault("bind", "127.0.0.1")),
-                Integer.parseInt(o.getOrDefault("port", "5038")), o.getOrDefault("username", "agent"),
+        AmiPeer peer = new AmiPeer(
+                InetAddress.getByName(o.getOrDefault("bind", "127.0.0.1")),
+                Integer.parseInt(o.getOrDefault("port", "5038")),
+                o.getOrDefault("username", "agent"),
                 o.getOrDefault("secret", "agentsecret"));
         peer.setCallsQuietly(Integer.parseInt(o.getOrDefault("calls", "0")));
         peer.start();
@@ -805,13 +824,13 @@ public final class AmiPeer implements AutoCloseable {
                         peer.startCalls(Double.parseDouble(w[1]), w.length > 2 ? Long.parseLong(w[2]) : 5000);
                     }
                 }
-                case "garbage" -> peer.sendRaw("\u0000\u00ff garbage without a colon\r\n\r\n"
-                        .getBytes(StandardCharsets.ISO_8859_1));
+                case "garbage" ->
+                    peer.sendRaw("\u0000\u00ff garbage without a colon\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 case "quit" -> {
                     peer.close();
                     return;
                 }
-                case "" -> { }
+                case "" -> {}
                 default -> System.err.println("unknown command: " + cmd);
             }
             System.out.println("ok " + w[0]);

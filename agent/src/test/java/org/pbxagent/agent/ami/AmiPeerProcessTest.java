@@ -19,10 +19,29 @@ class AmiPeerProcessTest {
 
     @Test
     void standalonePeerServesCallsShutsDownRestartsAndCrashes() throws Exception {
-        String cp = Path.of(AmiPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String cp = Path.of(AmiPeer.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .toString();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Xmx64m", "-cp", cp, AmiPeer.class.getName(), "--port", "0",
-                "--username", "u1", "--secret", "s1", "--calls", "4")).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(List.of(
+                        java,
+                        "-Xmx64m",
+                        "-cp",
+                        cp,
+                        AmiPeer.class.getName(),
+                        "--port",
+                        "0",
+                        "--username",
+                        "u1",
+                        "--secret",
+                        "s1",
+                        "--calls",
+                        "4"))
+                .redirectErrorStream(true)
+                .start();
         AsteriskWatch watch = null;
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -31,8 +50,8 @@ class AmiPeerProcessTest {
             int port = Integer.parseInt(first.substring(first.lastIndexOf(':') + 1));
             OutputStream cmd = p.getOutputStream();
 
-            watch = new AsteriskWatch(AmiSettings.defaults("127.0.0.1", port, "u1", "s1")
-                    .withTimings(200, 2000));
+            watch = new AsteriskWatch(
+                    AmiSettings.defaults("127.0.0.1", port, "u1", "s1").withTimings(200, 2000));
             watch.start();
             AsteriskState s = await(watch, AsteriskState::available);
             assertEquals(4, s.activeCalls(), "--calls 4 is what the session's count reads");
@@ -42,8 +61,11 @@ class AmiPeerProcessTest {
             // Between two sessions the next connect is refused; inside one (a session every 200 ms, so on a loaded
             // machine often) the session ends with the Shutdown event or, before its login is through, a closed
             // connection.
-            assertTrue(s.reason().startsWith("cannot connect") || s.reason().startsWith("Asterisk shut down")
-                    || s.reason().startsWith("connection closed by Asterisk"), s.reason());
+            assertTrue(
+                    s.reason().startsWith("cannot connect")
+                            || s.reason().startsWith("Asterisk shut down")
+                            || s.reason().startsWith("connection closed by Asterisk"),
+                    s.reason());
             command(cmd, out, "calls 2");
             command(cmd, out, "start");
             s = await(watch, AsteriskState::available);
@@ -55,8 +77,8 @@ class AmiPeerProcessTest {
             s = await(watch, st -> !st.available());
             System.out.println("FIGURE SIGSTOPped AMI peer noticed after " + (System.nanoTime() - t0) / 1_000_000
                     + " ms (interval 200 + deadline 2000)");
-            assertTrue(s.reason().startsWith("no AMI banner within") || s.reason().startsWith("no reply to"),
-                    s.reason());
+            assertTrue(
+                    s.reason().startsWith("no AMI banner within") || s.reason().startsWith("no reply to"), s.reason());
             signal(p, "CONT");
             s = await(watch, AsteriskState::available);
             assertEquals(2, s.activeCalls());
@@ -83,7 +105,9 @@ class AmiPeerProcessTest {
         if (!p.isAlive()) {
             return;
         }
-        Process k = new ProcessBuilder("kill", "-" + sig, String.valueOf(p.pid())).redirectErrorStream(true).start();
+        Process k = new ProcessBuilder("kill", "-" + sig, String.valueOf(p.pid()))
+                .redirectErrorStream(true)
+                .start();
         assertTrue(k.waitFor(10, TimeUnit.SECONDS), "kill -" + sig + " returned");
     }
 

@@ -28,7 +28,10 @@ class AmiPeerTest {
         assertEquals(2, sessions.size(), "bad-login session and main session");
         try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start()) {
             int compared = 0;
-            int total = sessions.stream().flatMap(List::stream).mapToInt(st -> st.received.length()).sum();
+            int total = sessions.stream()
+                    .flatMap(List::stream)
+                    .mapToInt(st -> st.received.length())
+                    .sum();
             for (List<Step> session : sessions) {
                 try (Socket s = new Socket(InetAddress.getLoopbackAddress(), peer.port())) {
                     s.setSoTimeout(5000);
@@ -76,11 +79,12 @@ class AmiPeerTest {
         String rec = AmiRecording.resource("/asterisk-20/ami-shutdown.txt");
         String expectedEvent = rec.substring(rec.indexOf("Event: Shutdown"), rec.indexOf("<<EOF"));
         try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start();
-             Socket s = new Socket(InetAddress.getLoopbackAddress(), peer.port())) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), peer.port())) {
             s.setSoTimeout(5000);
             InputStream in = s.getInputStream();
-            s.getOutputStream().write("Action: Login\r\nUsername: agent\r\nSecret: agentsecret\r\nActionID: l\r\n\r\n"
-                    .getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream()
+                    .write("Action: Login\r\nUsername: agent\r\nSecret: agentsecret\r\nActionID: l\r\n\r\n"
+                            .getBytes(StandardCharsets.UTF_8));
             String login = rec.substring(rec.indexOf("Asterisk Call Manager"), rec.indexOf("##### (CLI"))
                     .replace("##### >>> sent Login\n", "");
             String got = read(in, login.length());
@@ -101,8 +105,9 @@ class AmiPeerTest {
                 InputStream in = s.getInputStream();
                 readUntil(in, "\r\n"); // banner
                 long t0 = System.nanoTime();
-                s.getOutputStream().write(("Action: Login\r\nUsername: agent\r\nSecret: nope\r\nActionID: a\r\n\r\n")
-                        .getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream()
+                        .write(("Action: Login\r\nUsername: agent\r\nSecret: nope\r\nActionID: a\r\n\r\n")
+                                .getBytes(StandardCharsets.UTF_8));
                 String reply = readUntil(in, "\r\n\r\n");
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertEquals("Response: Error\r\nActionID: a\r\nMessage: Authentication failed\r\n\r\n", reply);
@@ -116,13 +121,15 @@ class AmiPeerTest {
                 s.setSoTimeout(10_000);
                 InputStream in = s.getInputStream();
                 readUntil(in, "\r\n");
-                s.getOutputStream().write(("Action: Login\r\nUsername: agent\r\nSecret: agentsecret\r\n"
-                        + "Events: off\r\nActionID: b\r\n\r\nAction: Ping\r\nActionID: c\r\n\r\n")
-                        .getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream()
+                        .write(("Action: Login\r\nUsername: agent\r\nSecret: agentsecret\r\n"
+                                        + "Events: off\r\nActionID: b\r\n\r\nAction: Ping\r\nActionID: c\r\n\r\n")
+                                .getBytes(StandardCharsets.UTF_8));
                 String login = readUntil(in, "\r\n\r\n");
                 assertTrue(login.startsWith("Response: Success\r\nActionID: b\r\n"), login);
                 String next = readUntil(in, "\r\n\r\n");
-                assertTrue(next.startsWith("Response: Success\r\nActionID: c\r\nPing: Pong"), "no FullyBooted: " + next);
+                assertTrue(
+                        next.startsWith("Response: Success\r\nActionID: c\r\nPing: Pong"), "no FullyBooted: " + next);
                 Thread.sleep(200);
                 assertTrue(peer.loggedInNanos() >= 150_000_000L, "counted while logged in: " + peer.loggedInNanos());
                 s.getOutputStream().write("Action: Logoff\r\nActionID: d\r\n\r\n".getBytes(StandardCharsets.UTF_8));
@@ -154,8 +161,8 @@ class AmiPeerTest {
     }
 
     private static String mask(String s) {
-        return s.replaceAll("Timestamp: \\d+\\.\\d{6}", "Timestamp: T").replaceAll("Duration: \\d\\d:\\d\\d:\\d\\d",
-                "Duration: D");
+        return s.replaceAll("Timestamp: \\d+\\.\\d{6}", "Timestamp: T")
+                .replaceAll("Duration: \\d\\d:\\d\\d:\\d\\d", "Duration: D");
     }
 
     private static String read(InputStream in, int n) throws IOException {
@@ -211,9 +218,10 @@ class AmiPeerTest {
         }
         // Drop the trailing "\n" each block got from the split, keep "\r\n" line ends as recorded.
         for (List<Step> s : sessions) {
-            s.replaceAll(st -> new Step(st.marker, st.sent == null ? null : trimOne(st.sent),
-                    st.received.endsWith("\r\n\n") ? st.received.substring(0, st.received.length() - 1)
-                            : st.received));
+            s.replaceAll(st -> new Step(
+                    st.marker,
+                    st.sent == null ? null : trimOne(st.sent),
+                    st.received.endsWith("\r\n\n") ? st.received.substring(0, st.received.length() - 1) : st.received));
         }
         return sessions;
     }

@@ -14,6 +14,7 @@ import java.util.List;
 public final class AmiRecording {
     /** Received messages in wire order, each including its terminating empty line. */
     public final List<String> messages = new ArrayList<>();
+
     public final String banner;
     public final List<String> shutdownMessages = new ArrayList<>();
 
@@ -44,8 +45,10 @@ public final class AmiRecording {
         StringBuilder cur = new StringBuilder();
         for (String line : text.split("\n", -1)) {
             if (line.startsWith("#####") || line.startsWith("<<EOF")) {
-                received = line.startsWith("##### <<< received") || line.startsWith("##### (listening")
-                        || line.startsWith("##### (CLI") || line.startsWith("##### >>> sent Login");
+                received = line.startsWith("##### <<< received")
+                        || line.startsWith("##### (listening")
+                        || line.startsWith("##### (CLI")
+                        || line.startsWith("##### >>> sent Login");
                 if (line.startsWith("##### >>> sent") && !line.startsWith("##### >>> sent Login")) {
                     received = false;
                 }

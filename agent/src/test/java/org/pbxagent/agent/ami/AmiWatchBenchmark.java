@@ -27,13 +27,20 @@ public final class AmiWatchBenchmark {
         int measureS = args.length > 2 ? Integer.parseInt(args[2]) : 20;
 
         // The peer needs only its own classes and the recording, both in the test output directory.
-        String peerCp = Path.of(AmiPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String peerCp = Path.of(AmiPeer.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .toString();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process peer = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", peerCp, AmiPeer.class.getName(),
-                "--port", "0", "--bind", "127.0.0.1")).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process peer = new ProcessBuilder(List.of(
+                        java, "-Xmx256m", "-cp", peerCp, AmiPeer.class.getName(), "--port", "0", "--bind", "127.0.0.1"))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(peer.getInputStream(),
-                    StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
             String first = out.readLine();
             if (first == null || !first.startsWith("AMI peer listening on ")) {
                 throw new IllegalStateException("peer did not start: " + first);
@@ -94,23 +101,30 @@ public final class AmiWatchBenchmark {
             long loggedIn = watch.loggedInMicros() - in0;
             long sessions = watch.sessions() - sessions0;
             System.gc();
-            long heapKb = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1024;
+            long heapKb =
+                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1024;
 
-            System.out.printf("AMI watch benchmark: %.0f calls/s offered, hold %d ms, measured %.1f s%n", rate,
-                    holdMs, wall / 1e9);
+            System.out.printf(
+                    "AMI watch benchmark: %.0f calls/s offered, hold %d ms, measured %.1f s%n",
+                    rate, holdMs, wall / 1e9);
             System.out.printf("  events received:         %d (%.0f/s)%n", events, events / (wall / 1e9));
-            System.out.printf("  AMI sessions:            %d, logged in %.3f %% of the time (%.2f ms per session)%n",
+            System.out.printf(
+                    "  AMI sessions:            %d, logged in %.3f %% of the time (%.2f ms per session)%n",
                     sessions, 100.0 * loggedIn * 1000 / wall, sessions == 0 ? 0 : loggedIn / 1000.0 / sessions);
-            System.out.printf("  active calls seen:       %d..%d (expected about %.0f)%n", minCalls, maxCalls,
-                    rate * holdMs / 1000);
-            System.out.printf("  watch threads CPU:       %.2f %% of one core (ami-watch, ami-notify, load-monitor)%n",
+            System.out.printf(
+                    "  active calls seen:       %d..%d (expected about %.0f)%n",
+                    minCalls, maxCalls, rate * holdMs / 1000);
+            System.out.printf(
+                    "  watch threads CPU:       %.2f %% of one core (ami-watch, ami-notify, load-monitor)%n",
                     100.0 * cpu / wall);
-            System.out.printf("  whole JVM CPU:           %.2f %% of one core (incl. JIT, GC, this benchmark)%n",
+            System.out.printf(
+                    "  whole JVM CPU:           %.2f %% of one core (incl. JIT, GC, this benchmark)%n",
                     100.0 * proc / wall);
-            System.out.printf("  RSS peak:                %d MiB; heap used after GC %d MiB%n", rssPeak / 1024,
-                    heapKb / 1024);
-            System.out.printf("  still available:         %s, logins %d, skipped %d%n", watch.current().available(),
-                    watch.logins(), watch.skippedTraffic());
+            System.out.printf(
+                    "  RSS peak:                %d MiB; heap used after GC %d MiB%n", rssPeak / 1024, heapKb / 1024);
+            System.out.printf(
+                    "  still available:         %s, logins %d, skipped %d%n",
+                    watch.current().available(), watch.logins(), watch.skippedTraffic());
 
             cmd.write("rate 0\n".getBytes(StandardCharsets.UTF_8));
             cmd.flush();

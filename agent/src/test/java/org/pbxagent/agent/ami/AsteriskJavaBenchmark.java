@@ -26,14 +26,21 @@ public final class AsteriskJavaBenchmark {
         double rate = args.length > 0 ? Double.parseDouble(args[0]) : 200;
         long holdMs = args.length > 1 ? Long.parseLong(args[1]) : 5000;
         int measureS = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        String peerCp = Path.of(AmiPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String peerCp = Path.of(AmiPeer.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .toString();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process peer = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", peerCp, AmiPeer.class.getName(),
-                "--port", "0", "--bind", "127.0.0.1")).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process peer = new ProcessBuilder(List.of(
+                        java, "-Xmx256m", "-cp", peerCp, AmiPeer.class.getName(), "--port", "0", "--bind", "127.0.0.1"))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         ManagerConnection conn = null;
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(peer.getInputStream(),
-                    StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
             String first = out.readLine();
             if (first == null || !first.startsWith("AMI peer listening on ")) {
                 throw new IllegalStateException("peer did not start: " + first);
@@ -85,15 +92,18 @@ public final class AsteriskJavaBenchmark {
             long proc = os.getProcessCpuTime() - proc0;
             long n = events.get() - ev0;
             System.gc();
-            long heapKb = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1024;
-            System.out.printf("asterisk-java ManagerConnection: %.0f calls/s offered, hold %d ms, measured %.1f s%n",
+            long heapKb =
+                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1024;
+            System.out.printf(
+                    "asterisk-java ManagerConnection: %.0f calls/s offered, hold %d ms, measured %.1f s%n",
                     rate, holdMs, wall / 1e9);
             System.out.printf("  events received:         %d (%.0f/s)%n", n, n / (wall / 1e9));
-            System.out.printf("  active channels seen:    %d..%d (expected about %.0f)%n", minCalls, maxCalls,
-                    rate * holdMs / 1000);
+            System.out.printf(
+                    "  active channels seen:    %d..%d (expected about %.0f)%n",
+                    minCalls, maxCalls, rate * holdMs / 1000);
             System.out.printf("  whole JVM CPU:           %.2f %% of one core%n", 100.0 * proc / wall);
-            System.out.printf("  RSS peak:                %d MiB; heap used after GC %d MiB%n", rssPeak / 1024,
-                    heapKb / 1024);
+            System.out.printf(
+                    "  RSS peak:                %d MiB; heap used after GC %d MiB%n", rssPeak / 1024, heapKb / 1024);
             cmd.write("rate 0\n".getBytes(StandardCharsets.UTF_8));
             cmd.flush();
         } finally {

@@ -61,7 +61,9 @@ class AsteriskWatchTest {
         peer.emitRecordedHangup("1795544753.9");
         s = await("the hangup seen by the next session", st -> st.activeCalls() == 2);
         assertEquals(2, s.activeChannels());
-        assertTrue(peer.loginAttempts().stream().allMatch("agent"::equals), peer.loginAttempts().toString());
+        assertTrue(
+                peer.loginAttempts().stream().allMatch("agent"::equals),
+                peer.loginAttempts().toString());
     }
 
     @Test
@@ -73,8 +75,10 @@ class AsteriskWatchTest {
         // calls): a count of channels would be twice the calls.
         for (int calls : new int[] {0, 1, 20, 100, 200, 7, 0}) {
             peer.setCallsQuietly(calls, 2);
-            awaitTrue(calls + " calls and " + 2 * calls + " channels", () -> watch.current().activeCalls() == calls
-                    && watch.current().activeChannels() == 2 * calls);
+            awaitTrue(
+                    calls + " calls and " + 2 * calls + " channels",
+                    () -> watch.current().activeCalls() == calls
+                            && watch.current().activeChannels() == 2 * calls);
             AsteriskState s = watch.current();
             assertEquals(calls, peer.liveCalls(), "what the peer has up");
             assertTrue(s.available(), s.reason());
@@ -103,17 +107,20 @@ class AsteriskWatchTest {
 
         double fraction = (double) loggedIn / elapsed;
         double perSessionMs = logins == 0 ? 0 : loggedIn / 1e6 / logins;
-        System.out.printf("FIGURE AMI logged in %.2f %% of the time: %d sessions in %.1f s, %.3f ms each on average,"
-                        + " longest %.3f ms (interval %d ms)%n", 100 * fraction, logins, elapsed / 1e9, perSessionMs,
-                peer.longestLoggedInNanos() / 1e6, interval);
+        System.out.printf(
+                "FIGURE AMI logged in %.2f %% of the time: %d sessions in %.1f s, %.3f ms each on average,"
+                        + " longest %.3f ms (interval %d ms)%n",
+                100 * fraction, logins, elapsed / 1e9, perSessionMs, peer.longestLoggedInNanos() / 1e6, interval);
         assertTrue(logins >= 3, "sessions kept running: " + logins);
         // A permanent session is logged in 100 % of the time; these are logged in for one exchange each, which the
         // watch bounds by the count's and the Logoff's reply timeouts.
         assertTrue(fraction < 0.5, "logged in " + 100 * fraction + " % of the time");
-        assertTrue(peer.longestLoggedInNanos() <= (2L * reply + 1000) * 1_000_000L,
+        assertTrue(
+                peer.longestLoggedInNanos() <= (2L * reply + 1000) * 1_000_000L,
                 "longest session logged in " + peer.longestLoggedInNanos() / 1e6 + " ms");
-        assertTrue(events <= logins + 2, "only FullyBooted per session, no call events: " + events + " events in "
-                + logins + " sessions");
+        assertTrue(
+                events <= logins + 2,
+                "only FullyBooted per session, no call events: " + events + " events in " + logins + " sessions");
         assertTrue(watch.current().available(), watch.current().reason());
     }
 
@@ -195,14 +202,16 @@ class AsteriskWatchTest {
     @Test
     void anUnansweredLoginOrCountHitsTheReplyDeadline() throws Exception {
         try (MuteManager loginMute = new MuteManager(false)) {
-            watch(AmiSettings.defaults("127.0.0.1", loginMute.port(), "agent", "agentsecret").withTimings(500, 1000));
+            watch(AmiSettings.defaults("127.0.0.1", loginMute.port(), "agent", "agentsecret")
+                    .withTimings(500, 1000));
             AsteriskState s = await("login deadline", st -> !st.reason().startsWith("not connected"));
             assertEquals("no reply to Login within 1000 ms", s.reason());
             watch.stop();
         }
         seen.clear();
         try (MuteManager countMute = new MuteManager(true)) {
-            watch(AmiSettings.defaults("127.0.0.1", countMute.port(), "agent", "agentsecret").withTimings(500, 1000));
+            watch(AmiSettings.defaults("127.0.0.1", countMute.port(), "agent", "agentsecret")
+                    .withTimings(500, 1000));
             AsteriskState s = await("count deadline", st -> !st.reason().startsWith("not connected"));
             assertEquals("no reply to Command within 1000 ms", s.reason());
             assertFalse(s.available());
@@ -225,8 +234,8 @@ class AsteriskWatchTest {
 
     @Test
     void secretsNeverReachTheLog() throws Exception {
-        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
-                .getLogger(AsteriskWatch.class);
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(AsteriskWatch.class);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
                 new ch.qos.logback.core.read.ListAppender<>();
         appender.start();
@@ -246,8 +255,12 @@ class AsteriskWatchTest {
         } finally {
             logger.detachAppender(appender);
         }
-        List<String> lines = appender.list.stream().map(e -> e.getFormattedMessage()
-                + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage())).toList();
+        List<String> lines = appender.list.stream()
+                .map(e -> e.getFormattedMessage()
+                        + (e.getThrowableProxy() == null
+                                ? ""
+                                : " " + e.getThrowableProxy().getMessage()))
+                .toList();
         assertTrue(lines.size() >= 3, "the sessions were logged: " + lines);
         for (String l : lines) {
             assertFalse(l.contains("Secret-"), "secret in log line: " + l);
@@ -307,7 +320,9 @@ class AsteriskWatchTest {
         for (int n = 1; n <= 5; n++) {
             peer.setCallsQuietly(n * 40);
             int want = n * 40;
-            awaitTrue(want + " calls counted while the listener sleeps", () -> watch.current().activeCalls() == want);
+            awaitTrue(
+                    want + " calls counted while the listener sleeps",
+                    () -> watch.current().activeCalls() == want);
         }
         assertTrue(watch.logins() > logins + 3, "sessions went on: " + (watch.logins() - logins));
         assertTrue(watch.current().available(), watch.current().reason());
@@ -320,23 +335,29 @@ class AsteriskWatchTest {
         private final List<Socket> open = new CopyOnWriteArrayList<>();
 
         MuteManager(boolean answerLogin) throws IOException {
-            Thread t = new Thread(() -> {
-                try {
-                    while (true) {
-                        Socket c = server.accept();
-                        open.add(c);
-                        c.getOutputStream().write(REC.banner.getBytes(StandardCharsets.UTF_8));
-                        if (answerLogin) {
-                            String id = readActionId(c.getInputStream());
-                            c.getOutputStream().write((AmiRecording.withActionId(
-                                    REC.find("Response: Success", "ActionID: l2"), "l2", id)
-                                    + REC.find("Event: FullyBooted")).getBytes(StandardCharsets.UTF_8));
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            while (true) {
+                                Socket c = server.accept();
+                                open.add(c);
+                                c.getOutputStream().write(REC.banner.getBytes(StandardCharsets.UTF_8));
+                                if (answerLogin) {
+                                    String id = readActionId(c.getInputStream());
+                                    c.getOutputStream()
+                                            .write((AmiRecording.withActionId(
+                                                                    REC.find("Response: Success", "ActionID: l2"),
+                                                                    "l2",
+                                                                    id)
+                                                            + REC.find("Event: FullyBooted"))
+                                                    .getBytes(StandardCharsets.UTF_8));
+                                }
+                            }
+                        } catch (IOException closed) {
+                            // closed by the test
                         }
-                    }
-                } catch (IOException closed) {
-                    // closed by the test
-                }
-            }, "mute-manager");
+                    },
+                    "mute-manager");
             t.setDaemon(true);
             t.start();
         }

@@ -1,7 +1,5 @@
 package org.pbxagent.agent.balancer;
 
-import org.pbxagent.agent.load.NodeLoad;
-
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Clock;
@@ -11,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.pbxagent.agent.load.NodeLoad;
 
 /**
  * The balancer side of one PBX's agent: the real {@link LoadReporter} and {@link DrainController}, fed with

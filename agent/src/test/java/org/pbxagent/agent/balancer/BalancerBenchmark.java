@@ -1,12 +1,5 @@
 package org.pbxagent.agent.balancer;
 
-import org.pbxagent.agent.ami.AmiPeer;
-import org.pbxagent.agent.ami.AmiSettings;
-import org.pbxagent.agent.ami.AsteriskWatch;
-import org.pbxagent.agent.load.LoadMonitor;
-import org.pbxagent.agent.load.LoadSettings;
-import org.pbxagent.agent.load.NodeLoad;
-
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
@@ -17,6 +10,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.pbxagent.agent.ami.AmiPeer;
+import org.pbxagent.agent.ami.AmiSettings;
+import org.pbxagent.agent.ami.AsteriskWatch;
+import org.pbxagent.agent.load.LoadMonitor;
+import org.pbxagent.agent.load.LoadSettings;
+import org.pbxagent.agent.load.NodeLoad;
 
 /**
  * Figures of the balancer against a real Kamailio 5.6 running the shipped kamailio.cfg:
@@ -37,8 +36,8 @@ public final class BalancerBenchmark {
         Path dir = Files.createTempDirectory("balancer-bench");
         String pbx1 = "sip:127.0.0.2:" + RealParts.freePort("127.0.0.2", "127.0.0.3");
         String pbx2 = pbx1.replace("127.0.0.2", "127.0.0.3");
-        KamailioProcess kamailio = new KamailioProcess(dir, RealParts.freePort("127.0.0.1"),
-                RealParts.freePort("127.0.0.1"), List.of(pbx1, pbx2));
+        KamailioProcess kamailio = new KamailioProcess(
+                dir, RealParts.freePort("127.0.0.1"), RealParts.freePort("127.0.0.1"), List.of(pbx1, pbx2));
         try (KamailioRpc rpc = KamailioProcess.probeFrom("127.0.0.2")) {
             kamailio.start();
             List<URI> urls = List.of(kamailio.rpcUrl());
@@ -46,8 +45,8 @@ public final class BalancerBenchmark {
 
             // 1. NodeLoad -> Kamailio.
             List<Long> pushMicros = new ArrayList<>();
-            try (LoadReporter reporter = new LoadReporter(urls, target, rpc, Duration.ofSeconds(5),
-                    Duration.ofSeconds(1), Clock.systemUTC())) {
+            try (LoadReporter reporter = new LoadReporter(
+                    urls, target, rpc, Duration.ofSeconds(5), Duration.ofSeconds(1), Clock.systemUTC())) {
                 reporter.start();
                 for (int i = 0; i < n + 20; i++) {
                     int score = 10 + (i % 80);
@@ -66,18 +65,22 @@ public final class BalancerBenchmark {
             double cpuPercent;
             try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start()) {
                 peer.setCallsQuietly(0);
-                AsteriskWatch watch = new AsteriskWatch(AmiSettings.defaults("127.0.0.1", peer.port(), "agent",
-                        "agentsecret"));
+                AsteriskWatch watch =
+                        new AsteriskWatch(AmiSettings.defaults("127.0.0.1", peer.port(), "agent", "agentsecret"));
                 // One call = full: a call up takes the score to 100, its hangup back to the CPU/memory part (the
                 // machine's own load), so each AMI event has an unmistakable effect in Kamailio.
                 // A frozen copy of /proc/stat: the CPU part stays 0, so builds running on the machine at the same
                 // time cannot mask the call's effect (memory is read live).
                 Path stat = Files.copy(Path.of("/proc/stat"), dir.resolve("stat"));
-                LoadMonitor monitor = new LoadMonitor(new LoadSettings(1000, 1, 1.0, 1.0, 100, 5,
-                        new int[]{50, 80, 95}, 2), watch::current, () -> 0, stat, Path.of("/proc/meminfo"));
+                LoadMonitor monitor = new LoadMonitor(
+                        new LoadSettings(1000, 1, 1.0, 1.0, 100, 5, new int[] {50, 80, 95}, 2),
+                        watch::current,
+                        () -> 0,
+                        stat,
+                        Path.of("/proc/meminfo"));
                 watch.addListener(monitor);
-                try (LoadReporter reporter = new LoadReporter(urls, target, rpc, Duration.ofSeconds(5),
-                        Duration.ofSeconds(1), Clock.systemUTC())) {
+                try (LoadReporter reporter = new LoadReporter(
+                        urls, target, rpc, Duration.ofSeconds(5), Duration.ofSeconds(1), Clock.systemUTC())) {
                     monitor.addListener(reporter);
                     reporter.start();
                     monitor.start();
@@ -102,8 +105,10 @@ public final class BalancerBenchmark {
                             try {
                                 waitFor(kamailio, pbx1, s -> s < 100, 5000);
                             } catch (IllegalStateException e) {
-                                throw new IllegalStateException(e.getMessage() + "; monitor: " + monitor.current()
-                                        + "; watch: " + watch.current() + "; iteration " + i, e);
+                                throw new IllegalStateException(
+                                        e.getMessage() + "; monitor: " + monitor.current() + "; watch: "
+                                                + watch.current() + "; iteration " + i,
+                                        e);
                             }
                         }
                         if (i >= 10) {
@@ -130,10 +135,10 @@ public final class BalancerBenchmark {
 
             // 3. drain -> confirmed by Kamailio.
             List<Long> drainMicros = new ArrayList<>();
-            try (LoadReporter reporter = new LoadReporter(urls, target, rpc, Duration.ofSeconds(5),
-                    Duration.ofSeconds(1), Clock.systemUTC());
-                 DrainController drain = new DrainController(reporter, Duration.ofSeconds(2), true, false,
-                         Clock.systemUTC())) {
+            try (LoadReporter reporter = new LoadReporter(
+                            urls, target, rpc, Duration.ofSeconds(5), Duration.ofSeconds(1), Clock.systemUTC());
+                    DrainController drain =
+                            new DrainController(reporter, Duration.ofSeconds(2), true, false, Clock.systemUTC())) {
                 for (int i = 0; i < n; i++) {
                     long t0 = System.nanoTime();
                     if (!drain.drain("benchmark", true).drained()) {
@@ -150,8 +155,10 @@ public final class BalancerBenchmark {
 
             System.out.printf("JVM CPU while reporting every 1 s (AMI idle, 20 s): %.2f %% of one core%n", cpuPercent);
             System.gc();
-            System.out.printf("JVM RSS (whole benchmark JVM: reporter, AMI watch, peer, HTTP client): %s; "
-                    + "heap used after GC: %.1f MiB; threads: %d%n", rss(),
+            System.out.printf(
+                    "JVM RSS (whole benchmark JVM: reporter, AMI watch, peer, HTTP client): %s; "
+                            + "heap used after GC: %.1f MiB; threads: %d%n",
+                    rss(),
                     (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576.0,
                     Thread.activeCount());
         } finally {
@@ -160,8 +167,7 @@ public final class BalancerBenchmark {
         }
     }
 
-    private static void waitForScore(KamailioProcess k, String key, int score, long limitMs)
-            throws Exception {
+    private static void waitForScore(KamailioProcess k, String key, int score, long limitMs) throws Exception {
         long deadline = System.nanoTime() + limitMs * 1_000_000;
         while (System.nanoTime() < deadline) {
             Integer s = k.score(key);
@@ -172,8 +178,8 @@ public final class BalancerBenchmark {
         throw new IllegalStateException("score " + score + " not in Kamailio within " + limitMs + " ms");
     }
 
-    private static void waitFor(KamailioProcess k, String key,
-                                java.util.function.IntPredicate ok, long limitMs) throws Exception {
+    private static void waitFor(KamailioProcess k, String key, java.util.function.IntPredicate ok, long limitMs)
+            throws Exception {
         long deadline = System.nanoTime() + limitMs * 1_000_000;
         Integer s = null;
         while (System.nanoTime() < deadline) {
@@ -188,8 +194,9 @@ public final class BalancerBenchmark {
     private static void print(String what, List<Long> micros) {
         List<Long> s = new ArrayList<>(micros);
         Collections.sort(s);
-        System.out.printf("%s: n=%d p50=%.2f p99=%.2f max=%.2f%n", what, s.size(), pct(s, 50) / 1000.0,
-                pct(s, 99) / 1000.0, s.get(s.size() - 1) / 1000.0);
+        System.out.printf(
+                "%s: n=%d p50=%.2f p99=%.2f max=%.2f%n",
+                what, s.size(), pct(s, 50) / 1000.0, pct(s, 99) / 1000.0, s.get(s.size() - 1) / 1000.0);
     }
 
     private static long pct(List<Long> sorted, int p) {

@@ -1,14 +1,9 @@
 package org.pbxagent.agent.balancer;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.Timeout;
-import org.pbxagent.agent.DrainState;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -18,11 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.pbxagent.agent.DrainState;
 
 /**
  * The issue's scenarios against real parts: Kamailio 5.6 running the shipped kamailio.cfg, two SIPp PBX stand-ins on
@@ -52,8 +51,8 @@ class KamailioBalancerIT {
         uas2 = new Sipp.Uas(dir, PBX2, pbxPort);
         uas1.start();
         uas2.start();
-        kamailio = new KamailioProcess(dir, RealParts.freePort("127.0.0.1"), RealParts.freePort("127.0.0.1"),
-                List.of(uas1.uri(), uas2.uri()));
+        kamailio = new KamailioProcess(
+                dir, RealParts.freePort("127.0.0.1"), RealParts.freePort("127.0.0.1"), List.of(uas1.uri(), uas2.uri()));
         probe = KamailioProcess.probeFrom(PBX2);
         kamailio.start();
         List<URI> urls = List.of(kamailio.rpcUrl());
@@ -63,7 +62,7 @@ class KamailioBalancerIT {
 
     @AfterAll
     static void stopRealParts() {
-        for (AutoCloseable c : new AutoCloseable[]{agent1, agent2, probe}) {
+        for (AutoCloseable c : new AutoCloseable[] {agent1, agent2, probe}) {
             try {
                 if (c != null) {
                     c.close();
@@ -102,8 +101,10 @@ class KamailioBalancerIT {
         agent2.load(30);
         await("both PBXs active with score 30", 10_000, () -> {
             Map<String, String> f = flags();
-            return f.get(uas1.uri()).startsWith("A") && f.get(uas2.uri()).startsWith("A")
-                    && Integer.valueOf(30).equals(score(uas1.uri())) && Integer.valueOf(30).equals(score(uas2.uri()));
+            return f.get(uas1.uri()).startsWith("A")
+                    && f.get(uas2.uri()).startsWith("A")
+                    && Integer.valueOf(30).equals(score(uas1.uri()))
+                    && Integer.valueOf(30).equals(score(uas2.uri()));
         });
     }
 
@@ -140,8 +141,12 @@ class KamailioBalancerIT {
         // Calls sent more than 2 s after the change (change at ~1 s, rate 25/s: from call 76 on).
         List<String> late = run.from(1 + 3 * rate);
         long toPbx2 = late.stream().filter(PBX2::equals).count();
-        System.out.printf("PBX1 at 90, PBX2 at 30: %d of %d later calls on PBX2; before the change PBX1 took %d of %d%n",
-                toPbx2, late.size(), run.answeredBy().subList(0, rate).stream().filter(PBX1::equals).count(), rate);
+        System.out.printf(
+                "PBX1 at 90, PBX2 at 30: %d of %d later calls on PBX2; before the change PBX1 took %d of %d%n",
+                toPbx2,
+                late.size(),
+                run.answeredBy().subList(0, rate).stream().filter(PBX1::equals).count(),
+                rate);
         assertTrue(toPbx2 >= 0.8 * late.size(), toPbx2 + " of " + late.size() + " went to PBX2");
         assertTrue(run.answeredBy().subList(0, rate).contains(PBX1), "before the change PBX1 took calls too");
     }
@@ -174,9 +179,10 @@ class KamailioBalancerIT {
         assertTrue(flags().get(uas1.uri()).startsWith("A"), flags().toString());
         Sipp.CallerRun again = Sipp.call(dir, "after-undrain", uacPort(), kamailio.sipPort, 40, 20, 100);
         assertEquals(0, again.exitCode(), again.output());
-        System.out.printf("drain: %d of 40 calls on PBX1 while drained; %d of 40 after undrain; "
-                + "%d of 40 long calls were on PBX1 and ended normally%n", after.answeredBy(PBX1),
-                again.answeredBy(PBX1), before.answeredBy(PBX1));
+        System.out.printf(
+                "drain: %d of 40 calls on PBX1 while drained; %d of 40 after undrain; "
+                        + "%d of 40 long calls were on PBX1 and ended normally%n",
+                after.answeredBy(PBX1), again.answeredBy(PBX1), before.answeredBy(PBX1));
         assertTrue(again.answeredBy(PBX1) >= 12, "PBX1 takes calls again: " + again.answeredBy(PBX1));
     }
 
@@ -191,7 +197,8 @@ class KamailioBalancerIT {
         // PBX2 is now the only active destination: an unforced drain of it is refused, a forced one is not.
         DrainState refused = agent2.drain.drain("maintenance", false);
         assertFalse(refused.drained(), refused.toString());
-        assertTrue(String.valueOf(refused.details().get("refused")).contains("no other active destination"),
+        assertTrue(
+                String.valueOf(refused.details().get("refused")).contains("no other active destination"),
                 refused.details().toString());
         assertTrue(flags().get(uas2.uri()).startsWith("A"));
         DrainState forced = agent2.drain.drain("maintenance", true);
@@ -227,8 +234,11 @@ class KamailioBalancerIT {
         kamailio.start();
         long answeredAt = System.nanoTime();
         // Right after the restart Kamailio knows only its list file.
-        await("drain and score back", 5000, () -> flags().get(uas1.uri()).startsWith("D")
-                && Integer.valueOf(40).equals(score(uas2.uri())));
+        await(
+                "drain and score back",
+                5000,
+                () -> flags().get(uas1.uri()).startsWith("D")
+                        && Integer.valueOf(40).equals(score(uas2.uri())));
         long ms = (System.nanoTime() - answeredAt) / 1_000_000;
         System.out.printf("kamailio restart: agent state back %d ms after its JSON-RPC answered%n", ms);
         assertTrue(ms <= INTERVAL.toMillis() + 500, "state back after " + ms + " ms");
@@ -245,13 +255,19 @@ class KamailioBalancerIT {
         long inactiveMs = (System.nanoTime() - killedAt) / 1_000_000;
 
         Sipp.CallerRun run = running.get(90, TimeUnit.SECONDS);
-        System.out.printf("PBX1 SIP dead: inactive after %d ms; %d of 100 calls set up (PBX1 %d, PBX2 %d); "
-                        + "%d calls already up on PBX1 lost their BYE%n", inactiveMs, run.answered(),
-                run.answeredBy(PBX1), run.answeredBy(PBX2), run.byeLostOn().size());
+        System.out.printf(
+                "PBX1 SIP dead: inactive after %d ms; %d of 100 calls set up (PBX1 %d, PBX2 %d); "
+                        + "%d calls already up on PBX1 lost their BYE%n",
+                inactiveMs,
+                run.answered(),
+                run.answeredBy(PBX1),
+                run.answeredBy(PBX2),
+                run.byeLostOn().size());
         assertEquals(100, run.answered(), "no failed call setup seen by the caller: " + run.output());
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.byeLostOn().stream().allMatch(PBX1::equals), "only calls up on the dead PBX are lost");
-        assertTrue(inactiveMs <= 2000, "PBX1 inactive after " + inactiveMs + " ms (keepalive every 1 s, 500 ms timeout)");
+        assertTrue(
+                inactiveMs <= 2000, "PBX1 inactive after " + inactiveMs + " ms (keepalive every 1 s, 500 ms timeout)");
         // The agent's periodic re-sends (every 2 s here) never override the keepalive's verdict.
         assertTrue((System.nanoTime() - killedAt) / 1_000_000 > 3000);
         assertTrue(flags().get(uas1.uri()).startsWith("I"), "still inactive: " + flags());
@@ -275,12 +291,13 @@ class KamailioBalancerIT {
         assertFalse(flags().get(uas1.uri()).startsWith("D"), "PBX2 did not drain PBX1: " + flags());
         assertTrue(probe.list(kamailio.rpcUrl()).get().ok());
         // A call placed by a PBX is not balanced back to the PBXs (that would loop).
-        Sipp.CallerRun fromPbx = Sipp.call(dir, "from-pbx", PBX1, RealParts.freePort(PBX1), kamailio.sipPort, 2, 10,
-                100);
+        Sipp.CallerRun fromPbx =
+                Sipp.call(dir, "from-pbx", PBX1, RealParts.freePort(PBX1), kamailio.sipPort, 2, 10, 100);
         assertEquals(0, fromPbx.answered(), fromPbx.output());
         assertTrue(fromPbx.output().contains("404"), fromPbx.output());
 
-        RpcResult wrongPath = probe.list(URI.create("http://127.0.0.1:" + kamailio.rpcPort + "/other")).get();
+        RpcResult wrongPath = probe.list(URI.create("http://127.0.0.1:" + kamailio.rpcPort + "/other"))
+                .get();
         assertEquals(RpcResult.Outcome.HTTP_ERROR, wrongPath.outcome());
         assertEquals(404, wrongPath.httpStatus());
         RpcResult down = probe.list(URI.create("http://127.0.0.1:" + RealParts.freePort("127.0.0.1") + "/pbx"))
@@ -292,36 +309,55 @@ class KamailioBalancerIT {
     @Order(8)
     void hungKamailioDoesNotDelayPushesToTheOther() throws Exception {
         Path dir2 = Files.createDirectories(dir.resolve("second"));
-        try (KamailioProcess second = new KamailioProcess(dir2, RealParts.freePort("127.0.0.1"),
-                RealParts.freePort("127.0.0.1"), kamailio.pbxUris);
-             KamailioRpc rpc = KamailioProcess.probeFrom(PBX1)) {
+        try (KamailioProcess second = new KamailioProcess(
+                        dir2, RealParts.freePort("127.0.0.1"), RealParts.freePort("127.0.0.1"), kamailio.pbxUris);
+                KamailioRpc rpc = KamailioProcess.probeFrom(PBX1)) {
             second.start();
             BalancerTarget t = new BalancerTarget(1, uas1.uri(), "pbxload", uas1.uri(), Duration.ofSeconds(3));
-            try (LoadReporter both = new LoadReporter(List.of(second.rpcUrl(), kamailio.rpcUrl()), t, rpc,
-                    Duration.ofSeconds(5), INTERVAL, java.time.Clock.systemUTC())) {
+            try (LoadReporter both = new LoadReporter(
+                    List.of(second.rpcUrl(), kamailio.rpcUrl()),
+                    t,
+                    rpc,
+                    Duration.ofSeconds(5),
+                    INTERVAL,
+                    java.time.Clock.systemUTC())) {
                 both.start();
                 both.onLoad(sample(20));
-                await("both have 20", 3000, () -> Integer.valueOf(20).equals(second.score(uas1.uri()))
-                        && Integer.valueOf(20).equals(score(uas1.uri())));
+                await(
+                        "both have 20",
+                        3000,
+                        () -> Integer.valueOf(20).equals(second.score(uas1.uri()))
+                                && Integer.valueOf(20).equals(score(uas1.uri())));
 
                 // The second Kamailio hangs (every process stopped): its request waits for the 1 s timeout.
                 second.signal("STOP");
                 try {
                     long t0 = System.nanoTime();
                     both.onLoad(sample(55));
-                    await("the running Kamailio has 55", 3000, () -> Integer.valueOf(55).equals(score(uas1.uri())));
+                    await(
+                            "the running Kamailio has 55",
+                            3000,
+                            () -> Integer.valueOf(55).equals(score(uas1.uri())));
                     long ms = (System.nanoTime() - t0) / 1_000_000;
                     System.out.printf("hung second Kamailio: first one had the new score after %d ms%n", ms);
                     assertTrue(ms < 900, "the push to the running Kamailio waited " + ms + " ms");
-                    await("the hung one is reported", 5000, () -> !both.status().get(0).get("last_error").toString()
-                            .isEmpty());
+                    await(
+                            "the hung one is reported",
+                            5000,
+                            () -> !both.status()
+                                    .get(0)
+                                    .get("last_error")
+                                    .toString()
+                                    .isEmpty());
                     String err = String.valueOf(both.status().get(0).get("last_error"));
                     assertTrue(err.contains("timeout") || err.contains("unreachable"), err);
                 } finally {
                     second.signal("CONT");
                 }
                 both.onLoad(sample(56));
-                await("the second catches up after it wakes", 5000,
+                await(
+                        "the second catches up after it wakes",
+                        5000,
                         () -> Integer.valueOf(56).equals(second.score(uas1.uri())));
             }
         }

@@ -1,9 +1,7 @@
 package org.pbxagent.agent.balancer;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,9 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * What a PBX taken over by an attacker can do to the proxy. Real Kamailio 5.6, the shipped kamailio.cfg; PBX2
@@ -46,8 +45,7 @@ class KamailioHostileRequestsIT {
     private static String attacker;
 
     /** One request as raw bytes; {@code toOps}: sent to the operator's socket instead of the agents'. */
-    record Hostile(String name, boolean toOps, String request) {
-    }
+    record Hostile(String name, boolean toOps, String request) {}
 
     @BeforeAll
     static void ports() throws Exception {
@@ -106,53 +104,73 @@ class KamailioHostileRequestsIT {
             String shortName = body.length() > 60 ? body.substring(0, 60) : body;
             list.add(new Hostile("body to agents /RPC: " + shortName, false, post("/RPC", body)));
             list.add(new Hostile("body to agents /jsonrpc: " + shortName, false, post("/jsonrpc", body)));
-            list.add(new Hostile("body to an own score URL: " + shortName, false,
+            list.add(new Hostile(
+                    "body to an own score URL: " + shortName,
+                    false,
                     post("/pbx/score?" + own + "&score=10&ttl=3&id=1", body)));
             list.add(new Hostile("body to ops from a PBX: " + shortName, true, post("/RPC", body)));
         }
         // Another PBX's URI, in every way a URL can carry it.
         list.add(new Hostile("drain another PBX", false, post("/pbx/state?" + other + "&drain=1&id=1", "")));
         list.add(new Hostile("score another PBX", false, post("/pbx/score?" + other + "&score=99&ttl=600&id=1", "")));
-        list.add(new Hostile("duplicate node, own first", false,
-                post("/pbx/state?" + own + "&drain=1&id=1&" + other, "")));
-        list.add(new Hostile("duplicate node, other first", false,
-                post("/pbx/state?" + other + "&" + own + "&drain=1&id=1", "")));
-        list.add(new Hostile("percent-encoded separator", false,
-                post("/pbx/state?" + own + "%26" + other + "&drain=1&id=1", "")));
-        list.add(new Hostile("percent-encoded URI", false,
+        list.add(new Hostile(
+                "duplicate node, own first", false, post("/pbx/state?" + own + "&drain=1&id=1&" + other, "")));
+        list.add(new Hostile(
+                "duplicate node, other first", false, post("/pbx/state?" + other + "&" + own + "&drain=1&id=1", "")));
+        list.add(new Hostile(
+                "percent-encoded separator", false, post("/pbx/state?" + own + "%26" + other + "&drain=1&id=1", "")));
+        list.add(new Hostile(
+                "percent-encoded URI",
+                false,
                 post("/pbx/state?node=sip%3A" + PBX1 + "%3A" + pbxPort + "&drain=1&id=1", "")));
-        list.add(new Hostile("victim host with a URI parameter", false,
+        list.add(new Hostile(
+                "victim host with a URI parameter",
+                false,
                 post("/pbx/state?" + other + ";transport=tcp&drain=1&id=1", "")));
-        list.add(new Hostile("own host, victim in a user part", false,
+        list.add(new Hostile(
+                "own host, victim in a user part",
+                false,
                 post("/pbx/state?node=sip:" + PBX1 + "@" + PBX2 + ":" + pbxPort + "&drain=1&id=1", "")));
         list.add(new Hostile("score out of range", false, post("/pbx/score?" + other + "&score=999&ttl=3&id=1", "")));
-        list.add(new Hostile("path traversal", false, post("/pbx/../RPC", jsonBodies().get(0))));
+        list.add(new Hostile(
+                "path traversal", false, post("/pbx/../RPC", jsonBodies().get(0))));
         list.add(new Hostile("double slash", false, post("//pbx/state?" + other + "&drain=1&id=1", "")));
         list.add(new Hostile("matrix path", false, post("/pbx/state;x?" + other + "&drain=1&id=1", "")));
         list.add(new Hostile("GET with a drain", false, get("/pbx/state?" + other + "&drain=1&id=1")));
-        list.add(new Hostile("forged Host and X-Forwarded-For to ops", true,
+        list.add(new Hostile(
+                "forged Host and X-Forwarded-For to ops",
+                true,
                 "POST /RPC HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: 127.0.0.1\r\nContent-Length: "
-                        + jsonBodies().get(0).length() + "\r\n\r\n" + jsonBodies().get(0)));
-        list.add(new Hostile("chunked body to the agents' /RPC", false,
+                        + jsonBodies().get(0).length() + "\r\n\r\n"
+                        + jsonBodies().get(0)));
+        list.add(new Hostile(
+                "chunked body to the agents' /RPC",
+                false,
                 "POST /RPC HTTP/1.1\r\nHost: proxy\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        + Integer.toHexString(jsonBodies().get(0).length()) + "\r\n" + jsonBodies().get(0)
+                        + Integer.toHexString(jsonBodies().get(0).length()) + "\r\n"
+                        + jsonBodies().get(0)
                         + "\r\n0\r\n\r\n"));
-        list.add(new Hostile("own request, then another PBX's drain pipelined", false,
+        list.add(new Hostile(
+                "own request, then another PBX's drain pipelined",
+                false,
                 post("/pbx/score?" + own + "&score=10&ttl=3&id=1", "")
                         + post("/pbx/state?" + other + "&drain=1&id=2", "")));
         String big = " ".repeat(200_000) + jsonBodies().get(0);
         list.add(new Hostile("oversized body to the agents' /RPC", false, post("/RPC", big)));
-        list.add(new Hostile("oversized URL", false, post("/pbx/state?" + own + "&drain=1&id=1&x="
-                + "a".repeat(100_000), "")));
+        list.add(new Hostile(
+                "oversized URL", false, post("/pbx/state?" + own + "&drain=1&id=1&x=" + "a".repeat(100_000), "")));
         return list;
     }
 
     @Test
     void noHostileRequestGetsThroughTheShippedConfigurationAndTheAgentsStillWork() throws Exception {
         Path d = Files.createDirectories(dir.resolve("shipped"));
-        try (KamailioProcess k = new KamailioProcess(d, RealParts.freePort("127.0.0.1"),
-                RealParts.freePort("127.0.0.1"), List.of(victim, attacker));
-             KamailioRpc asAttacker = KamailioProcess.probeFrom(PBX2)) {
+        try (KamailioProcess k = new KamailioProcess(
+                        d,
+                        RealParts.freePort("127.0.0.1"),
+                        RealParts.freePort("127.0.0.1"),
+                        List.of(victim, attacker));
+                KamailioRpc asAttacker = KamailioProcess.probeFrom(PBX2)) {
             k.start();
             Observer o = new Observer(k.ops(), k.opsUrl());
             o.reset();
@@ -160,23 +178,29 @@ class KamailioHostileRequestsIT {
             List<Hostile> list = hostile();
             for (Hostile h : list) {
                 String answer = send(PBX2, h.toOps() ? k.opsPort : k.rpcPort, h.request(), 3000);
-                System.out.printf("  %-70s %s%n", h.name().replace('\n', ' '), answer.lines().findFirst().orElse("(no answer)"));
+                System.out.printf(
+                        "  %-70s %s%n",
+                        h.name().replace('\n', ' '), answer.lines().findFirst().orElse("(no answer)"));
                 String effect = o.effect(answer);
                 if (effect != null) {
                     through.add(h.name() + " -> " + effect);
                     o.reset();
                 }
             }
-            System.out.printf("shipped kamailio.cfg: %d of %d hostile requests got through%n", through.size(),
-                    list.size());
+            System.out.printf(
+                    "shipped kamailio.cfg: %d of %d hostile requests got through%n", through.size(), list.size());
             assertEquals(List.of(), through, "hostile requests that got through");
 
             // Slow bodies hold only their own connections: the agents' requests are answered meanwhile.
             List<CompletableFuture<String>> slow = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                slow.add(CompletableFuture.supplyAsync(() -> dripped(PBX2, k.rpcPort,
-                        post("/pbx/state?node=" + victim + "&drain=1&id=1", jsonBodies().get(7)
-                                .replace("VICTIM", victim)), 4000)));
+                slow.add(CompletableFuture.supplyAsync(() -> dripped(
+                        PBX2,
+                        k.rpcPort,
+                        post(
+                                "/pbx/state?node=" + victim + "&drain=1&id=1",
+                                jsonBodies().get(7).replace("VICTIM", victim)),
+                        4000)));
             }
             Thread.sleep(500);
             RpcResult mine = asAttacker.score(k.rpcUrl(), attacker, 40, 60).get(5, TimeUnit.SECONDS);
@@ -203,10 +227,13 @@ class KamailioHostileRequestsIT {
     @Test
     void theEarlierRegexFilteredConfigurationLetTheEscapedKeyAndAnotherPbxsUriThrough() throws Exception {
         Path d = Files.createDirectories(dir.resolve("earlier"));
-        try (KamailioProcess k = new KamailioProcess(d, RealParts.freePort("127.0.0.1"),
-                RealParts.freePort("127.0.0.1"), List.of(victim, attacker),
-                RealParts.resource("kamailio-5.6/kamailio-regex-filter.cfg"));
-             KamailioRpc fromPbx = KamailioProcess.probeFrom(PBX2)) {
+        try (KamailioProcess k = new KamailioProcess(
+                        d,
+                        RealParts.freePort("127.0.0.1"),
+                        RealParts.freePort("127.0.0.1"),
+                        List.of(victim, attacker),
+                        RealParts.resource("kamailio-5.6/kamailio-regex-filter.cfg"));
+                KamailioRpc fromPbx = KamailioProcess.probeFrom(PBX2)) {
             URI rpc = URI.create("http://127.0.0.1:" + k.rpcPort + "/RPC");
             k.start(fromPbx, rpc);
             // That configuration has no operator socket: the PBX-reachable methods are all the test can use.
@@ -222,9 +249,11 @@ class KamailioHostileRequestsIT {
                     o.reset();
                 }
             }
-            System.out.printf("earlier kamailio.cfg: %d of %d hostile bodies got through:%n  %s%n", through.size(),
-                    bodies.size(), String.join("\n  ", through));
-            assertTrue(through.stream().anyMatch(t -> t.startsWith(bodies.get(0)) && t.contains("core.version")),
+            System.out.printf(
+                    "earlier kamailio.cfg: %d of %d hostile bodies got through:%n  %s%n",
+                    through.size(), bodies.size(), String.join("\n  ", through));
+            assertTrue(
+                    through.stream().anyMatch(t -> t.startsWith(bodies.get(0)) && t.contains("core.version")),
                     "the escaped key ran core.version: " + through);
             assertTrue(through.stream().anyMatch(t -> t.contains("dispatcher.set_state")), through.toString());
         }
@@ -236,9 +265,11 @@ class KamailioHostileRequestsIT {
      */
     private record Observer(KamailioRpc rpc, URI url) {
         void reset() throws Exception {
-            RpcResult set = rpc.call(url, "htable.setxi", "pbxload", victim, CANARY, 600).get();
+            RpcResult set = rpc.call(url, "htable.setxi", "pbxload", victim, CANARY, 600)
+                    .get();
             assertTrue(set.ok(), set.toString());
-            RpcResult ap = rpc.call(url, "dispatcher.set_state", "ap", 1, victim).get();
+            RpcResult ap =
+                    rpc.call(url, "dispatcher.set_state", "ap", 1, victim).get();
             assertTrue(ap.ok(), ap.toString());
         }
 
@@ -336,8 +367,8 @@ class KamailioHostileRequestsIT {
         if (end < 0) {
             return false;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)")
-                .matcher(s.substring(0, end));
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(s.substring(0, end));
         return m.find() && s.length() - end - 4 >= Integer.parseInt(m.group(1)) && !s.startsWith("HTTP/1.1 200");
     }
 }

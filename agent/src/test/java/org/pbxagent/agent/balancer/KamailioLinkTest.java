@@ -1,11 +1,9 @@
 package org.pbxagent.agent.balancer;
 
-import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.pbxagent.agent.load.NodeLoad;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,9 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.pbxagent.agent.load.NodeLoad;
 
 /**
  * Per-Kamailio pushes: a held push makes no queue (the newest score replaces what was not sent), a held Kamailio does
@@ -58,8 +57,7 @@ class KamailioLinkTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            byte[] b = ("{\"jsonrpc\":\"2.0\",\"result\":\"Ok\",\"id\":" + id + "}")
-                    .getBytes(StandardCharsets.UTF_8);
+            byte[] b = ("{\"jsonrpc\":\"2.0\",\"result\":\"Ok\",\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, b.length);
             ex.getResponseBody().write(b);
             ex.close();
@@ -98,26 +96,37 @@ class KamailioLinkTest {
         Peer held = peer(true);
         Peer free = peer(false);
         rpc = new KamailioRpc(null, Duration.ofMillis(500), Duration.ofSeconds(10));
-        BalancerTarget t = new BalancerTarget(1, "sip:10.0.0.21:5060", "pbxload", "sip:10.0.0.21:5060",
-                Duration.ofSeconds(3));
-        try (LoadReporter reporter = new LoadReporter(List.of(held.url(), free.url()), t, rpc,
-                Duration.ofMinutes(10), Duration.ofMinutes(10), Clock.systemUTC())) {
+        BalancerTarget t =
+                new BalancerTarget(1, "sip:10.0.0.21:5060", "pbxload", "sip:10.0.0.21:5060", Duration.ofSeconds(3));
+        try (LoadReporter reporter = new LoadReporter(
+                List.of(held.url(), free.url()),
+                t,
+                rpc,
+                Duration.ofMinutes(10),
+                Duration.ofMinutes(10),
+                Clock.systemUTC())) {
             reporter.onLoad(load(10));
             await("first push reaches the held peer", () -> held.calls().size() == 1);
             for (int s = 11; s <= 60; s++) {
                 reporter.onLoad(load(s));
             }
             // The free peer got the newest score while the held one still holds its first request.
-            await("free peer has the newest score", () -> !free.calls().isEmpty()
-                    && free.calls().get(free.calls().size() - 1).equals(
-                    "POST score node=sip:10.0.0.21:5060&score=60&ttl=3"));
+            await(
+                    "free peer has the newest score",
+                    () -> !free.calls().isEmpty()
+                            && free.calls()
+                                    .get(free.calls().size() - 1)
+                                    .equals("POST score node=sip:10.0.0.21:5060&score=60&ttl=3"));
             assertEquals(1, held.calls().size(), "nothing queued behind the held request");
 
             held.hold().countDown();
             await("held peer catches up with one push", () -> held.calls().size() == 2);
             Thread.sleep(200);
-            assertEquals(List.of("POST score node=sip:10.0.0.21:5060&score=10&ttl=3",
-                    "POST score node=sip:10.0.0.21:5060&score=60&ttl=3"), held.calls());
+            assertEquals(
+                    List.of(
+                            "POST score node=sip:10.0.0.21:5060&score=10&ttl=3",
+                            "POST score node=sip:10.0.0.21:5060&score=60&ttl=3"),
+                    held.calls());
         }
     }
 
@@ -126,8 +135,8 @@ class KamailioLinkTest {
         Peer p = peer(false);
         rpc = new KamailioRpc(null, Duration.ofMillis(500), Duration.ofSeconds(2));
         BalancerTarget t = new BalancerTarget(7, "sip:10.0.0.21:5060", "pbxload", "pbx1", Duration.ofSeconds(3));
-        try (LoadReporter reporter = new LoadReporter(List.of(p.url()), t, rpc, Duration.ofMinutes(10),
-                Duration.ofMinutes(10), Clock.systemUTC())) {
+        try (LoadReporter reporter = new LoadReporter(
+                List.of(p.url()), t, rpc, Duration.ofMinutes(10), Duration.ofMinutes(10), Clock.systemUTC())) {
             var results = reporter.pushState(true).get(5, TimeUnit.SECONDS);
             assertTrue(results.get(p.url()).ok());
             assertEquals("POST state node=sip:10.0.0.21:5060&drain=1", p.calls().get(0));
@@ -144,11 +153,12 @@ class KamailioLinkTest {
         Peer p = peer(false);
         rpc = new KamailioRpc(null, Duration.ofMillis(500), Duration.ofSeconds(2));
         BalancerTarget t = new BalancerTarget(1, "sip:10.0.0.21:5060", "pbxload", "pbx1", Duration.ofSeconds(1));
-        try (LoadReporter reporter = new LoadReporter(List.of(p.url()), t, rpc, Duration.ofMillis(300),
-                Duration.ofMinutes(10), Clock.systemUTC())) {
+        try (LoadReporter reporter = new LoadReporter(
+                List.of(p.url()), t, rpc, Duration.ofMillis(300), Duration.ofMinutes(10), Clock.systemUTC())) {
             reporter.start();
             // A sample from 5 s ago: older than its TTL, so no periodic re-send may keep it alive.
-            reporter.onLoad(new NodeLoad(true, "", 1, 2, 100, 0.1, 0.2, 0, 40, Instant.now().minusSeconds(5)));
+            reporter.onLoad(new NodeLoad(
+                    true, "", 1, 2, 100, 0.1, 0.2, 0, 40, Instant.now().minusSeconds(5)));
             await("the sample itself is pushed once", () -> scorePushes(p) == 1);
             Thread.sleep(1000);
             assertEquals(1, scorePushes(p), "re-sends: " + p.calls());

@@ -23,6 +23,7 @@ final class KamailioProcess implements AutoCloseable {
     final int rpcPort;
     /** The operator's JSON-RPC (OPS_PORT). */
     final int opsPort;
+
     final List<String> pbxUris;
     private final Path cfg;
     private final KamailioRpc ops;
@@ -80,17 +81,46 @@ final class KamailioProcess implements AutoCloseable {
     /** Starts it and waits (bounded) until {@code probe} gets an answer to dispatcher.list at {@code url}. */
     void start(KamailioRpc probe, URI url) throws Exception {
         starts++;
-        List<String> cmd = new ArrayList<>(List.of("kamailio", "-f", cfg.toString(),
-                "-DD", "-E", "-m", "64", "-M", "8",
-                "-Y", dir.toString(), "-P", dir.resolve("kamailio.pid").toString(), "-w", dir.toString(),
-                "-A", "SIP_IP=127.0.0.1", "-A", "SIP_PORT=" + sipPort,
-                "-A", "AGENT_IP=127.0.0.1", "-A", "AGENT_PORT=" + rpcPort,
-                "-A", "OPS_IP=127.0.0.1", "-A", "OPS_PORT=" + opsPort,
-                "-A", "RPC_IP=127.0.0.1", "-A", "RPC_PORT=" + rpcPort,
-                "-A", "DS_LIST=\"" + dir.resolve("dispatcher.list") + "\"",
-                "-A", "CTL_SOCKET=\"unix:" + dir.resolve("kamailio_ctl") + "\""));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kamailio-" + starts + ".log").toFile()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "kamailio",
+                "-f",
+                cfg.toString(),
+                "-DD",
+                "-E",
+                "-m",
+                "64",
+                "-M",
+                "8",
+                "-Y",
+                dir.toString(),
+                "-P",
+                dir.resolve("kamailio.pid").toString(),
+                "-w",
+                dir.toString(),
+                "-A",
+                "SIP_IP=127.0.0.1",
+                "-A",
+                "SIP_PORT=" + sipPort,
+                "-A",
+                "AGENT_IP=127.0.0.1",
+                "-A",
+                "AGENT_PORT=" + rpcPort,
+                "-A",
+                "OPS_IP=127.0.0.1",
+                "-A",
+                "OPS_PORT=" + opsPort,
+                "-A",
+                "RPC_IP=127.0.0.1",
+                "-A",
+                "RPC_PORT=" + rpcPort,
+                "-A",
+                "DS_LIST=\"" + dir.resolve("dispatcher.list") + "\"",
+                "-A",
+                "CTL_SOCKET=\"unix:" + dir.resolve("kamailio_ctl") + "\""));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("kamailio-" + starts + ".log").toFile()));
         process = pb.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (System.nanoTime() < deadline) {
@@ -132,7 +162,8 @@ final class KamailioProcess implements AutoCloseable {
         Process k = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         if (!k.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || k.exitValue() != 0) {
             k.destroyForcibly();
-            throw new IllegalStateException("kill -" + name + " failed: " + new String(k.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            throw new IllegalStateException("kill -" + name + " failed: "
+                    + new String(k.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 

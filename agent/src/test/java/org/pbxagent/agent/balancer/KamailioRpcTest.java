@@ -1,12 +1,11 @@
 package org.pbxagent.agent.balancer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,10 +16,10 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Every kind of answer becomes a clear {@link RpcResult}, and the call never throws or hangs. The HTTP peer here
@@ -40,10 +39,16 @@ class KamailioRpcTest {
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/ok", ex -> {
             lastBody = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            long id = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(lastBody)
-                    .path("id").asLong();
-            reply(ex, 200, "{\n\t\"jsonrpc\":\t\"2.0\",\n\t\"result\":\t\"Ok. Key set to new value.\",\n\t\"id\":\t"
-                    + id + "\n}");
+            long id = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                    .build()
+                    .readTree(lastBody)
+                    .path("id")
+                    .asLong();
+            reply(
+                    ex,
+                    200,
+                    "{\n\t\"jsonrpc\":\t\"2.0\",\n\t\"result\":\t\"Ok. Key set to new value.\",\n\t\"id\":\t" + id
+                            + "\n}");
         });
         server.createContext("/pbx", ex -> {
             byte[] body = ex.getRequestBody().readAllBytes();
@@ -51,8 +56,12 @@ class KamailioRpcTest {
             String id = ex.getRequestURI().getRawQuery().replaceAll(".*id=([0-9]+)$", "$1");
             reply(ex, 200, "{\"jsonrpc\":\"2.0\",\"result\":\"Ok\",\"id\":" + id + "}");
         });
-        server.createContext("/rpc-error", ex -> reply(ex, 500,
-                "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":500,\"message\":\"State Update Failed\"},\"id\":1}"));
+        server.createContext(
+                "/rpc-error",
+                ex -> reply(
+                        ex,
+                        500,
+                        "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":500,\"message\":\"State Update Failed\"},\"id\":1}"));
         server.createContext("/forbidden", ex -> reply(ex, 403, "not a PBX of this proxy\n"));
         server.createContext("/html", ex -> reply(ex, 200, "<html>proxy login</html>"));
         server.createContext("/wrong-id", ex -> reply(ex, 200, "{\"jsonrpc\":\"2.0\",\"result\":1,\"id\":999999}"));
@@ -88,7 +97,8 @@ class KamailioRpcTest {
 
     @Test
     void resultIsReturnedAndParamsArePositionalWithTheirJsonTypes() throws Exception {
-        RpcResult r = rpc.call(url("/ok"), "htable.setxi", "pbxload", "sip:10.0.0.21:5060", 42, 3).get();
+        RpcResult r = rpc.call(url("/ok"), "htable.setxi", "pbxload", "sip:10.0.0.21:5060", 42, 3)
+                .get();
         assertTrue(r.ok(), r.toString());
         assertEquals("Ok. Key set to new value.", r.result().asText());
         assertTrue(lastBody.contains("\"method\":\"htable.setxi\""), lastBody);
@@ -99,10 +109,12 @@ class KamailioRpcTest {
     @Test
     void agentRequestsHaveTheProxysFixedShapeWithEveryFieldInTheUrlAndNoBody() throws Exception {
         assertTrue(rpc.score(url("/pbx"), "sip:10.0.0.21:5060", 42, 3).get().ok());
-        assertTrue(lastBody.matches("POST /pbx/score[?]node=sip:10[.]0[.]0[.]21:5060&score=42&ttl=3&id=[0-9]{1,9} body=0"),
+        assertTrue(
+                lastBody.matches("POST /pbx/score[?]node=sip:10[.]0[.]0[.]21:5060&score=42&ttl=3&id=[0-9]{1,9} body=0"),
                 lastBody);
         assertTrue(rpc.state(url("/pbx/"), "sip:10.0.0.21:5060", true).get().ok());
-        assertTrue(lastBody.matches("POST /pbx/state[?]node=sip:10[.]0[.]0[.]21:5060&drain=1&id=[0-9]{1,9} body=0"),
+        assertTrue(
+                lastBody.matches("POST /pbx/state[?]node=sip:10[.]0[.]0[.]21:5060&drain=1&id=[0-9]{1,9} body=0"),
                 lastBody);
         assertTrue(rpc.state(url("/pbx"), "sip:10.0.0.21:5060", false).get().ok());
         assertTrue(lastBody.contains("&drain=0&"), lastBody);
@@ -112,7 +124,8 @@ class KamailioRpcTest {
 
     @Test
     void jsonRpcErrorObjectWinsOverTheHttpStatus() throws Exception {
-        RpcResult r = rpc.call(url("/rpc-error"), "dispatcher.set_state", "d", 1, "sip:x").get();
+        RpcResult r = rpc.call(url("/rpc-error"), "dispatcher.set_state", "d", 1, "sip:x")
+                .get();
         assertEquals(RpcResult.Outcome.RPC_ERROR, r.outcome());
         assertEquals("500 State Update Failed", r.message());
         assertTrue(r.answered());
@@ -128,7 +141,9 @@ class KamailioRpcTest {
 
     @Test
     void nonJsonOrForeignAnswersAreBadResponses() throws Exception {
-        assertEquals(RpcResult.Outcome.BAD_RESPONSE, rpc.call(url("/html"), "dispatcher.list").get().outcome());
+        assertEquals(
+                RpcResult.Outcome.BAD_RESPONSE,
+                rpc.call(url("/html"), "dispatcher.list").get().outcome());
         RpcResult wrongId = rpc.call(url("/wrong-id"), "dispatcher.list").get();
         assertEquals(RpcResult.Outcome.BAD_RESPONSE, wrongId.outcome());
         assertTrue(wrongId.message().contains("999999"), wrongId.message());
@@ -151,9 +166,14 @@ class KamailioRpcTest {
 
     @Test
     void destinationsAreReadFromARealDispatcherListAnswer() throws Exception {
-        String recorded = new String(getClass().getResourceAsStream("/kamailio-5.6/dispatcher-list.json")
-                .readAllBytes(), StandardCharsets.UTF_8);
-        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(recorded).get("result");
+        String recorded = new String(
+                getClass()
+                        .getResourceAsStream("/kamailio-5.6/dispatcher-list.json")
+                        .readAllBytes(),
+                StandardCharsets.UTF_8);
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(recorded)
+                .get("result");
         var dests = LoadReporter.destinations(doc, 1);
         assertEquals(2, dests.size());
         assertEquals("AP", dests.get("sip:127.0.0.3:15060"));

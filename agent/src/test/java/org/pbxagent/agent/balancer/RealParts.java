@@ -16,8 +16,7 @@ import java.util.stream.Stream;
 
 /** Ports, files and process ends for the tests that start Kamailio and SIPp. */
 final class RealParts {
-    private RealParts() {
-    }
+    private RealParts() {}
 
     /** A condition polled by {@link #await}; an exception counts as "not yet" and is kept for the failure message. */
     interface Check {
@@ -65,7 +64,7 @@ final class RealParts {
     private static boolean freeEverywhere(int port, String... addresses) {
         for (String a : addresses) {
             try (DatagramSocket d = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(a), port));
-                 ServerSocket s = new ServerSocket()) {
+                    ServerSocket s = new ServerSocket()) {
                 s.bind(new InetSocketAddress(InetAddress.getByName(a), port));
             } catch (IOException e) {
                 return false;
@@ -89,7 +88,8 @@ final class RealParts {
                 return p.toAbsolutePath().normalize();
             }
         }
-        throw new IllegalStateException("etc/kamailio/kamailio.cfg not found from " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "etc/kamailio/kamailio.cfg not found from " + Path.of("").toAbsolutePath());
     }
 
     /** SIGTERM to the process, then SIGKILL to it and every descendant still alive after the grace time. */

@@ -10,8 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /** SIPp processes: a PBX stand-in (UAS) that runs until stopped, and caller runs (UAC) that end by themselves. */
 final class Sipp {
-    private Sipp() {
-    }
+    private Sipp() {}
 
     /** A PBX stand-in on {@code ip:port}; answers OPTIONS (-aa), logs each INVITE and BYE. */
     static final class Uas implements AutoCloseable {
@@ -32,18 +31,30 @@ final class Sipp {
 
         void start() throws IOException, InterruptedException {
             Files.deleteIfExists(log);
-            List<String> cmd = List.of("sipp", "-sf", RealParts.resource("sipp/pbx-uas.xml").toString(),
-                    "-i", ip, "-p", Integer.toString(port), "-aa", "-nostdin",
-                    "-trace_logs", "-log_file", log.toString());
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(log.resolveSibling("uas-" + ip + ".out").toFile()).start();
+            List<String> cmd = List.of(
+                    "sipp",
+                    "-sf",
+                    RealParts.resource("sipp/pbx-uas.xml").toString(),
+                    "-i",
+                    ip,
+                    "-p",
+                    Integer.toString(port),
+                    "-aa",
+                    "-nostdin",
+                    "-trace_logs",
+                    "-log_file",
+                    log.toString());
+            process = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.resolveSibling("uas-" + ip + ".out").toFile())
+                    .start();
             // SIPp binds at once; a short bounded wait for the socket before Kamailio's first ping.
             for (int i = 0; i < 50 && process.isAlive() && !bound(); i++) {
                 Thread.sleep(50);
             }
             if (!process.isAlive()) {
-                throw new IllegalStateException("sipp UAS on " + ip + " exited: "
-                        + Files.readString(log.resolveSibling("uas-" + ip + ".out")));
+                throw new IllegalStateException(
+                        "sipp UAS on " + ip + " exited: " + Files.readString(log.resolveSibling("uas-" + ip + ".out")));
             }
         }
 
@@ -80,8 +91,8 @@ final class Sipp {
     }
 
     /** Result of one caller run: which PBX answered each call (by call number), and calls whose BYE got no 200. */
-    record CallerRun(int exitCode, int calls, List<String> answeredBy, int byeOk, List<String> byeLostOn,
-                     String output) {
+    record CallerRun(
+            int exitCode, int calls, List<String> answeredBy, int byeOk, List<String> byeLostOn, String output) {
         long answeredBy(String ip) {
             return answeredBy.stream().filter(ip::equals).count();
         }
@@ -103,18 +114,42 @@ final class Sipp {
     }
 
     /** The same from another local address (a PBX placing calls). */
-    static CallerRun call(Path dir, String name, String localIp, int localPort, int kamailioPort, int calls, int rate,
-                          int holdMs) throws IOException, InterruptedException {
+    static CallerRun call(
+            Path dir, String name, String localIp, int localPort, int kamailioPort, int calls, int rate, int holdMs)
+            throws IOException, InterruptedException {
         Path log = dir.resolve("uac-" + name + ".log");
         Path out = dir.resolve("uac-" + name + ".out");
         Files.deleteIfExists(log);
-        List<String> cmd = List.of("sipp", "-sf", RealParts.resource("sipp/caller-uac.xml").toString(),
-                "-i", localIp, "-p", Integer.toString(localPort), "127.0.0.1:" + kamailioPort,
-                "-s", "1000", "-r", Integer.toString(rate), "-m", Integer.toString(calls), "-l", "500",
-                "-d", Integer.toString(holdMs), "-nostdin", "-timeout_error",
-                "-timeout", (calls / rate + holdMs / 1000 + 30) + "s",
-                "-trace_logs", "-log_file", log.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        List<String> cmd = List.of(
+                "sipp",
+                "-sf",
+                RealParts.resource("sipp/caller-uac.xml").toString(),
+                "-i",
+                localIp,
+                "-p",
+                Integer.toString(localPort),
+                "127.0.0.1:" + kamailioPort,
+                "-s",
+                "1000",
+                "-r",
+                Integer.toString(rate),
+                "-m",
+                Integer.toString(calls),
+                "-l",
+                "500",
+                "-d",
+                Integer.toString(holdMs),
+                "-nostdin",
+                "-timeout_error",
+                "-timeout",
+                (calls / rate + holdMs / 1000 + 30) + "s",
+                "-trace_logs",
+                "-log_file",
+                log.toString());
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         long limit = (long) calls * 1000 / rate + holdMs + 40_000;
         if (!p.waitFor(limit, TimeUnit.MILLISECONDS)) {
             RealParts.stop(p, 1000);

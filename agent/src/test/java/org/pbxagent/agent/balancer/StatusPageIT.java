@@ -58,7 +58,8 @@ class StatusPageIT {
     private static final String READ = "status-page-read-41c0b8";
     private static final String PBX = "127.0.0.2";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     private static Path dir;
     private static EmbeddedMariaDb db;
@@ -81,8 +82,11 @@ class StatusPageIT {
             SampleRoutingData.load(ds);
         }
         pbxUri = "sip:" + PBX + ":" + RealParts.freePort(PBX);
-        kamailio = new KamailioProcess(Files.createDirectories(dir.resolve("kamailio")),
-                RealParts.freePort("127.0.0.1"), RealParts.freePort("127.0.0.1"), List.of(pbxUri));
+        kamailio = new KamailioProcess(
+                Files.createDirectories(dir.resolve("kamailio")),
+                RealParts.freePort("127.0.0.1"),
+                RealParts.freePort("127.0.0.1"),
+                List.of(pbxUri));
         kamailio.start();
         ami = new AmiPeer("agent", "agentsecret").start();
         httpPort = AgentProcess.freePort();
@@ -90,40 +94,52 @@ class StatusPageIT {
         Path work = Files.createDirectories(dir.resolve("pbx1"));
         Path config = work.resolve("pbx-agent.properties");
         Files.writeString(work.resolve("read.token"), READ + "\n");
-        Files.writeString(config, String.join("\n",
-                "node.id = pbx1",
-                "node.data-dir = " + work,
-                "db.url = " + db.jdbcUrl(),
-                "db.user = root",
-                "routing.snapshot-file = " + work.resolve("routing-snapshot.json"),
-                "fastagi.port = " + agiPort,
-                "http.port = " + httpPort,
-                "http.admin-token = " + ADMIN,
-                "http.read-token = " + READ,
-                "scheduler.cluster.enabled = false",
-                "ami.enabled = true",
-                "ami.host = 127.0.0.1",
-                "ami.port = " + ami.port(),
-                "ami.username = agent",
-                "ami.secret = agentsecret",
-                "ami.poll-interval-ms = 200",
-                "load.max-calls = 4",
-                // The score moves only on large changes: fewer values for the page to race with.
-                "load.hysteresis-points = 50",
-                "kamailio.rpc-urls = " + kamailio.rpcUrl(),
-                "kamailio.node-uri = " + pbxUri,
-                "kamailio.source-address = " + PBX,
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "node.id = pbx1",
+                        "node.data-dir = " + work,
+                        "db.url = " + db.jdbcUrl(),
+                        "db.user = root",
+                        "routing.snapshot-file = " + work.resolve("routing-snapshot.json"),
+                        "fastagi.port = " + agiPort,
+                        "http.port = " + httpPort,
+                        "http.admin-token = " + ADMIN,
+                        "http.read-token = " + READ,
+                        "scheduler.cluster.enabled = false",
+                        "ami.enabled = true",
+                        "ami.host = 127.0.0.1",
+                        "ami.port = " + ami.port(),
+                        "ami.username = agent",
+                        "ami.secret = agentsecret",
+                        "ami.poll-interval-ms = 200",
+                        "load.max-calls = 4",
+                        // The score moves only on large changes: fewer values for the page to race with.
+                        "load.hysteresis-points = 50",
+                        "kamailio.rpc-urls = " + kamailio.rpcUrl(),
+                        "kamailio.node-uri = " + pbxUri,
+                        "kamailio.source-address = " + PBX,
+                        ""));
         agent = AgentProcess.start(work, "run", "--config", config.toString());
-        await("agent ready, Asterisk seen, Kamailio confirmed the state", 90_000, () -> {
-            try {
-                JsonNode s = status().path("summary");
-                return s.path("ready").asBoolean() && s.path("asterisk").asText().equals("available")
-                        && s.path("kamailio").path(0).path("dispatcher_state").asText().equals("active");
-            } catch (Exception e) {
-                return false;
-            }
-        }, () -> agent.stderr());
+        await(
+                "agent ready, Asterisk seen, Kamailio confirmed the state",
+                90_000,
+                () -> {
+                    try {
+                        JsonNode s = status().path("summary");
+                        return s.path("ready").asBoolean()
+                                && s.path("asterisk").asText().equals("available")
+                                && s.path("kamailio")
+                                        .path(0)
+                                        .path("dispatcher_state")
+                                        .asText()
+                                        .equals("active");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                () -> agent.stderr());
     }
 
     @AfterAll
@@ -145,7 +161,8 @@ class StatusPageIT {
 
     private static HttpResponse<String> get(String path, String accept) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + READ);
+                .timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + READ);
         if (accept != null) {
             b.header("Accept", accept);
         }
@@ -161,12 +178,22 @@ class StatusPageIT {
     private static void calls() throws Exception {
         AgiCallClient client = new AgiCallClient();
         for (int i = 0; i < 5; i++) {
-            AgiCallResult r = client.call("127.0.0.1", agiPort, "route?tenant=acme&did=100",
-                    Map.of("callerid", "5551234"), List.of(), Duration.ofSeconds(10));
+            AgiCallResult r = client.call(
+                    "127.0.0.1",
+                    agiPort,
+                    "route?tenant=acme&did=100",
+                    Map.of("callerid", "5551234"),
+                    List.of(),
+                    Duration.ofSeconds(10));
             assertEquals("DIAL", r.variable("ROUTE_ACTION"), r.transcript());
         }
-        AgiCallResult unknown = client.call("127.0.0.1", agiPort, "route?tenant=nobody&did=1",
-                Map.of("callerid", "5551234"), List.of(), Duration.ofSeconds(10));
+        AgiCallResult unknown = client.call(
+                "127.0.0.1",
+                agiPort,
+                "route?tenant=nobody&did=1",
+                Map.of("callerid", "5551234"),
+                List.of(),
+                Duration.ofSeconds(10));
         assertEquals("unknown-tenant", unknown.variable("ROUTE_REASON"), unknown.transcript());
     }
 
@@ -176,12 +203,17 @@ class StatusPageIT {
         calls();
         ami.callUp();
         ami.callUp();
-        await("two calls seen over AMI", 20_000, () -> status().path("summary").path("calls").asInt() == 2);
+        await(
+                "two calls seen over AMI",
+                20_000,
+                () -> status().path("summary").path("calls").asInt() == 2);
         HttpResponse<String> r = get("/metrics", null);
         assertEquals(200, r.statusCode());
         String body = r.body();
         Files.writeString(Path.of("target", "status-page-metrics.txt"), body);
-        Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("promtool", "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool finished");
@@ -189,19 +221,28 @@ class StatusPageIT {
         assertEquals(0, p.exitValue(), verdict);
         assertEquals("", verdict.strip(), "promtool has nothing to say about any metric");
 
-        assertTrue(body.contains("pbxagent_route_decisions_total{action=\"DIAL\",degraded=\"false\",reason="),
+        assertTrue(body.contains("pbxagent_route_decisions_total{action=\"DIAL\",degraded=\"false\",reason="), body);
+        assertTrue(
+                body.lines()
+                        .anyMatch(l -> l.startsWith("pbxagent_route_decisions_total{action=\"CONGESTION\""
+                                + ",degraded=\"false\",reason=\"unknown-tenant\",script=\"route\"} 1")),
                 body);
-        assertTrue(body.lines().anyMatch(l -> l.startsWith("pbxagent_route_decisions_total{action=\"CONGESTION\""
-                + ",degraded=\"false\",reason=\"unknown-tenant\",script=\"route\"} 1")), body);
         assertTrue(body.contains("pbxagent_route_decision_duration_seconds_bucket{script=\"route\",le="), body);
-        assertTrue(body.contains("pbxagent_kamailio_push_duration_seconds_bucket{kamailio=\""
-                + kamailio.rpcUrl() + "\""), body);
-        assertTrue(body.contains("pbxagent_kamailio_dispatcher_state{kamailio=\"" + kamailio.rpcUrl()
-                + "\",state=\"active\"} 1"), body);
-        for (String family : List.of("pbxagent_ami_reply_round_trip_seconds ",
+        assertTrue(
+                body.contains("pbxagent_kamailio_push_duration_seconds_bucket{kamailio=\"" + kamailio.rpcUrl() + "\""),
+                body);
+        assertTrue(
+                body.contains("pbxagent_kamailio_dispatcher_state{kamailio=\"" + kamailio.rpcUrl()
+                        + "\",state=\"active\"} 1"),
+                body);
+        for (String family : List.of(
+                "pbxagent_ami_reply_round_trip_seconds ",
                 "pbxagent_routing_db_last_success_timestamp_seconds ",
-                "pbxagent_kamailio_last_push_success_timestamp_seconds{", "pbxagent_build_info{",
-                "hikaricp_connections_active{", "process_cpu_seconds_total ", "pbxagent_asterisk_active_calls 2")) {
+                "pbxagent_kamailio_last_push_success_timestamp_seconds{",
+                "pbxagent_build_info{",
+                "hikaricp_connections_active{",
+                "process_cpu_seconds_total ",
+                "pbxagent_asterisk_active_calls 2")) {
             assertTrue(body.lines().anyMatch(l -> l.startsWith(family)), family + " in\n" + body);
         }
         // No sentinels: no sample says "no data" with a number (none of these figures can be negative).
@@ -211,7 +252,8 @@ class StatusPageIT {
         }
 
         HttpResponse<String> om = get("/metrics", "application/openmetrics-text;version=1.0.0,text/plain;q=0.5");
-        assertTrue(om.headers().firstValue("content-type").orElse("").startsWith("application/openmetrics-text"),
+        assertTrue(
+                om.headers().firstValue("content-type").orElse("").startsWith("application/openmetrics-text"),
                 om.headers().toString());
         assertTrue(om.body().strip().endsWith("# EOF"), "OpenMetrics ends with # EOF");
     }
@@ -220,8 +262,10 @@ class StatusPageIT {
     @Order(2)
     void theStatusPageInChromiumShowsTheSummaryThatStatusReports() throws Exception {
         // Two history samples at least (one every 5 s), so every plot has a line.
-        await("decisions plotted", 30_000, () -> get("/", null).body()
-                .matches("(?s).*id=\"plot-decisions\".*?<polyline.*"));
+        await(
+                "decisions plotted",
+                30_000,
+                () -> get("/", null).body().matches("(?s).*id=\"plot-decisions\".*?<polyline.*"));
         // The score follows the machine's CPU, and starting Chromium on two cores moves it: /status is read
         // throughout the render, and the page must show one of the scores /status gave while it was rendered.
         Set<String> scores = new TreeSet<>();
@@ -245,13 +289,16 @@ class StatusPageIT {
         assertEquals("in rotation", tile(dom, "drain"));
         String shown = tile(dom, "score");
         synchronized (scores) {
-            assertTrue(scores.contains(shown), "page shows score " + shown + ", /status said " + scores
-                    + " while it was rendered");
+            assertTrue(
+                    scores.contains(shown),
+                    "page shows score " + shown + ", /status said " + scores + " while it was rendered");
         }
         assertEquals("2 / 4", tile(dom, "calls"));
         assertEquals("available", tile(dom, "asterisk"));
         assertTrue(tile(dom, "db").startsWith("reachable, "), tile(dom, "db"));
-        assertTrue(tile(dom, "snapshot").startsWith("v" + after.path("snapshot_version").asLong() + " database, "),
+        assertTrue(
+                tile(dom, "snapshot")
+                        .startsWith("v" + after.path("snapshot_version").asLong() + " database, "),
                 tile(dom, "snapshot"));
         assertTrue(tile(dom, "kamailio-0").startsWith("active, push "), tile(dom, "kamailio-0"));
         assertTrue(dom.contains("Kamailio " + kamailio.rpcUrl()), dom);
@@ -259,10 +306,14 @@ class StatusPageIT {
         // The band comes first, the plots are inline SVG, nothing is fetched from elsewhere.
         assertTrue(dom.indexOf("id=\"summary\"") < dom.indexOf("<h2"), "summary band before the sections");
         for (String plot : List.of("score", "calls", "decisions", "degraded")) {
-            assertTrue(Pattern.compile("id=\"plot-" + plot + "\".*?<svg", Pattern.DOTALL).matcher(dom).find(),
+            assertTrue(
+                    Pattern.compile("id=\"plot-" + plot + "\".*?<svg", Pattern.DOTALL)
+                            .matcher(dom)
+                            .find(),
                     plot + " plot");
         }
-        assertFalse(dom.contains("<script") || dom.contains("<link") || dom.matches("(?s).*src=\"https?:.*"),
+        assertFalse(
+                dom.contains("<script") || dom.contains("<link") || dom.matches("(?s).*src=\"https?:.*"),
                 "no scripts, no external assets");
         // Real tables: no cell holds a JSON object or list.
         Matcher cells = Pattern.compile("<td>([^<]*)</td>").matcher(dom);
@@ -273,7 +324,8 @@ class StatusPageIT {
         // Before its first AMI session the agent may try an automatic drain of the set's only PBX, which is
         // refused (whether it does depends on which comes first); Asterisk is up now, so no such note is shown.
         System.out.println("automatic drain refused before the first AMI session: "
-                + (agent.stderr().contains("automatic drain (") && agent.stderr().contains(") refused: ")));
+                + (agent.stderr().contains("automatic drain (")
+                        && agent.stderr().contains(") refused: ")));
         assertFalse(dom.contains(") refused: "), dom);
         // The balancer's per-Kamailio table, once.
         assertEquals(1, count(dom, "<th>dispatcher_state</th>"), dom);
@@ -288,11 +340,13 @@ class StatusPageIT {
         assertEquals("0", text[0], text[1] + text[2]);
         JsonNode s = status().path("summary");
         assertTrue(text[1].startsWith("node pbx1: ready, in rotation (running"), text[1]);
-        assertTrue(text[1].contains("\nscore " + s.path("score").asText() + ", calls 2 of 4, asterisk available\n")
-                || text[1].contains(", calls 2 of 4, asterisk available\n"), text[1]);
-        assertTrue(text[1].contains("\ndb reachable, last answer "), text[1]);
-        assertTrue(text[1].contains("routing version " + s.path("snapshot_version").asLong() + " from database"),
+        assertTrue(
+                text[1].contains("\nscore " + s.path("score").asText() + ", calls 2 of 4, asterisk available\n")
+                        || text[1].contains(", calls 2 of 4, asterisk available\n"),
                 text[1]);
+        assertTrue(text[1].contains("\ndb reachable, last answer "), text[1]);
+        assertTrue(
+                text[1].contains("routing version " + s.path("snapshot_version").asLong() + " from database"), text[1]);
         assertTrue(text[1].contains("\nkamailio " + kamailio.rpcUrl() + ": active, last push "), text[1]);
         assertFalse(text[1].contains("{"), "no JSON in the text summary: " + text[1]);
 
@@ -310,7 +364,8 @@ class StatusPageIT {
     private static void collectCamel(JsonNode n, Set<String> out) {
         if (n.isObject()) {
             n.properties().forEach(e -> {
-                if (!e.getKey().equals(e.getKey().toLowerCase(java.util.Locale.ROOT)) && !e.getKey().contains(":")
+                if (!e.getKey().equals(e.getKey().toLowerCase(java.util.Locale.ROOT))
+                        && !e.getKey().contains(":")
                         && !e.getKey().contains("/")) {
                     out.add(e.getKey());
                 }
@@ -328,20 +383,28 @@ class StatusPageIT {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);
-        return new String[]{Integer.toString(code), out.toString(), err.toString()};
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
     }
 
     /** One headless Chromium run on the page; Basic authentication with the read token as the password. */
     private static String chromium(List<String> what) throws Exception {
         Path profile = Files.createTempDirectory(dir, "chromium-profile");
-        List<String> cmd = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                "--no-first-run", "--disable-extensions", "--disable-background-networking",
+        List<String> cmd = new ArrayList<>(List.of(
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-extensions",
+                "--disable-background-networking",
                 "--user-data-dir=" + profile));
         cmd.addAll(what);
         cmd.add("http://operator:" + READ + "@127.0.0.1:" + httpPort + "/");
         Path out = dir.resolve("chromium-" + System.nanoTime() + ".out");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
             assertTrue(p.waitFor(90, TimeUnit.SECONDS), "chromium finished within 90 s");
         } finally {
@@ -356,7 +419,8 @@ class StatusPageIT {
 
     private static String tile(String dom, String key) {
         Matcher m = Pattern.compile("id=\"sum-" + Pattern.quote(key)
-                + "\"><span class=\"label\">[^<]*</span><span class=\"value\">([^<]*)</span>").matcher(dom);
+                        + "\"><span class=\"label\">[^<]*</span><span class=\"value\">([^<]*)</span>")
+                .matcher(dom);
         assertTrue(m.find(), "tile " + key + " in the page");
         return m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
     }

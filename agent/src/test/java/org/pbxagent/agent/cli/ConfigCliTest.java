@@ -26,8 +26,7 @@ class ConfigCliTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {
-    }
+    private record Result(int code, String out, String err) {}
 
     private static Result cli(String... args) {
         StringWriter out = new StringWriter();
@@ -59,21 +58,24 @@ class ConfigCliTest {
 
     @Test
     void unknownKeyIsRefusedByName() throws Exception {
-        Result r = cli("check-config", "--config", write(VALID + "fastagi.prot=4573\n").toString());
+        Result r = cli(
+                "check-config", "--config", write(VALID + "fastagi.prot=4573\n").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("fastagi.prot: unknown key"), r.err());
     }
 
     @Test
     void badValueIsRefusedWithWhatIsExpected() throws Exception {
-        Result r = cli("check-config", "--config", write(VALID + "fastagi.port=45o3\n").toString());
+        Result r = cli(
+                "check-config", "--config", write(VALID + "fastagi.port=45o3\n").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("fastagi.port: expected an integer 0..65535, got '45o3'"), r.err());
     }
 
     @Test
     void missingRequiredValuesAreAllNamedAtOnce() throws Exception {
-        Result r = cli("check-config", "--config", write("db.url=jdbc:mysql://h/pbx\n").toString());
+        Result r = cli(
+                "check-config", "--config", write("db.url=jdbc:mysql://h/pbx\n").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("node.id: required"), r.err());
         assertTrue(r.err().contains("db.user: required"), r.err());
@@ -103,8 +105,8 @@ class ConfigCliTest {
 
     @Test
     void statusAgainstSomethingElseIsNotTakenForAnAgent() throws Exception {
-        com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 1);
+        com.sun.net.httpserver.HttpServer other =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 1);
         other.createContext("/", ex -> {
             byte[] b = "<html>not an agent</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, b.length);
@@ -113,8 +115,8 @@ class ConfigCliTest {
         });
         other.start();
         try {
-            Result r = cli("status", "--url", "http://127.0.0.1:" + other.getAddress().getPort(),
-                    "--timeout-ms", "2000");
+            Result r = cli(
+                    "status", "--url", "http://127.0.0.1:" + other.getAddress().getPort(), "--timeout-ms", "2000");
             assertEquals(3, r.code(), r.out() + r.err());
             assertTrue(r.err().contains("not with pbx-agent's JSON"), r.err());
         } finally {
@@ -137,8 +139,9 @@ class ConfigCliTest {
         assertEquals(0, r.code(), r.err());
         // Every section printed as "section: key=value ...", with the keys' own names.
         for (String line : r.out().lines().skip(1).toList()) {
-            assertTrue(line.matches("[a-z]+: [a-z][a-z.-]*=.*") && !line.contains("Settings[")
-                    && !line.contains("[I@"), line);
+            assertTrue(
+                    line.matches("[a-z]+: [a-z][a-z.-]*=.*") && !line.contains("Settings[") && !line.contains("[I@"),
+                    line);
         }
         assertTrue(r.out().contains("ami: host=127.0.0.1 port=5038 username=pbx-agent secret=****** "), r.out());
         assertTrue(r.out().contains("load: interval=1000ms max-calls=200 cpu-full-percent=90 "), r.out());

@@ -30,7 +30,8 @@ class EtcFilesTest {
         c.setContext(ctx);
         c.doConfigure(ETC.resolve("logback.xml").toFile());
         List<Status> errors = ctx.getStatusManager().getCopyOfStatusList().stream()
-                .filter(s -> s.getLevel() >= Status.WARN).toList();
+                .filter(s -> s.getLevel() >= Status.WARN)
+                .toList();
         assertEquals(List.of(), errors);
         ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         assertEquals(ch.qos.logback.classic.Level.INFO, root.getLevel());
@@ -53,8 +54,10 @@ class EtcFilesTest {
         long graceMs = Long.parseLong(sample.get("fastagi.shutdown-grace-ms"));
         // Drain pushes and the rest of the stop need a few seconds beyond the FastAGI grace.
         assertTrue(stopSec * 1000 >= graceMs + 10_000, "TimeoutStopSec=" + stopSec + " vs grace " + graceMs + " ms");
-        assertTrue(unit.contains("ExecStart=/opt/pbx-agent/bin/pbx-agent run --config "
-                + "/etc/pbx-agent/pbx-agent.properties"), unit);
+        assertTrue(
+                unit.contains(
+                        "ExecStart=/opt/pbx-agent/bin/pbx-agent run --config " + "/etc/pbx-agent/pbx-agent.properties"),
+                unit);
         assertTrue(unit.contains("KillSignal=SIGTERM") && unit.contains("KillMode=mixed"), unit);
         assertTrue(unit.contains("RestartPreventExitStatus=2"), "a bad configuration is not retried");
         assertTrue(!unit.contains("MemoryDenyWriteExecute=yes"), "the JVM's JIT needs W+X memory");

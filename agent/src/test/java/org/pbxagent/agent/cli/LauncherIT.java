@@ -21,14 +21,15 @@ class LauncherIT {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
+    private record Run(int code, String out, String err) {}
 
     private Run run(Path launcher, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("dash", launcher.toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("out").toFile())
+                .redirectError(dir.resolve("err").toFile());
         pb.environment().remove("PBX_AGENT_HOME");
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().putAll(env);
@@ -37,13 +38,17 @@ class LauncherIT {
             p.destroyForcibly();
             throw new AssertionError("launcher did not finish");
         }
-        return new Run(p.exitValue(), Files.readString(dir.resolve("out"), StandardCharsets.UTF_8),
+        return new Run(
+                p.exitValue(),
+                Files.readString(dir.resolve("out"), StandardCharsets.UTF_8),
                 Files.readString(dir.resolve("err"), StandardCharsets.UTF_8));
     }
 
     @Test
     void findsTheJarThroughPbxAgentHomeAndPassesExitCodesThrough() throws Exception {
-        Map<String, String> home = Map.of("PBX_AGENT_HOME", AgentProcess.jar().toAbsolutePath().getParent().toString());
+        Map<String, String> home = Map.of(
+                "PBX_AGENT_HOME",
+                AgentProcess.jar().toAbsolutePath().getParent().toString());
         Run version = run(LAUNCHER.toAbsolutePath(), home, "--version");
         assertEquals(0, version.code(), version.err());
         assertTrue(version.out().startsWith("pbx-agent "), version.out());
@@ -61,7 +66,8 @@ class LauncherIT {
         Path install = Files.createDirectories(dir.resolve("opt"));
         Files.copy(LAUNCHER, install.resolve("pbx-agent"));
         Files.setPosixFilePermissions(install.resolve("pbx-agent"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.createSymbolicLink(install.resolve("pbx-agent.jar"), AgentProcess.jar().toAbsolutePath());
+        Files.createSymbolicLink(
+                install.resolve("pbx-agent.jar"), AgentProcess.jar().toAbsolutePath());
         Path link = dir.resolve("bin-pbx-agent");
         Files.createSymbolicLink(link, install.resolve("pbx-agent"));
         Run r = run(link, Map.of(), "--version");

@@ -80,8 +80,7 @@ class OperatorCliTest {
         }
     }
 
-    private record Result(int code, String out, String err) {
-    }
+    private record Result(int code, String out, String err) {}
 
     private static Result cli(String... args) {
         StringWriter out = new StringWriter();
@@ -97,8 +96,17 @@ class OperatorCliTest {
     void start() throws Exception {
         tokenFile = dir.resolve("admin.token");
         Files.writeString(tokenFile, TOKEN + "\n");
-        AgentConfig config = AgentConfig.from(Map.of("node.id", "pbx1", "db.url", "jdbc:mysql://127.0.0.1:1/pbx",
-                "db.user", "pbxagent", "http.port", "0", "http.admin-token", "file:" + tokenFile));
+        AgentConfig config = AgentConfig.from(Map.of(
+                "node.id",
+                "pbx1",
+                "db.url",
+                "jdbc:mysql://127.0.0.1:1/pbx",
+                "db.user",
+                "pbxagent",
+                "http.port",
+                "0",
+                "http.admin-token",
+                "file:" + tokenFile));
         StatusBoard board = new StatusBoard("pbx1", "test", Clock.systemUTC());
         board.state(AgentState.RUNNING);
         board.section("drain", control::state);
@@ -106,10 +114,12 @@ class OperatorCliTest {
         server.start();
         // The operator's file names secrets this user cannot read: only http.* may be looked at.
         configFile = dir.resolve("pbx-agent.properties");
-        Files.writeString(configFile, "node.id = pbx1\ndb.url = jdbc:mysql://db:3306/pbx\ndb.user = pbxagent\n"
-                + "db.password = file:" + dir.resolve("no-such-db.password") + "\n"
-                + "ami.secret = file:" + dir.resolve("no-such-ami.secret") + "\n"
-                + "http.port = " + server.port() + "\nhttp.admin-token = file:" + tokenFile + "\n");
+        Files.writeString(
+                configFile,
+                "node.id = pbx1\ndb.url = jdbc:mysql://db:3306/pbx\ndb.user = pbxagent\n"
+                        + "db.password = file:" + dir.resolve("no-such-db.password") + "\n"
+                        + "ami.secret = file:" + dir.resolve("no-such-ami.secret") + "\n"
+                        + "http.port = " + server.port() + "\nhttp.admin-token = file:" + tokenFile + "\n");
     }
 
     @AfterEach
@@ -125,10 +135,14 @@ class OperatorCliTest {
         assertEquals(List.of("drain kernel update force=false"), control.calls);
 
         // curl -f sees it too.
-        HttpResponse<String> http = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.port() + "/drain?reason=x")).timeout(Duration.ofSeconds(5))
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> http = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/drain?reason=x"))
+                                .timeout(Duration.ofSeconds(5))
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(409, http.statusCode(), http.body());
         assertTrue(http.body().contains("\"drained\":false"), http.body());
 
@@ -153,13 +167,18 @@ class OperatorCliTest {
     void aWrongOrMissingTokenIsABadUsageAndChangesNothing() throws Exception {
         Path wrong = dir.resolve("wrong.token");
         Files.writeString(wrong, TOKEN + "x\n");
-        Result r = cli("drain", "--url", "http://127.0.0.1:" + server.port(), "--token-file", wrong.toString(),
-                "--force");
+        Result r =
+                cli("drain", "--url", "http://127.0.0.1:" + server.port(), "--token-file", wrong.toString(), "--force");
         assertEquals(2, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("did not accept the admin token"), r.err());
 
-        Result missing = cli("drain", "--url", "http://127.0.0.1:" + server.port(), "--token-file",
-                dir.resolve("none").toString(), "--force");
+        Result missing = cli(
+                "drain",
+                "--url",
+                "http://127.0.0.1:" + server.port(),
+                "--token-file",
+                dir.resolve("none").toString(),
+                "--force");
         assertEquals(2, missing.code(), missing.out() + missing.err());
         assertTrue(missing.err().contains("cannot read the admin token"), missing.err());
         assertEquals(List.of(), control.calls);
@@ -177,8 +196,8 @@ class OperatorCliTest {
     void theStatusDeadlineCountsOnTheWireForEachAnswer() throws Exception {
         // Each answer takes 55 % of the deadline: in time, though both together take longer than one deadline
         // (the old deadline ran from before the HTTP client had loaded, and over both requests).
-        com.sun.net.httpserver.HttpServer slow = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+        com.sun.net.httpserver.HttpServer slow =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 4);
         slow.createContext("/", ex -> {
             try {
                 Thread.sleep(1100);
@@ -195,8 +214,8 @@ class OperatorCliTest {
         });
         slow.start();
         try {
-            Result r = cli("status", "--url", "http://127.0.0.1:" + slow.getAddress().getPort(), "--timeout-ms",
-                    "2000");
+            Result r = cli(
+                    "status", "--url", "http://127.0.0.1:" + slow.getAddress().getPort(), "--timeout-ms", "2000");
             assertEquals(0, r.code(), r.out() + r.err());
             assertTrue(r.out().startsWith("node pbx2: ready"), r.out());
         } finally {

@@ -82,10 +82,18 @@ class AgentConfigTest {
         m.put("db.pool.max-size", "0");
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(m));
         assertFalse(e.getMessage().contains("short-Tok3n"), e.getMessage());
-        assertTrue(e.getMessage().contains("http.admin-token: expected a secret of at least 16 characters"),
+        assertTrue(
+                e.getMessage().contains("http.admin-token: expected a secret of at least 16 characters"),
                 e.getMessage());
-        AgentConfig withPasswordInUrl = AgentConfig.from(Map.of("node.id", "pbx1", "db.url",
-                "jdbc:mysql://h/db?password=" + DB_PASSWORD, "db.user", "u", "http.admin-token", TOKEN));
+        AgentConfig withPasswordInUrl = AgentConfig.from(Map.of(
+                "node.id",
+                "pbx1",
+                "db.url",
+                "jdbc:mysql://h/db?password=" + DB_PASSWORD,
+                "db.user",
+                "u",
+                "http.admin-token",
+                TOKEN));
         assertFalse(withPasswordInUrl.toString().contains(DB_PASSWORD), withPasswordInUrl.toString());
     }
 
@@ -98,7 +106,9 @@ class AgentConfigTest {
         assertTrue(AgentConfig.from(m).http().adminToken().matches(TOKEN));
         m.put("http.admin-token", "file:" + dir.resolve("missing"));
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(m));
-        assertTrue(has(e.problems(), "http.admin-token: cannot read secret file"), e.problems().toString());
+        assertTrue(
+                has(e.problems(), "http.admin-token: cannot read secret file"),
+                e.problems().toString());
     }
 
     @Test
@@ -106,7 +116,8 @@ class AgentConfigTest {
         Path f = dir.resolve("a.properties");
         Files.writeString(f, "node.id=pbx1\nnode.id=pbx2\n");
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.load(f));
-        assertTrue(has(e.problems(), "node.id: given more than once"), e.problems().toString());
+        assertTrue(
+                has(e.problems(), "node.id: given more than once"), e.problems().toString());
         ConfigException missing = assertThrows(ConfigException.class, () -> AgentConfig.load(dir.resolve("none")));
         assertTrue(missing.getMessage().contains("does not exist"));
     }
@@ -121,19 +132,39 @@ class AgentConfigTest {
     @Test
     void embeddedDataDirUnderTheTempDirectoryIsRefusedSinceItWouldBeEmptiedAtEveryStart() {
         String tmp = System.getProperty("java.io.tmpdir");
-        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(Map.of("node.id", "demo",
-                "db.url", "embedded", "http.admin-token", TOKEN, "db.embedded.data-dir", tmp + "/pbx-agent-db")));
-        assertTrue(has(e.problems(), "db.embedded.data-dir: '" + tmp + "/pbx-agent-db' is under the temporary directory"),
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> AgentConfig.from(Map.of(
+                        "node.id",
+                        "demo",
+                        "db.url",
+                        "embedded",
+                        "http.admin-token",
+                        TOKEN,
+                        "db.embedded.data-dir",
+                        tmp + "/pbx-agent-db")));
+        assertTrue(
+                has(e.problems(), "db.embedded.data-dir: '" + tmp + "/pbx-agent-db' is under the temporary directory"),
                 e.problems().toString());
-        AgentConfig ok = AgentConfig.from(Map.of("node.id", "demo", "db.url", "embedded", "http.admin-token", TOKEN,
-                "db.embedded.data-dir", "/var/lib/pbx-agent/mariadb"));
+        AgentConfig ok = AgentConfig.from(Map.of(
+                "node.id",
+                "demo",
+                "db.url",
+                "embedded",
+                "http.admin-token",
+                TOKEN,
+                "db.embedded.data-dir",
+                "/var/lib/pbx-agent/mariadb"));
         assertEquals(Path.of("/var/lib/pbx-agent/mariadb"), ok.db().embeddedDataDir());
     }
 
     @Test
     void cidrAndUrlListsAreTyped() throws Exception {
-        ConfigSource s = ConfigSource.of(Map.of("x.nets", "127.0.0.0/8, 10.1.2.3, ::1/128, 300.1.1.1/8",
-                "x.urls", "http://127.0.0.1:5060/RPC, ftp://a/b"));
+        ConfigSource s = ConfigSource.of(Map.of(
+                "x.nets",
+                "127.0.0.0/8, 10.1.2.3, ::1/128, 300.1.1.1/8",
+                "x.urls",
+                "http://127.0.0.1:5060/RPC, ftp://a/b"));
         ConfigSource x = s.section("x");
         List<CidrBlock> nets = x.cidrList("nets", "");
         assertEquals(3, nets.size());
@@ -155,8 +186,12 @@ class AgentConfigTest {
         m.put("http.bind", "abc:def");
         m.put("fastagi.bind", "127.0.0.256");
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(m));
-        assertTrue(has(e.problems(), "http.bind: expected an IP address"), e.problems().toString());
-        assertTrue(has(e.problems(), "fastagi.bind: expected an IP address"), e.problems().toString());
+        assertTrue(
+                has(e.problems(), "http.bind: expected an IP address"),
+                e.problems().toString());
+        assertTrue(
+                has(e.problems(), "fastagi.bind: expected an IP address"),
+                e.problems().toString());
     }
 
     private static boolean has(List<String> problems, String start) {

@@ -33,8 +33,11 @@ class DemoIT {
         }
         // Its temporary directories (embedded DB, snapshot) are gone.
         try (var left = Files.list(AgentProcess.tmpDir(dir))) {
-            assertEquals(List.of(), left.map(f -> f.getFileName().toString())
-                    .filter(n -> n.startsWith("pbx-agent-")).toList());
+            assertEquals(
+                    List.of(),
+                    left.map(f -> f.getFileName().toString())
+                            .filter(n -> n.startsWith("pbx-agent-"))
+                            .toList());
         }
     }
 
@@ -43,8 +46,12 @@ class DemoIT {
         try (AgentProcess p = AgentProcess.start(dir, "demo", "--fastagi-port", "0", "--http-port", "0")) {
             p.awaitOutput("Admin token:", Duration.ofSeconds(180));
             String mark = AgentProcess.tmpDir(dir).toString();
-            List<ProcessHandle> servers = ProcessHandle.of(p.pid()).orElseThrow().descendants()
-                    .filter(ph -> ph.info().commandLine().map(c -> c.contains("mariadbd") && c.contains(mark))
+            List<ProcessHandle> servers = ProcessHandle.of(p.pid())
+                    .orElseThrow()
+                    .descendants()
+                    .filter(ph -> ph.info()
+                            .commandLine()
+                            .map(c -> c.contains("mariadbd") && c.contains(mark))
                             .orElse(false))
                     .toList();
             assertEquals(1, servers.size(), "one embedded mariadbd under the demo");
@@ -64,12 +71,17 @@ class DemoIT {
     @Test
     void takenPortIsRefusedAtOnceNamingWhatToChange() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
-             AgentProcess p = AgentProcess.start(dir, "demo", "--once", "--fastagi-port",
-                     Integer.toString(taken.getLocalPort()), "--http-port", "0")) {
+                AgentProcess p = AgentProcess.start(
+                        dir,
+                        "demo",
+                        "--once",
+                        "--fastagi-port",
+                        Integer.toString(taken.getLocalPort()),
+                        "--http-port",
+                        "0")) {
             assertEquals(2, p.waitFor(Duration.ofSeconds(30)));
             assertTrue(p.stderr().contains("127.0.0.1:" + taken.getLocalPort() + " is already in use"), p.stderr());
             assertTrue(p.stderr().contains("fastagi.port"), p.stderr());
         }
     }
-
 }

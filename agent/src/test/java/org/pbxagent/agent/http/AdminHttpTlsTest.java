@@ -56,6 +56,7 @@ class AdminHttpTlsTest {
 
     @TempDir
     static Path dir;
+
     static Path keystore;
     static Path otherKeystore;
     private AdminHttpServer server;
@@ -70,10 +71,30 @@ class AdminHttpTlsTest {
 
     private static Path keytool(String name, String san) throws Exception {
         Path ks = dir.resolve(name);
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", STORE_PASSWORD,
-                "-alias", "pbx-agent", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=pbx1",
-                "-ext", "SAN=" + san, "-validity", "2").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-keystore",
+                        ks.toString(),
+                        "-storetype",
+                        "PKCS12",
+                        "-storepass",
+                        STORE_PASSWORD,
+                        "-alias",
+                        "pbx-agent",
+                        "-keyalg",
+                        "EC",
+                        "-groupname",
+                        "secp256r1",
+                        "-dname",
+                        "CN=pbx1",
+                        "-ext",
+                        "SAN=" + san,
+                        "-validity",
+                        "2")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
         return ks;
@@ -125,8 +146,17 @@ class AdminHttpTlsTest {
     }
 
     private static HttpSettings tls(String readToken) {
-        return new HttpSettings(true, "127.0.0.1", 0, Secret.of(ADMIN), Duration.ofSeconds(5), 8, keystore,
-                Secret.of(STORE_PASSWORD), false, Secret.of(readToken));
+        return new HttpSettings(
+                true,
+                "127.0.0.1",
+                0,
+                Secret.of(ADMIN),
+                Duration.ofSeconds(5),
+                8,
+                keystore,
+                Secret.of(STORE_PASSWORD),
+                false,
+                Secret.of(readToken));
     }
 
     static SSLContext trusting(Path store) throws Exception {
@@ -145,7 +175,9 @@ class AdminHttpTlsTest {
     }
 
     private static HttpResponse<String> get(HttpClient c, String url, String authorization) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(5))
+                .GET();
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
@@ -185,13 +217,16 @@ class AdminHttpTlsTest {
     void httpsServesWithTheReadTokenAndRefusesPlainTextAndStrangers() throws Exception {
         int port = start(tls(READ));
         String base = "https://127.0.0.1:" + port;
-        HttpClient client = HttpClient.newBuilder().sslContext(trusting(keystore))
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .sslContext(trusting(keystore))
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
 
         assertEquals(200, get(client, base + "/health/live", null).statusCode(), "liveness stays open");
         HttpResponse<String> noToken = get(client, base + "/status", null);
         assertEquals(401, noToken.statusCode());
-        assertTrue(noToken.headers().allValues("WWW-Authenticate").stream().anyMatch(v -> v.startsWith("Basic")),
+        assertTrue(
+                noToken.headers().allValues("WWW-Authenticate").stream().anyMatch(v -> v.startsWith("Basic")),
                 noToken.headers().toString());
         assertFalse(noToken.body().contains("10.0.0.10"), "nothing of /status without the token");
         assertEquals(401, get(client, base + "/metrics", null).statusCode());
@@ -211,14 +246,20 @@ class AdminHttpTlsTest {
 
         // The read token cannot drain; the admin token can, over TLS.
         HttpRequest post = HttpRequest.newBuilder(URI.create(base + "/drain?reason=maintenance"))
-                .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + READ)
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
-        assertEquals(401, client.send(post, HttpResponse.BodyHandlers.ofString()).statusCode());
+                .timeout(Duration.ofSeconds(5))
+                .header("Authorization", "Bearer " + READ)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
+        assertEquals(
+                401, client.send(post, HttpResponse.BodyHandlers.ofString()).statusCode());
         assertFalse(drained);
         HttpRequest admin = HttpRequest.newBuilder(URI.create(base + "/drain?reason=maintenance"))
-                .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + ADMIN)
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
-        assertEquals(200, client.send(admin, HttpResponse.BodyHandlers.ofString()).statusCode());
+                .timeout(Duration.ofSeconds(5))
+                .header("Authorization", "Bearer " + ADMIN)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
+        assertEquals(
+                200, client.send(admin, HttpResponse.BodyHandlers.ofString()).statusCode());
         assertTrue(drained);
 
         // Plain HTTP to the HTTPS port: no answer of the agent's, and no token learnt from a clear request.
@@ -237,8 +278,10 @@ class AdminHttpTlsTest {
         }
 
         // A client that trusts another certificate does not get in.
-        HttpClient stranger = HttpClient.newBuilder().sslContext(trusting(otherKeystore))
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient stranger = HttpClient.newBuilder()
+                .sslContext(trusting(otherKeystore))
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         assertThrows(SSLHandshakeException.class, () -> get(stranger, base + "/health", null));
     }
 

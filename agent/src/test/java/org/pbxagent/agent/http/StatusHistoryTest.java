@@ -16,8 +16,12 @@ class StatusHistoryTest {
     @Test
     void decisionAndDegradedRatesComeFromTheCountersAndMissingFiguresAreGaps() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        Counter ok = Counter.builder("pbxagent_route_decisions").tag("degraded", "false").register(meters);
-        Counter degraded = Counter.builder("pbxagent_route_decisions").tag("degraded", "true").register(meters);
+        Counter ok = Counter.builder("pbxagent_route_decisions")
+                .tag("degraded", "false")
+                .register(meters);
+        Counter degraded = Counter.builder("pbxagent_route_decisions")
+                .tag("degraded", "true")
+                .register(meters);
         StatusHistory h = new StatusHistory(meters, Clock.systemUTC());
         h.sample();
         ok.increment(30);
@@ -39,7 +43,8 @@ class StatusHistoryTest {
     void keepsFifteenMinutesOfSamplesOldestFirst() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         AtomicInteger calls = new AtomicInteger();
-        Gauge.builder("pbxagent_asterisk_active_calls", calls, AtomicInteger::get).register(meters);
+        Gauge.builder("pbxagent_asterisk_active_calls", calls, AtomicInteger::get)
+                .register(meters);
         StatusHistory h = new StatusHistory(meters, Clock.systemUTC());
         for (int i = 0; i < StatusHistory.POINTS + 7; i++) {
             calls.set(i);

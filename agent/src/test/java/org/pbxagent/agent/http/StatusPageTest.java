@@ -51,8 +51,8 @@ class StatusPageTest {
         JsonNode s = StatusSummary.of(doc(HEALTHY, "maintenance"), NOW);
         assertEquals(0.4, s.path("snapshot_age_s").asDouble(), 1e-9, s.toString());
         assertEquals(0.4, s.path("db_last_success_age_s").asDouble(), 1e-9);
-        String degraded = HEALTHY.replace("\"db_reachable\":true,\"degraded\":false",
-                "\"db_reachable\":false,\"degraded\":true");
+        String degraded =
+                HEALTHY.replace("\"db_reachable\":true,\"degraded\":false", "\"db_reachable\":false,\"degraded\":true");
         JsonNode d = StatusSummary.of(doc(degraded, "maintenance"), NOW);
         assertEquals(86_400, d.path("snapshot_age_s").asDouble(), 1e-9, "degraded: as old as the data served");
         assertTrue(StatusSummary.text(d, true).contains("DEGRADED"), StatusSummary.text(d, true));
@@ -68,8 +68,8 @@ class StatusPageTest {
         assertEquals("reachable, 0.4 s ago", tile(page, "db"));
         assertEquals("v12 database, 0.4 s old", tile(page, "snapshot"));
         assertEquals("drained, push 2.0 s ago", tile(page, "kamailio-0"));
-        assertTrue(page.contains("id=\"sum-kamailio-1\"><span class=\"label\">Kamailio http://10.0.0.2:5071/pbx"),
-                page);
+        assertTrue(
+                page.contains("id=\"sum-kamailio-1\"><span class=\"label\">Kamailio http://10.0.0.2:5071/pbx"), page);
         assertTrue(page.contains("<div class=\"tile bad\" id=\"sum-kamailio-1\">"), "unconfirmed is red");
         // The Kamailio list is one table with a column per field, not JSON in a cell.
         assertEquals(1, page.split("<th>dispatcher_state</th>", -1).length - 1, page);
@@ -90,7 +90,8 @@ class StatusPageTest {
         assertEquals(1, polylines(page, "score"));
         assertTrue(page.contains("decisions/s: <b class=\"last\">11</b>"), page);
         // x is time: the right edge is now, the whole width 15 minutes; the points are 5 s to 60 s old.
-        Matcher m = Pattern.compile("id=\"plot-score\".*?points=\"([^\"]*)\"", Pattern.DOTALL).matcher(page);
+        Matcher m = Pattern.compile("id=\"plot-score\".*?points=\"([^\"]*)\"", Pattern.DOTALL)
+                .matcher(page);
         assertTrue(m.find());
         String[] pts = m.group(1).split(" ");
         assertEquals(318.2, Double.parseDouble(pts[pts.length - 1].split(",")[0]), 0.1);
@@ -107,14 +108,16 @@ class StatusPageTest {
     }
 
     private static int polylines(String page, String plot) {
-        Matcher m = Pattern.compile("id=\"plot-" + plot + "\".*?</svg>", Pattern.DOTALL).matcher(page);
+        Matcher m = Pattern.compile("id=\"plot-" + plot + "\".*?</svg>", Pattern.DOTALL)
+                .matcher(page);
         assertTrue(m.find(), plot);
         return m.group().split("<polyline", -1).length - 1;
     }
 
     private static String tile(String page, String key) {
-        Matcher m = Pattern.compile("id=\"sum-" + key
-                + "\"><span class=\"label\">[^<]*</span><span class=\"value\">([^<]*)</span>").matcher(page);
+        Matcher m = Pattern.compile(
+                        "id=\"sum-" + key + "\"><span class=\"label\">[^<]*</span><span class=\"value\">([^<]*)</span>")
+                .matcher(page);
         assertTrue(m.find(), key + " in " + page);
         return m.group(1);
     }

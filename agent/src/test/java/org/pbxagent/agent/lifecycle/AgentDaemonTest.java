@@ -30,6 +30,7 @@ class AgentDaemonTest {
 
     @TempDir
     static Path dir;
+
     private static AgentDaemon daemon;
     private static HttpClient http;
     private static String base;
@@ -48,8 +49,11 @@ class AgentDaemonTest {
         v.put("http.admin-token", TOKEN);
         v.put("scheduler.consistency-check-interval-ms", "1000");
         v.put("scheduler.cluster.checkin-interval-ms", "1000");
-        daemon = AgentDaemon.start(AgentConfig.from(v), List.of(), new AgentDaemon.Options(true,
-                Clock.systemUTC()), CallListeners.forConfig(AgentConfig.from(v)));
+        daemon = AgentDaemon.start(
+                AgentConfig.from(v),
+                List.of(),
+                new AgentDaemon.Options(true, Clock.systemUTC()),
+                CallListeners.forConfig(AgentConfig.from(v)));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         base = "http://127.0.0.1:" + daemon.httpPort();
     }
@@ -62,12 +66,17 @@ class AgentDaemonTest {
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).GET()
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(String path, String token) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(5))
                 .POST(HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
@@ -102,22 +111,36 @@ class AgentDaemonTest {
         HttpResponse<String> live = get("/health/live");
         assertEquals(200, live.statusCode());
         // The resource agent's start compares this with the pid it started.
-        assertEquals(ProcessHandle.current().pid(), Json.mapper().readTree(live.body()).path("pid").asLong(), live.body());
+        assertEquals(
+                ProcessHandle.current().pid(),
+                Json.mapper().readTree(live.body()).path("pid").asLong(),
+                live.body());
     }
 
     @Test
     void fastAgiAnswersACallWithTheRouteFromTheDatabaseAndCountsIt() throws Exception {
-        long servedBefore = Json.mapper().readTree(get("/status").body()).path("fastagi").path("served").asLong();
-        AgiCallResult r = new AgiCallClient().call("127.0.0.1", daemon.fastAgiPort(), "route?tenant=acme&did=100",
-                Map.of("callerid", "5551234"), List.of(), Duration.ofSeconds(5));
+        long servedBefore = Json.mapper()
+                .readTree(get("/status").body())
+                .path("fastagi")
+                .path("served")
+                .asLong();
+        AgiCallResult r = new AgiCallClient()
+                .call(
+                        "127.0.0.1",
+                        daemon.fastAgiPort(),
+                        "route?tenant=acme&did=100",
+                        Map.of("callerid", "5551234"),
+                        List.of(),
+                        Duration.ofSeconds(5));
         assertEquals("DIAL", r.variable("ROUTE_ACTION"), r.transcript());
         assertEquals("SIP/1001", r.variable("ROUTE_TARGET"), r.transcript());
         assertEquals("0", r.variable("ROUTE_DEGRADED"), r.transcript());
         JsonNode f = Json.mapper().readTree(get("/status").body()).path("fastagi");
         assertEquals(servedBefore + 1, f.path("served").asLong(), f.toString());
         assertEquals(0, f.path("in_flight").asInt(), f.toString());
-        assertTrue(get("/metrics").body().lines()
-                .anyMatch(l -> l.startsWith("pbxagent_fastagi_sessions_served_total ")), "served counter exported");
+        assertTrue(
+                get("/metrics").body().lines().anyMatch(l -> l.startsWith("pbxagent_fastagi_sessions_served_total ")),
+                "served counter exported");
         assertEquals(1, r.roundTrips(), "one command per decision: " + r.commands());
         assertTrue(r.holdNanos() < Duration.ofSeconds(1).toNanos(), "held " + r.holdNanos() / 1_000_000 + " ms");
     }
@@ -128,8 +151,9 @@ class AgentDaemonTest {
         JsonNode before = Json.mapper().readTree(get("/status").body()).path("fastagi");
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", daemon.fastAgiPort())) {
             s.setSoTimeout(10_000);
-            s.getOutputStream().write(AgiCallClient.environmentBlock("127.0.0.1", daemon.fastAgiPort(),
-                    "route?tenant=acme&did=100", Map.of(), List.of()));
+            s.getOutputStream()
+                    .write(AgiCallClient.environmentBlock(
+                            "127.0.0.1", daemon.fastAgiPort(), "route?tenant=acme&did=100", Map.of(), List.of()));
             // Read the command, never answer it: the server gives up after fastagi.reply-timeout-ms and closes.
             java.io.InputStream in = s.getInputStream();
             int c;
@@ -145,10 +169,15 @@ class AgentDaemonTest {
         } while (f.path("timed_out").asLong() == before.path("timed_out").asLong() && System.nanoTime() < deadline);
         assertEquals(before.path("timed_out").asLong() + 1, f.path("timed_out").asLong(), f.toString());
         assertEquals(before.path("served").asLong(), f.path("served").asLong(), "not served: " + f);
-        String timedOut = get("/metrics").body().lines()
-                .filter(l -> l.startsWith("pbxagent_fastagi_sessions_outcome_total{outcome=\"timed_out\"")).findFirst()
+        String timedOut = get("/metrics")
+                .body()
+                .lines()
+                .filter(l -> l.startsWith("pbxagent_fastagi_sessions_outcome_total{outcome=\"timed_out\""))
+                .findFirst()
                 .orElseThrow();
-        assertEquals((double) f.path("timed_out").asLong(), Double.parseDouble(timedOut.substring(timedOut.lastIndexOf(' ') + 1)),
+        assertEquals(
+                (double) f.path("timed_out").asLong(),
+                Double.parseDouble(timedOut.substring(timedOut.lastIndexOf(' ') + 1)),
                 timedOut);
     }
 
@@ -218,21 +247,36 @@ class AgentDaemonTest {
         v.put("http.port", "0");
         v.put("http.admin-token", TOKEN);
         AgentConfig c = AgentConfig.from(v);
-        try (AgentDaemon outage = AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(),
-                CallListeners.forConfig(c))) {
-            AgiCallResult r = new AgiCallClient().call("127.0.0.1", outage.fastAgiPort(),
-                    "route?tenant=acme&did=100", Map.of("callerid", "5551234"), List.of(), Duration.ofSeconds(5));
+        try (AgentDaemon outage =
+                AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(), CallListeners.forConfig(c))) {
+            AgiCallResult r = new AgiCallClient()
+                    .call(
+                            "127.0.0.1",
+                            outage.fastAgiPort(),
+                            "route?tenant=acme&did=100",
+                            Map.of("callerid", "5551234"),
+                            List.of(),
+                            Duration.ofSeconds(5));
             assertEquals("DIAL", r.variable("ROUTE_ACTION"), r.transcript());
             assertEquals("1", r.variable("ROUTE_DEGRADED"), r.transcript());
-            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + outage.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> h = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + outage.httpPort() + "/health"))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, h.statusCode(), h.body());
             assertTrue(h.body().contains("degraded"), h.body());
             // Cluster work waits for the DB; the node itself is ready.
             assertTrue(h.body().contains("cluster-scheduler: not running"), h.body());
-            JsonNode routing = Json.mapper().readTree(http.send(HttpRequest.newBuilder(URI.create(
-                    "http://127.0.0.1:" + outage.httpPort() + "/status")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).path("routing");
+            JsonNode routing = Json.mapper()
+                    .readTree(http.send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create("http://127.0.0.1:" + outage.httpPort() + "/status"))
+                                            .GET()
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body())
+                    .path("routing");
             assertFalse(routing.path("db_reachable").asBoolean(), routing.toString());
             assertEquals("disk", routing.path("source").asText(), routing.toString());
         }
@@ -242,28 +286,39 @@ class AgentDaemonTest {
     void withNoRoutingDataAnywhereCallsGetCongestionUntilDataArrives() throws Exception {
         String emptyUrl = daemon.jdbcUrl().replace("/pbx", "/pbx_empty");
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(daemon.jdbcUrl(), "root", "");
-             java.sql.Statement st = c.createStatement()) {
+                java.sql.Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE IF NOT EXISTS pbx_empty");
         }
         Map<String, String> v = new LinkedHashMap<>();
         v.put("node.id", "pbx-first-boot");
         v.put("db.url", emptyUrl);
         v.put("db.user", "root");
-        v.put("routing.snapshot-file", dir.resolve("first-boot").resolve("snapshot.json").toString());
+        v.put(
+                "routing.snapshot-file",
+                dir.resolve("first-boot").resolve("snapshot.json").toString());
         v.put("routing.refresh-ms", "200");
         v.put("fastagi.port", "0");
         v.put("http.port", "0");
         v.put("http.admin-token", TOKEN);
         v.put("scheduler.enabled", "false");
         AgentConfig c = AgentConfig.from(v);
-        try (AgentDaemon firstBoot = AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(),
-                CallListeners.forConfig(c))) {
-            AgiCallResult before = new AgiCallClient().call("127.0.0.1", firstBoot.fastAgiPort(),
-                    "route?tenant=acme&did=100", Map.of(), List.of(), Duration.ofSeconds(5));
+        try (AgentDaemon firstBoot =
+                AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(), CallListeners.forConfig(c))) {
+            AgiCallResult before = new AgiCallClient()
+                    .call(
+                            "127.0.0.1",
+                            firstBoot.fastAgiPort(),
+                            "route?tenant=acme&did=100",
+                            Map.of(),
+                            List.of(),
+                            Duration.ofSeconds(5));
             assertEquals("CONGESTION", before.variable("ROUTE_ACTION"), before.transcript());
             assertEquals("no-routing-data", before.variable("ROUTE_REASON"), before.transcript());
-            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + firstBoot.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> h = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + firstBoot.httpPort() + "/health"))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(503, h.statusCode(), h.body());
             assertTrue(h.body().contains("no routing data"), h.body());
             // The operator is told how to load a tenant.
@@ -282,8 +337,15 @@ class AgentDaemonTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             String action = null;
             while (System.nanoTime() < deadline) {
-                action = new AgiCallClient().call("127.0.0.1", firstBoot.fastAgiPort(), "route?tenant=acme&did=100",
-                        Map.of(), List.of(), Duration.ofSeconds(5)).variable("ROUTE_ACTION");
+                action = new AgiCallClient()
+                        .call(
+                                "127.0.0.1",
+                                firstBoot.fastAgiPort(),
+                                "route?tenant=acme&did=100",
+                                Map.of(),
+                                List.of(),
+                                Duration.ofSeconds(5))
+                        .variable("ROUTE_ACTION");
                 if ("DIAL".equals(action)) {
                     break;
                 }
@@ -293,9 +355,15 @@ class AgentDaemonTest {
             long tookMs = (System.nanoTime() - loaded) / 1_000_000;
             // refresh 200 ms: a retry that backed off would next look 8 s or more after the start
             assertTrue(tookMs < 5000, "data served " + tookMs + " ms after it was loaded");
-            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + firstBoot.httpPort() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString())
-                    .statusCode());
+            assertEquals(
+                    200,
+                    http.send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create("http://127.0.0.1:" + firstBoot.httpPort() + "/health"))
+                                            .GET()
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
         }
     }
 
@@ -311,7 +379,8 @@ class AgentDaemonTest {
         v.put("http.admin-token", TOKEN);
         v.put("scheduler.enabled", "false");
         AgentConfig c = AgentConfig.from(v);
-        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class,
                 () -> AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(), CallListeners.forConfig(c)));
         assertTrue(e.getMessage().contains("change http.port"), e.getMessage());
         // The first daemon is untouched.
@@ -332,7 +401,7 @@ class AgentDaemonTest {
         assertTrue(c != null && c.has("problems"), String.valueOf(c));
         assertEquals(0, c.path("problems").asInt(), c.toString());
         assertEquals("pbx-test", c.path("ran_on").asText(), c.toString());
-        assertTrue(get("/metrics").body().lines()
-                .anyMatch(l -> l.startsWith("pbxagent_routing_consistency_problems 0")));
+        assertTrue(
+                get("/metrics").body().lines().anyMatch(l -> l.startsWith("pbxagent_routing_consistency_problems 0")));
     }
 }

@@ -52,8 +52,11 @@ public final class AgentProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         Path out = workDir.resolve("stdout.txt");
         Path err = workDir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE)
+        Process p = new ProcessBuilder(cmd)
+                .directory(workDir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
                 .start();
         return new AgentProcess(p, out, err);
     }
@@ -79,8 +82,8 @@ public final class AgentProcess implements AutoCloseable {
     /** Exit code, or throws when it does not end in time. */
     public int waitFor(Duration max) throws InterruptedException {
         if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new AssertionError("agent did not exit within " + max + "\nstdout:\n" + stdout() + "\nstderr:\n"
-                    + stderr());
+            throw new AssertionError(
+                    "agent did not exit within " + max + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
         }
         return process.exitValue();
     }
@@ -114,8 +117,8 @@ public final class AgentProcess implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no '" + text + "' within " + max + "\nstdout:\n" + stdout() + "\nstderr:\n"
-                + stderr());
+        throw new AssertionError(
+                "no '" + text + "' within " + max + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
     }
 
     /** Kills what is left: the child's descendants (an embedded MariaDB) first, then the child. */

@@ -30,12 +30,12 @@ import org.pbxagent.fastagi.data.SampleRoutingData;
  * </pre>
  */
 public final class DaemonLifecycleBenchmark {
-    private static final String[] FAST = {"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-            "-XX:-UsePerfData", "-Xss512k", "-Xmx128m"};
+    private static final String[] FAST = {
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData", "-Xss512k", "-Xmx128m"
+    };
     private static final String[] SERVER = {"-Xms64m", "-Xmx512m", "-XX:+UseG1GC", "-XX:-UsePerfData"};
 
-    private DaemonLifecycleBenchmark() {
-    }
+    private DaemonLifecycleBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -56,16 +56,21 @@ public final class DaemonLifecycleBenchmark {
             }
             int httpPort = AgentProcess.freePort();
             Path config = work.resolve("pbx-agent.properties");
-            Files.writeString(config, String.join("\n",
-                    "node.id = bench",
-                    "db.url = " + db.jdbcUrl(),
-                    "db.user = root",
-                    "routing.snapshot-file = " + work.resolve("snapshot.json"),
-                    "fastagi.port = " + AgentProcess.freePort(),
-                    "http.port = " + httpPort,
-                    "http.admin-token = benchmark-token-0123456789",
-                    ""));
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+            Files.writeString(
+                    config,
+                    String.join(
+                            "\n",
+                            "node.id = bench",
+                            "db.url = " + db.jdbcUrl(),
+                            "db.user = root",
+                            "routing.snapshot-file = " + work.resolve("snapshot.json"),
+                            "fastagi.port = " + AgentProcess.freePort(),
+                            "http.port = " + httpPort,
+                            "http.admin-token = benchmark-token-0123456789",
+                            ""));
+            HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(1))
+                    .build();
             String health = "http://127.0.0.1:" + httpPort + "/health";
             List<Long> startMs = new ArrayList<>();
             List<Long> stopMs = new ArrayList<>();
@@ -98,8 +103,9 @@ public final class DaemonLifecycleBenchmark {
                     }
                 }
             }
-            System.out.printf("machine: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("java.version"));
+            System.out.printf(
+                    "machine: %d cores, Java %s%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
             System.out.printf("run → /health 200 (ms, %d rounds): %s%n", rounds, summary(startMs));
             System.out.printf("SIGTERM → exit 0, idle (ms, %d rounds): %s%n", rounds, summary(stopMs));
             System.out.printf("`status` with launcher fast-start flags (ms, %d runs): %s%n", cliRuns, summary(fastCli));
@@ -117,8 +123,10 @@ public final class DaemonLifecycleBenchmark {
         cmd.add("-jar");
         cmd.add(jar.toAbsolutePath().toString());
         Collections.addAll(cmd, args);
-        return new ProcessBuilder(cmd).directory(work.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(work.resolve("stderr.txt").toFile())
+        return new ProcessBuilder(cmd)
+                .directory(work.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(work.resolve("stderr.txt").toFile())
                 .start();
     }
 
@@ -139,8 +147,12 @@ public final class DaemonLifecycleBenchmark {
                 throw new IllegalStateException("agent exited " + p.exitValue());
             }
             try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url))
-                        .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(1))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     return;
                 }

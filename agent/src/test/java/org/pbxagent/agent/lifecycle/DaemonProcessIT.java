@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -21,8 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,6 +43,7 @@ class DaemonProcessIT {
 
     @TempDir
     Path dir;
+
     private static EmbeddedMariaDb sharedDb;
 
     /** The cluster's shared DB, apart from the node: schema and sample routing data, as an operator loads them. */
@@ -65,34 +66,38 @@ class DaemonProcessIT {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void sigtermLetsTheSessionInFlightFinishThenExitsZero() throws Exception {
         int agiPort = AgentProcess.freePort();
         int httpPort = AgentProcess.freePort();
         Path config = dir.resolve("pbx-agent.properties");
-        Files.writeString(config, String.join("\n",
-                "node.id = pbx-it",
-                "node.data-dir = " + dir,
-                "db.url = " + sharedDb.jdbcUrl(),
-                "db.user = root",
-                "routing.snapshot-file = " + dir.resolve("routing-snapshot.json"),
-                "fastagi.port = " + agiPort,
-                // The test holds the environment block back while the stop begins.
-                "fastagi.environment-timeout-ms = 30000",
-                "fastagi.shutdown-grace-ms = 20000",
-                "http.port = " + httpPort,
-                "http.admin-token = " + TOKEN,
-                "scheduler.cluster.enabled = false",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "node.id = pbx-it",
+                        "node.data-dir = " + dir,
+                        "db.url = " + sharedDb.jdbcUrl(),
+                        "db.user = root",
+                        "routing.snapshot-file = " + dir.resolve("routing-snapshot.json"),
+                        "fastagi.port = " + agiPort,
+                        // The test holds the environment block back while the stop begins.
+                        "fastagi.environment-timeout-ms = 30000",
+                        "fastagi.shutdown-grace-ms = 20000",
+                        "http.port = " + httpPort,
+                        "http.admin-token = " + TOKEN,
+                        "scheduler.cluster.enabled = false",
+                        ""));
         String base = "http://127.0.0.1:" + httpPort;
         try (AgentProcess agent = AgentProcess.start(dir, "run", "--config", config.toString())) {
             awaitReady(agent, base, Duration.ofSeconds(60));
 
             // The status command against the running agent: ready, exit 0.
-            try (AgentProcess status = AgentProcess.start(dir.resolve("status"), "status", "--config",
-                    config.toString())) {
+            try (AgentProcess status =
+                    AgentProcess.start(dir.resolve("status"), "status", "--config", config.toString())) {
                 assertEquals(0, status.waitFor(Duration.ofSeconds(30)), status.stdout() + status.stderr());
                 assertTrue(status.stdout().contains("node pbx-it: ready"), status.stdout());
             }
@@ -112,10 +117,10 @@ class DaemonProcessIT {
                 s.connect(new InetSocketAddress("127.0.0.1", agiPort), 2000);
                 s.setSoTimeout(20_000);
                 OutputStream o = s.getOutputStream();
-                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                        StandardCharsets.UTF_8));
+                BufferedReader in =
+                        new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
                 o.write(("agi_network: yes\nagi_network_script: route?tenant=acme&did=100\n"
-                        + "agi_request: agi://127.0.0.1:" + agiPort + "/route?tenant=acme&did=100\n")
+                                + "agi_request: agi://127.0.0.1:" + agiPort + "/route?tenant=acme&did=100\n")
                         .getBytes(StandardCharsets.UTF_8));
                 o.flush();
                 awaitInFlight(base, 1, Duration.ofSeconds(10));
@@ -126,9 +131,10 @@ class DaemonProcessIT {
                 assertTrue(agent.isAlive());
 
                 o.write(("agi_channel: SIP/127.0.0.1-00000005\nagi_language: en\nagi_type: SIP\n"
-                        + "agi_uniqueid: 1795544721.5\nagi_version: 20.20.1\nagi_callerid: 5551234\n"
-                        + "agi_calleridname: sipp\nagi_dnid: 100\nagi_context: from-kamailio\n"
-                        + "agi_extension: 100\nagi_priority: 3\n\n").getBytes(StandardCharsets.UTF_8));
+                                + "agi_uniqueid: 1795544721.5\nagi_version: 20.20.1\nagi_callerid: 5551234\n"
+                                + "agi_calleridname: sipp\nagi_dnid: 100\nagi_context: from-kamailio\n"
+                                + "agi_extension: 100\nagi_priority: 3\n\n")
+                        .getBytes(StandardCharsets.UTF_8));
                 o.flush();
                 Map<String, String> vars = new LinkedHashMap<>();
                 String line;
@@ -163,20 +169,22 @@ class DaemonProcessIT {
         int httpPort = AgentProcess.freePort();
         try (ServerSocket silentDb = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Path config = dir.resolve("silent-db.properties");
-            Files.writeString(config, String.join("\n",
-                    "node.id = pbx-it",
-                    "node.data-dir = " + dir,
-                    "db.url = jdbc:mysql://127.0.0.1:" + silentDb.getLocalPort() + "/pbx",
-                    "db.user = pbxagent",
-                    "db.connect-timeout-ms = 3000",
-                    "routing.snapshot-file = " + dir.resolve("routing-snapshot.json"),
-                    "fastagi.port = " + AgentProcess.freePort(),
-                    "http.port = " + httpPort,
-                    "http.admin-token = " + TOKEN,
-                    ""));
+            Files.writeString(
+                    config,
+                    String.join(
+                            "\n",
+                            "node.id = pbx-it",
+                            "node.data-dir = " + dir,
+                            "db.url = jdbc:mysql://127.0.0.1:" + silentDb.getLocalPort() + "/pbx",
+                            "db.user = pbxagent",
+                            "db.connect-timeout-ms = 3000",
+                            "routing.snapshot-file = " + dir.resolve("routing-snapshot.json"),
+                            "fastagi.port = " + AgentProcess.freePort(),
+                            "http.port = " + httpPort,
+                            "http.admin-token = " + TOKEN,
+                            ""));
             String base = "http://127.0.0.1:" + httpPort;
-            try (AgentProcess agent = AgentProcess.start(dir.resolve("silent"), "run", "--config",
-                    config.toString())) {
+            try (AgentProcess agent = AgentProcess.start(dir.resolve("silent"), "run", "--config", config.toString())) {
                 awaitListening(agent, base, Duration.ofSeconds(60));
                 agent.terminate();
                 int code = agent.waitFor(Duration.ofSeconds(60));
@@ -250,7 +258,11 @@ class DaemonProcessIT {
         long deadline = System.nanoTime() + max.toNanos();
         String seen = null;
         while (System.nanoTime() < deadline) {
-            seen = Json.mapper().readTree(get(base + "/status").body()).path("node").path("state").asText();
+            seen = Json.mapper()
+                    .readTree(get(base + "/status").body())
+                    .path("node")
+                    .path("state")
+                    .asText();
             if (state.equals(seen)) {
                 return;
             }
@@ -260,7 +272,11 @@ class DaemonProcessIT {
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(3))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

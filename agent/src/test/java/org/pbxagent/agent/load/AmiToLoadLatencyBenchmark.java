@@ -34,14 +34,14 @@ public final class AmiToLoadLatencyBenchmark {
         long gapMs = args.length > 2 ? Long.parseLong(args[2]) : 150;
         LinkedBlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
         try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start()) {
-            AsteriskWatch watch = new AsteriskWatch(AmiSettings.defaults("127.0.0.1", peer.port(), "agent",
-                    "agentsecret"));
+            AsteriskWatch watch =
+                    new AsteriskWatch(AmiSettings.defaults("127.0.0.1", peer.port(), "agent", "agentsecret"));
             // Fixed /proc text (idle CPU, 1 % memory): the calls alone move the score, whatever else the machine runs.
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ami-latency");
-            java.nio.file.Path stat = java.nio.file.Files.writeString(dir.resolve("stat"),
-                    "cpu  100 0 100 800 0 0 0 0 0 0\n");
-            java.nio.file.Path mem = java.nio.file.Files.writeString(dir.resolve("meminfo"),
-                    "MemTotal: 1000 kB\nMemAvailable: 990 kB\n");
+            java.nio.file.Path stat =
+                    java.nio.file.Files.writeString(dir.resolve("stat"), "cpu  100 0 100 800 0 0 0 0 0 0\n");
+            java.nio.file.Path mem = java.nio.file.Files.writeString(
+                    dir.resolve("meminfo"), "MemTotal: 1000 kB\nMemAvailable: 990 kB\n");
             LoadMonitor monitor = new LoadMonitor(LoadSettings.defaults(100), watch::current, () -> 0, stat, mem);
             monitor.addListener(l -> seen.add(new Seen(System.nanoTime(), l)));
             watch.addListener(monitor);
@@ -86,7 +86,8 @@ public final class AmiToLoadLatencyBenchmark {
             java.nio.file.Files.delete(mem);
             java.nio.file.Files.delete(dir);
 
-            System.out.println("Asterisk change to published NodeLoad, AMI sessions every 500 ms, load interval 1000 ms");
+            System.out.println(
+                    "Asterisk change to published NodeLoad, AMI sessions every 500 ms, load interval 1000 ms");
             print("10 calls up/down, " + gapMs + " ms apart (" + steps + ")", calls);
             print("Asterisk shut down (" + shutdowns + " times)", down);
         }
@@ -107,7 +108,11 @@ public final class AmiToLoadLatencyBenchmark {
     private static void print(String what, long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
-        System.out.printf("  %-32s p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms%n", what, s[s.length / 2] / 1e6,
-                s[(int) Math.min(s.length - 1, Math.ceil(s.length * 0.99) - 1)] / 1e6, s[s.length - 1] / 1e6);
+        System.out.printf(
+                "  %-32s p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms%n",
+                what,
+                s[s.length / 2] / 1e6,
+                s[(int) Math.min(s.length - 1, Math.ceil(s.length * 0.99) - 1)] / 1e6,
+                s[s.length - 1] / 1e6);
     }
 }

@@ -35,7 +35,8 @@ import org.pbxagent.agent.lifecycle.HealthCheck;
 /** The ami.* and load.* sections as the daemon reads them, and the module's start, status, metrics and stop. */
 class LoadModuleTest {
     private static final List<SectionType<?>> SECTIONS = ConfigSections.ALL.stream()
-            .filter(t -> t.prefix().equals("ami") || t.prefix().equals("load")).toList();
+            .filter(t -> t.prefix().equals("ami") || t.prefix().equals("load"))
+            .toList();
 
     private static AgentConfig config(Map<String, String> values) {
         return AgentConfig.from(values, null, SECTIONS);
@@ -49,7 +50,9 @@ class LoadModuleTest {
         assertEquals(1000, l.intervalMs());
         assertEquals(200, l.maxCalls());
         assertEquals(0.90, l.cpuFull(), 1e-9);
-        assertEquals(List.of(50, 80, 95), java.util.Arrays.stream(l.thresholds()).boxed().toList());
+        assertEquals(
+                List.of(50, 80, 95),
+                java.util.Arrays.stream(l.thresholds()).boxed().toList());
         // check-config prints the section: the thresholds as numbers, never an array identity such as [I@5ed828d.
         assertTrue(l.toString().contains("thresholds=50,80,95 "), l.toString());
         assertEquals(LoadSettings.defaults(l.maxCalls()).withIntervalMs(l.intervalMs()), l);
@@ -66,16 +69,31 @@ class LoadModuleTest {
         v.put("load.cpu-ful-percent", "80");
         ConfigException e = assertThrows(ConfigException.class, () -> config(v));
         String all = String.join("\n", e.problems());
-        for (String key : List.of("ami.port", "ami.poll-interval-ms", "ami.username", "ami.secret", "load.max-calls",
-                "load.thresholds", "load.cpu-ful-percent")) {
+        for (String key : List.of(
+                "ami.port",
+                "ami.poll-interval-ms",
+                "ami.username",
+                "ami.secret",
+                "load.max-calls",
+                "load.thresholds",
+                "load.cpu-ful-percent")) {
             assertTrue(all.contains(key), key + " named in:\n" + all);
         }
     }
 
     @Test
     void keysOfThePermanentSessionAreUnknownAndSecretIsMasked() {
-        Map<String, String> v = new HashMap<>(Map.of("ami.enabled", "true", "ami.username", "agent",
-                "ami.secret", "s3cr3t-value", "ami.ping-interval-ms", "500", "ami.backoff-max-ms", "1000"));
+        Map<String, String> v = new HashMap<>(Map.of(
+                "ami.enabled",
+                "true",
+                "ami.username",
+                "agent",
+                "ami.secret",
+                "s3cr3t-value",
+                "ami.ping-interval-ms",
+                "500",
+                "ami.backoff-max-ms",
+                "1000"));
         ConfigException e = assertThrows(ConfigException.class, () -> config(v));
         String all = String.join("\n", e.problems());
         assertTrue(all.contains("ami.ping-interval-ms: unknown key"), all);
@@ -91,16 +109,27 @@ class LoadModuleTest {
     void installsStartsReportsAndStops() throws Exception {
         try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start()) {
             peer.setCallsQuietly(7);
-            AgentConfig c = config(Map.of("ami.enabled", "true", "ami.port", String.valueOf(peer.port()),
-                    "ami.username", "agent", "ami.secret", "agentsecret", "load.interval-ms", "100",
-                    "load.max-calls", "10"));
+            AgentConfig c = config(Map.of(
+                    "ami.enabled",
+                    "true",
+                    "ami.port",
+                    String.valueOf(peer.port()),
+                    "ami.username",
+                    "agent",
+                    "ami.secret",
+                    "agentsecret",
+                    "load.interval-ms",
+                    "100",
+                    "load.max-calls",
+                    "10"));
             TestRuntime rt = new TestRuntime(c);
             LoadModule module = new LoadModule();
             List<NodeLoad> seen = new CopyOnWriteArrayList<>();
             module.addListener(seen::add); // before install, as the balancer module does
             module.install(rt);
-            assertEquals(List.of("load-monitor", "ami-watch"), rt.components.stream().map(AgentComponent::name)
-                    .toList());
+            assertEquals(
+                    List.of("load-monitor", "ami-watch"),
+                    rt.components.stream().map(AgentComponent::name).toList());
             for (AgentComponent comp : rt.components) {
                 comp.start();
             }
@@ -109,18 +138,28 @@ class LoadModuleTest {
                 NodeLoad l = (NodeLoad) rt.status.get("load").get();
                 assertTrue(l.score() >= 70, "7 of 10 calls: " + l.score());
                 @SuppressWarnings("unchecked")
-                Map<String, Object> ami = (Map<String, Object>) rt.status.get("ami").get();
+                Map<String, Object> ami =
+                        (Map<String, Object>) rt.status.get("ami").get();
                 assertEquals(true, ami.get("available"));
                 assertEquals(7, ami.get("active_calls"));
                 // Short sessions: the watch's own account of them, in /status and /metrics.
                 assertTrue(((Number) ami.get("logins")).longValue() >= 1, ami.toString());
-                assertTrue(((Number) ami.get("sessions")).longValue() >= ((Number) ami.get("logins")).longValue(),
+                assertTrue(
+                        ((Number) ami.get("sessions")).longValue() >= ((Number) ami.get("logins")).longValue(),
                         ami.toString());
                 assertTrue(((Number) ami.get("logged_in_ms")).doubleValue() > 0, ami.toString());
-                assertTrue(rt.meters.get("pbxagent_ami_logged_in_seconds").functionCounter().count() > 0);
+                assertTrue(rt.meters
+                                .get("pbxagent_ami_logged_in_seconds")
+                                .functionCounter()
+                                .count()
+                        > 0);
                 assertFalse(ami.toString().contains("agentsecret"));
-                assertEquals(7.0, rt.meters.get("pbxagent_asterisk_active_calls").gauge().value());
-                assertEquals(1.0, rt.meters.get("pbxagent_asterisk_available").gauge().value());
+                assertEquals(
+                        7.0,
+                        rt.meters.get("pbxagent_asterisk_active_calls").gauge().value());
+                assertEquals(
+                        1.0,
+                        rt.meters.get("pbxagent_asterisk_available").gauge().value());
                 assertEquals("", rt.health.get("asterisk").check().reason());
             } finally {
                 for (int i = rt.components.size() - 1; i >= 0; i--) {

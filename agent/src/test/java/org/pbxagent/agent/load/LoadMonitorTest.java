@@ -57,8 +57,8 @@ class LoadMonitorTest {
         Path stat = Files.writeString(dir.resolve("stat"), "cpu  100 0 100 800 0 0 0 0 0 0\n");
         Path mem = Files.writeString(dir.resolve("meminfo"), "MemTotal: 1000 kB\nMemAvailable: 800 kB\n");
         // A one-minute interval: anything published after the first sample came from the immediate path.
-        try (LoadMonitor m = new LoadMonitor(LoadSettings.defaults(200).withIntervalMs(60_000), ast::get, () -> 0,
-                stat, mem)) {
+        try (LoadMonitor m =
+                new LoadMonitor(LoadSettings.defaults(200).withIntervalMs(60_000), ast::get, () -> 0, stat, mem)) {
             m.addListener(seen::add);
             m.start();
             await("first sample", l -> l.asteriskAvailable());
@@ -81,8 +81,12 @@ class LoadMonitorTest {
         Path mem = Files.writeString(dir.resolve("meminfo"), "MemTotal: 1000 kB\nMemAvailable: 900 kB\n");
         AtomicReference<AsteriskState> ast = new AtomicReference<>(state(true, "", 0, 1));
         // A one-minute interval: every publish after the first comes from a count change.
-        try (LoadMonitor m = new LoadMonitor(new LoadSettings(60_000, 100, 0.9, 0.95, 100, 5, new int[] {50, 80}, 2),
-                ast::get, () -> 0, stat, mem)) {
+        try (LoadMonitor m = new LoadMonitor(
+                new LoadSettings(60_000, 100, 0.9, 0.95, 100, 5, new int[] {50, 80}, 2),
+                ast::get,
+                () -> 0,
+                stat,
+                mem)) {
             m.addListener(seen::add);
             m.start();
             NodeLoad l = await("first sample", x -> x.asteriskAvailable());
@@ -113,8 +117,8 @@ class LoadMonitorTest {
         Files.writeString(stat, "cpu  100 0 100 800 0 0 0 0 0 0\n");
         Files.writeString(mem, "MemTotal: 1000 kB\nMemAvailable: 500 kB\n");
         AtomicReference<AsteriskState> ast = new AtomicReference<>(state(true, "", 0, 1));
-        try (LoadMonitor m = new LoadMonitor(LoadSettings.defaults(200).withIntervalMs(50), ast::get, () -> 0,
-                stat, mem)) {
+        try (LoadMonitor m =
+                new LoadMonitor(LoadSettings.defaults(200).withIntervalMs(50), ast::get, () -> 0, stat, mem)) {
             m.addListener(seen::add);
             m.start();
             await("first sample", l -> l.memoryUsed() == 0.5);
@@ -137,10 +141,14 @@ class LoadMonitorTest {
     void followsTheRealWatchAndDropsToUnavailableOnShutdown() throws Exception {
         try (AmiPeer peer = new AmiPeer("agent", "agentsecret").start()) {
             peer.setCallsQuietly(50);
-            AsteriskWatch watch = new AsteriskWatch(AmiSettings.defaults("127.0.0.1", peer.port(), "agent",
-                    "agentsecret").withTimings(200, 2000));
-            try (watch; LoadMonitor m = new LoadMonitor(new LoadSettings(60_000, 100, 1.0, 1.0, 100, 5,
-                    new int[] {50, 80, 95}, 2), watch::current, () -> 0)) {
+            AsteriskWatch watch =
+                    new AsteriskWatch(AmiSettings.defaults("127.0.0.1", peer.port(), "agent", "agentsecret")
+                            .withTimings(200, 2000));
+            try (watch;
+                    LoadMonitor m = new LoadMonitor(
+                            new LoadSettings(60_000, 100, 1.0, 1.0, 100, 5, new int[] {50, 80, 95}, 2),
+                            watch::current,
+                            () -> 0)) {
                 m.addListener(seen::add);
                 watch.addListener(m);
                 m.start();
@@ -150,10 +158,13 @@ class LoadMonitorTest {
                 assertTrue(l.score() >= 50, "50 of 100 calls: score " + l.score());
                 seen.clear();
                 peer.shutdown();
-                l = await("the shutdown reaches the load within a session", x -> !x.asteriskAvailable()
-                        && x.score() == 100);
-                assertTrue(l.unavailableReason().startsWith("cannot connect")
-                        || l.unavailableReason().startsWith("Asterisk shut down"), l.unavailableReason());
+                l = await(
+                        "the shutdown reaches the load within a session",
+                        x -> !x.asteriskAvailable() && x.score() == 100);
+                assertTrue(
+                        l.unavailableReason().startsWith("cannot connect")
+                                || l.unavailableReason().startsWith("Asterisk shut down"),
+                        l.unavailableReason());
                 assertFalse(watch.current().available());
             }
         }

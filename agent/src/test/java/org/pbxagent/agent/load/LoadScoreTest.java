@@ -48,12 +48,17 @@ class LoadScoreTest {
 
     @Test
     void badProcTextGivesClearErrors() {
-        assertEquals("/proc/stat has no aggregate 'cpu' line",
-                assertThrows(IllegalArgumentException.class, () -> CpuTimes.parse("intr 1 2 3\n")).getMessage());
+        assertEquals(
+                "/proc/stat has no aggregate 'cpu' line",
+                assertThrows(IllegalArgumentException.class, () -> CpuTimes.parse("intr 1 2 3\n"))
+                        .getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> CpuTimes.parse("cpu  1 x 3 4\n"))
-                .getMessage().contains("field 2 is not a number"));
-        assertEquals("/proc/meminfo has no positive MemTotal",
-                assertThrows(IllegalArgumentException.class, () -> MemInfo.parse("MemFree: 1 kB\n")).getMessage());
+                .getMessage()
+                .contains("field 2 is not a number"));
+        assertEquals(
+                "/proc/meminfo has no positive MemTotal",
+                assertThrows(IllegalArgumentException.class, () -> MemInfo.parse("MemFree: 1 kB\n"))
+                        .getMessage());
     }
 
     @Test
@@ -108,16 +113,24 @@ class LoadScoreTest {
 
     @Test
     void settingsNameTheBadKey() {
-        assertEquals("load.max-calls must be positive, was 0",
-                assertThrows(IllegalArgumentException.class, () -> LoadSettings.defaults(0)).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new LoadSettings(10, 5, 0.9, 0.9, 1, 5, new int[] {50}, 2)).getMessage()
+        assertEquals(
+                "load.max-calls must be positive, was 0",
+                assertThrows(IllegalArgumentException.class, () -> LoadSettings.defaults(0))
+                        .getMessage());
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new LoadSettings(10, 5, 0.9, 0.9, 1, 5, new int[] {50}, 2))
+                .getMessage()
                 .startsWith("load.interval-ms"));
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new LoadSettings(1000, 5, 1.5, 0.9, 1, 5, new int[] {50}, 2)).getMessage()
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new LoadSettings(1000, 5, 1.5, 0.9, 1, 5, new int[] {50}, 2))
+                .getMessage()
                 .startsWith("load.cpu-full"));
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new LoadSettings(1000, 5, 0.9, 0.9, 1, 5, new int[] {150}, 2)).getMessage()
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new LoadSettings(1000, 5, 0.9, 0.9, 1, 5, new int[] {150}, 2))
+                .getMessage()
                 .startsWith("load.thresholds"));
     }
 }

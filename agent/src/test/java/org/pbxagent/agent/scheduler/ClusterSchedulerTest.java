@@ -49,10 +49,21 @@ class ClusterSchedulerTest {
     void eachFiringRunsOnExactlyOneNodeAndTheSurvivorTakesOver() throws Exception {
         List<String> executions = new CopyOnWriteArrayList<>();
         List<String> listenerSeen = new CopyOnWriteArrayList<>();
-        try (HikariDataSource ds1 = pool("node-a"); HikariDataSource ds2 = pool("node-b")) {
-            ClusterScheduler a = new ClusterScheduler(ds1, "pbx1", Duration.ofMillis(1000), Duration.ofMillis(5000), 2,
+        try (HikariDataSource ds1 = pool("node-a");
+                HikariDataSource ds2 = pool("node-b")) {
+            ClusterScheduler a = new ClusterScheduler(
+                    ds1,
+                    "pbx1",
+                    Duration.ofMillis(1000),
+                    Duration.ofMillis(5000),
+                    2,
                     (t, when, outcome, detail) -> listenerSeen.add("pbx1:" + outcome));
-            ClusterScheduler b = new ClusterScheduler(ds2, "pbx2", Duration.ofMillis(1000), Duration.ofMillis(5000), 2,
+            ClusterScheduler b = new ClusterScheduler(
+                    ds2,
+                    "pbx2",
+                    Duration.ofMillis(1000),
+                    Duration.ofMillis(5000),
+                    2,
                     (t, when, outcome, detail) -> listenerSeen.add("pbx2:" + outcome));
             a.add(task("probe", executions, "pbx1"));
             b.add(task("probe", executions, "pbx2"));
@@ -72,9 +83,10 @@ class ClusterSchedulerTest {
 
             Map<Long, Integer> perFiring = new HashMap<>();
             List<String> nodesAfterStop = new ArrayList<>();
-            try (Connection c = ds1.getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT scheduled_fire_time, node_id, outcome "
-                         + "FROM agent_cluster_job_run WHERE job_name = 'probe'")) {
+            try (Connection c = ds1.getConnection();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT scheduled_fire_time, node_id, outcome "
+                            + "FROM agent_cluster_job_run WHERE job_name = 'probe'")) {
                 while (rs.next()) {
                     perFiring.merge(rs.getLong(1), 1, Integer::sum);
                     assertEquals("ok", rs.getString(3));
@@ -87,7 +99,8 @@ class ClusterSchedulerTest {
             perFiring.forEach((fire, n) -> assertEquals(1, n, "firing " + fire + " recorded " + n + " times"));
             // The task itself ran once per firing, not only the record.
             assertEquals(perFiring.size(), executions.size(), "task runs " + executions);
-            assertTrue(!nodesAfterStop.isEmpty() && nodesAfterStop.stream().allMatch("pbx2"::equals),
+            assertTrue(
+                    !nodesAfterStop.isEmpty() && nodesAfterStop.stream().allMatch("pbx2"::equals),
                     "after pbx1 stopped: " + nodesAfterStop);
             assertEquals(perFiring.size(), listenerSeen.size());
         }
@@ -100,12 +113,13 @@ class ClusterSchedulerTest {
     @Test
     void aNodeCutOffFromTheDatabaseLosesItsWorkToTheOther() throws Exception {
         List<String> executions = new CopyOnWriteArrayList<>();
-        try (HikariDataSource ds1 = pool("cut-a"); HikariDataSource ds2 = pool("cut-b")) {
+        try (HikariDataSource ds1 = pool("cut-a");
+                HikariDataSource ds2 = pool("cut-b")) {
             CuttableDataSource cuttable = new CuttableDataSource(ds1);
-            ClusterScheduler a = new ClusterScheduler(cuttable, "pbx1", Duration.ofMillis(1000),
-                    Duration.ofMillis(5000), 2, (t, w, o, d) -> { });
-            ClusterScheduler b = new ClusterScheduler(ds2, "pbx2", Duration.ofMillis(1000),
-                    Duration.ofMillis(5000), 2, (t, w, o, d) -> { });
+            ClusterScheduler a = new ClusterScheduler(
+                    cuttable, "pbx1", Duration.ofMillis(1000), Duration.ofMillis(5000), 2, (t, w, o, d) -> {});
+            ClusterScheduler b = new ClusterScheduler(
+                    ds2, "pbx2", Duration.ofMillis(1000), Duration.ofMillis(5000), 2, (t, w, o, d) -> {});
             a.add(task("partition-probe", executions, "pbx1"));
             b.add(task("partition-probe", executions, "pbx2"));
             try {
@@ -118,9 +132,10 @@ class ClusterSchedulerTest {
                 waitForJobRuns(ds2, "partition-probe", cutAt, 3, Duration.ofSeconds(40));
                 Map<Long, Integer> perFiring = new HashMap<>();
                 List<String> nodesAfterCut = new ArrayList<>();
-                try (Connection c = ds2.getConnection(); Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SELECT scheduled_fire_time, node_id FROM agent_cluster_job_run"
-                             + " WHERE job_name = 'partition-probe'")) {
+                try (Connection c = ds2.getConnection();
+                        Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT scheduled_fire_time, node_id FROM agent_cluster_job_run"
+                                + " WHERE job_name = 'partition-probe'")) {
                     while (rs.next()) {
                         perFiring.merge(rs.getLong(1), 1, Integer::sum);
                         if (rs.getLong(1) > cutAt) {
@@ -129,7 +144,8 @@ class ClusterSchedulerTest {
                     }
                 }
                 perFiring.forEach((fire, n) -> assertEquals(1, n, "firing " + fire + " recorded " + n + " times"));
-                assertTrue(nodesAfterCut.size() >= 3 && nodesAfterCut.stream().allMatch("pbx2"::equals),
+                assertTrue(
+                        nodesAfterCut.size() >= 3 && nodesAfterCut.stream().allMatch("pbx2"::equals),
                         "after the cut: " + nodesAfterCut);
             } finally {
                 a.close();
@@ -204,9 +220,10 @@ class ClusterSchedulerTest {
             throws Exception {
         long deadline = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < deadline) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM agent_cluster_job_run WHERE outcome <> "
-                         + "'running' AND job_name = '" + job + "' AND scheduled_fire_time > " + after)) {
+            try (Connection c = ds.getConnection();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM agent_cluster_job_run WHERE outcome <> "
+                            + "'running' AND job_name = '" + job + "' AND scheduled_fire_time > " + after)) {
                 rs.next();
                 if (rs.getInt(1) >= n) {
                     return;
@@ -238,9 +255,10 @@ class ClusterSchedulerTest {
     }
 
     private static long maxFire(HikariDataSource ds, String job) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(scheduled_fire_time), 0) FROM agent_cluster_job_run"
-                     + " WHERE job_name = '" + job + "'")) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(scheduled_fire_time), 0) FROM agent_cluster_job_run"
+                        + " WHERE job_name = '" + job + "'")) {
             rs.next();
             return rs.getLong(1);
         }

@@ -31,11 +31,11 @@ class StorageCommandIT {
 
     @TempDir
     Path dir;
+
     private String loop;
     private final ProcessCommandRunner runner = new ProcessCommandRunner();
 
-    record Run(int rc, String out, String err) {
-    }
+    record Run(int rc, String out, String err) {}
 
     private String ok(String... argv) {
         CommandResult r = runner.run(BoundedCommand.of(Duration.ofSeconds(30), argv));
@@ -55,22 +55,25 @@ class StorageCommandIT {
 
     @AfterEach
     void detach() {
-        runner.run(BoundedCommand.of(Duration.ofSeconds(10), "umount", dir.resolve("shared").toString()));
+        runner.run(BoundedCommand.of(
+                Duration.ofSeconds(10), "umount", dir.resolve("shared").toString()));
         runner.run(BoundedCommand.of(Duration.ofSeconds(10), "losetup", "-d", loop));
     }
 
     private Path config(String extra) throws Exception {
         Path f = dir.resolve("pbx-agent.properties");
-        Files.writeString(f, "node.id = pbx1\n"
-                + "storage.device = " + loop + "\n"
-                + "storage.mount-point = " + dir.resolve("shared") + "\n"
-                + "storage.fs-type = ext4\n"
-                + "storage.mount-options = noatime\n"
-                + "storage.label = pbxshared\n"
-                + "storage.unmount-budget-ms = 3000\n"
-                + "storage.probe-budget-ms = 5000\n"
-                + "db.url = jdbc:mysql://127.0.0.1:3306/pbx\n"
-                + extra);
+        Files.writeString(
+                f,
+                "node.id = pbx1\n"
+                        + "storage.device = " + loop + "\n"
+                        + "storage.mount-point = " + dir.resolve("shared") + "\n"
+                        + "storage.fs-type = ext4\n"
+                        + "storage.mount-options = noatime\n"
+                        + "storage.label = pbxshared\n"
+                        + "storage.unmount-budget-ms = 3000\n"
+                        + "storage.probe-budget-ms = 5000\n"
+                        + "db.url = jdbc:mysql://127.0.0.1:3306/pbx\n"
+                        + extra);
         return f;
     }
 
@@ -108,11 +111,21 @@ class StorageCommandIT {
         assertEquals(2, bad.rc());
 
         // A process working in the share: the stop ends it and says so, by pid and command name.
-        Process holder = new ProcessBuilder("sh", "-c", "cd \"$1\" && exec sleep 1000", "holder",
-                dir.resolve("shared").toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process holder = new ProcessBuilder(
+                        "sh",
+                        "-c",
+                        "cd \"$1\" && exec sleep 1000",
+                        "holder",
+                        dir.resolve("shared").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
-            for (int i = 0; i < 200 && !Files.readSymbolicLink(Path.of("/proc/" + holder.pid() + "/cwd")).toString()
-                    .equals(dir.resolve("shared").toString()); i++) {
+            for (int i = 0;
+                    i < 200
+                            && !Files.readSymbolicLink(Path.of("/proc/" + holder.pid() + "/cwd"))
+                                    .toString()
+                                    .equals(dir.resolve("shared").toString());
+                    i++) {
                 Thread.sleep(25);
             }
             Run stop = cli("storage", "stop", "-c", c);
@@ -151,12 +164,14 @@ class StorageCommandIT {
         assertEquals(6, label.rc(), label.err());
         assertTrue(label.err().contains("label 'pbxshared', expected 'other'"), label.err());
 
-        Files.writeString(f, Files.readString(f).replace("storage.probe-budget-ms = 5000", "storage.probe-budget-ms = soon"));
+        Files.writeString(
+                f, Files.readString(f).replace("storage.probe-budget-ms = 5000", "storage.probe-budget-ms = soon"));
         Run badKey = cli("storage", "monitor", "-c", f.toString());
         assertEquals(6, badKey.rc());
         assertTrue(badKey.err().contains("storage.probe-budget-ms"), badKey.err());
 
-        Run missing = cli("storage", "status", "-c", dir.resolve("none.properties").toString());
+        Run missing =
+                cli("storage", "status", "-c", dir.resolve("none.properties").toString());
         assertEquals(6, missing.rc());
         assertTrue(missing.err().contains("does not exist"), missing.err());
     }
@@ -170,8 +185,10 @@ class StorageCommandIT {
         Path out = dir.resolve("start.out");
         Path err = dir.resolve("start.err");
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-jar", AgentProcess.jar().toString(), "storage", "start", "-c",
-                f.toString()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        java, "-jar", AgentProcess.jar().toString(), "storage", "start", "-c", f.toString())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         pb.environment().put("PATH", emptyPath.toString());
         Process p = pb.start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {

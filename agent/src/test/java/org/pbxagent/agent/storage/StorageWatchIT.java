@@ -41,6 +41,7 @@ import org.pbxagent.storage.command.ProcessCommandRunner;
 class StorageWatchIT {
     @TempDir
     Path dir;
+
     private final ProcessCommandRunner runner = new ProcessCommandRunner();
     private String loop;
 
@@ -62,7 +63,8 @@ class StorageWatchIT {
 
     @AfterEach
     void detach() {
-        runner.run(BoundedCommand.of(Duration.ofSeconds(10), "umount", dir.resolve("shared").toString()));
+        runner.run(BoundedCommand.of(
+                Duration.ofSeconds(10), "umount", dir.resolve("shared").toString()));
         runner.run(BoundedCommand.of(Duration.ofSeconds(10), "losetup", "-d", loop));
     }
 
@@ -110,7 +112,8 @@ class StorageWatchIT {
         rt.probe.run();
         assertEquals("not mounted (" + where + ")", summary(rt));
         assertTrue(rt.meters.scrape().contains("pbxagent_storage_healthy 0"));
-        assertTrue(rt.meters.scrape().contains("pbxagent_storage_last_healthy_probe_timestamp_seconds "),
+        assertTrue(
+                rt.meters.scrape().contains("pbxagent_storage_last_healthy_probe_timestamp_seconds "),
                 "the last healthy probe is still known");
     }
 
@@ -139,7 +142,9 @@ class StorageWatchIT {
     }
 
     private static void promtool(String scrape) throws Exception {
-        Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("promtool", "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().write(scrape.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool finished");

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-
 import org.pbxagent.fastagi.protocol.AgiCommands;
 import org.pbxagent.fastagi.protocol.AgiEnvironment;
 import org.pbxagent.fastagi.protocol.AgiText;
@@ -35,6 +34,7 @@ import org.pbxagent.fastagi.protocol.AgiText;
 public final class AgiCallClient {
     /** res_agi's connect limit (MAX_AGI_CONNECT). */
     static final int MAX_AGI_CONNECT_MS = 2000;
+
     private static final AtomicLong sequence = new AtomicLong(1);
 
     private final Function<String, String> responder;
@@ -63,8 +63,9 @@ public final class AgiCallClient {
      * @throws SocketTimeoutException when the server neither finishes nor closes within the timeout
      * @throws IOException            when the connection fails
      */
-    public AgiCallResult call(String host, int port, String scriptWithQuery, Map<String, String> env, List<String> args,
-                              Duration timeout) throws IOException {
+    public AgiCallResult call(
+            String host, int port, String scriptWithQuery, Map<String, String> env, List<String> args, Duration timeout)
+            throws IOException {
         long t0 = System.nanoTime();
         long deadline = t0 + timeout.toNanos();
         StringBuilder transcript = new StringBuilder(2048);
@@ -72,38 +73,57 @@ public final class AgiCallClient {
         ResAgiPeer peer = new ResAgiPeer(responder, transcript);
         long firstCommandAt = 0;
         long endedAt;
-        try (SocketChannel ch = SocketChannel.open(); Selector selector = Selector.open()) {
+        try (SocketChannel ch = SocketChannel.open();
+                Selector selector = Selector.open()) {
             ch.configureBlocking(false);
             SelectionKey key = ch.register(selector, SelectionKey.OP_CONNECT);
             if (!ch.connect(new InetSocketAddress(host, port))) {
                 long connectBy = Math.min(deadline, t0 + MAX_AGI_CONNECT_MS * 1_000_000L);
                 while (!ch.finishConnect()) {
                     long left = (connectBy - System.nanoTime()) / 1_000_000;
-                    if (left <= 0) {throw new SocketTimeoutException("connect to " + host + ":" + port + " timed out");}
+                    if (left <= 0) {
+                        throw new SocketTimeoutException("connect to " + host + ":" + port + " timed out");
+                    }
                     selector.select(left);
                     selector.selectedKeys().clear();
                 }
             }
             key.interestOps(SelectionKey.OP_READ);
-            for (byte[] l : lines) {writeAll(ch, l, deadline, timeout, transcript);}
+            for (byte[] l : lines) {
+                writeAll(ch, l, deadline, timeout, transcript);
+            }
             while (true) {
                 awaitReadable(selector, deadline, timeout, transcript);
                 ResAgiPeer.Read r = peer.nextCommand(ch);
-                if (r == ResAgiPeer.Read.NEED_MORE) {continue;}
-                if (r == ResAgiPeer.Read.END) {break;}
-                if (firstCommandAt == 0) {firstCommandAt = System.nanoTime();}
+                if (r == ResAgiPeer.Read.NEED_MORE) {
+                    continue;
+                }
+                if (r == ResAgiPeer.Read.END) {
+                    break;
+                }
+                if (firstCommandAt == 0) {
+                    firstCommandAt = System.nanoTime();
+                }
                 List<String> reply = peer.reply(peer.command());
-                if (reply == ResAgiPeer.WAIT) {waitForDigit(peer.waitMillis(), deadline, timeout, transcript);}
+                if (reply == ResAgiPeer.WAIT) {
+                    waitForDigit(peer.waitMillis(), deadline, timeout, transcript);
+                }
                 for (String l : reply) {
                     // Each line its own write; after the server closed they go nowhere, as in Asterisk.
-                    if (!peer.serverClosed()) {writeQuietly(ch, (l + "\n").getBytes(StandardCharsets.UTF_8));}
+                    if (!peer.serverClosed()) {
+                        writeQuietly(ch, (l + "\n").getBytes(StandardCharsets.UTF_8));
+                    }
                 }
             }
             endedAt = System.nanoTime();
             // res_agi tells the script the session is over, whether or not anybody still listens.
             writeQuietly(ch, HANGUP);
         }
-        return new AgiCallResult(peer.variablesSet(), peer.commands(), transcript.toString(), endedAt - t0,
+        return new AgiCallResult(
+                peer.variablesSet(),
+                peer.commands(),
+                transcript.toString(),
+                endedAt - t0,
                 firstCommandAt == 0 ? -1 : firstCommandAt - t0);
     }
 
@@ -114,7 +134,9 @@ public final class AgiCallClient {
             throws IOException {
         while (true) {
             long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {throw timeout(timeout, transcript);}
+            if (left <= 0) {
+                throw timeout(timeout, transcript);
+            }
             if (selector.select(left) > 0) {
                 selector.selectedKeys().clear();
                 return;
@@ -134,7 +156,9 @@ public final class AgiCallClient {
                 throw timeout(timeout, transcript);
             }
         }
-        if (ms < 0 || System.nanoTime() - deadline >= 0) {throw timeout(timeout, transcript);}
+        if (ms < 0 || System.nanoTime() - deadline >= 0) {
+            throw timeout(timeout, transcript);
+        }
     }
 
     private static void writeAll(SocketChannel ch, byte[] b, long deadline, Duration timeout, StringBuilder transcript)
@@ -142,7 +166,9 @@ public final class AgiCallClient {
         ByteBuffer buf = ByteBuffer.wrap(b);
         while (buf.hasRemaining()) {
             if (ch.write(buf) == 0) {
-                if (System.nanoTime() - deadline >= 0) {throw timeout(timeout, transcript);}
+                if (System.nanoTime() - deadline >= 0) {
+                    throw timeout(timeout, transcript);
+                }
                 try {
                     Thread.sleep(1);
                 } catch (InterruptedException e) {
@@ -156,15 +182,17 @@ public final class AgiCallClient {
     private static void writeQuietly(SocketChannel ch, byte[] b) {
         try {
             ByteBuffer buf = ByteBuffer.wrap(b);
-            for (int i = 0; i < 1000 && buf.hasRemaining(); i++) {ch.write(buf);}
+            for (int i = 0; i < 1000 && buf.hasRemaining(); i++) {
+                ch.write(buf);
+            }
         } catch (IOException e) {
             // the server is gone; Asterisk goes on with what it has buffered
         }
     }
 
     /** The environment block Asterisk 20 sends for {@code agi://host:port/scriptWithQuery}, bytes on the wire. */
-    public static byte[] environmentBlock(String host, int port, String scriptWithQuery, Map<String, String> env,
-                                          List<String> args) {
+    public static byte[] environmentBlock(
+            String host, int port, String scriptWithQuery, Map<String, String> env, List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         for (byte[] l : environmentLines(host, port, scriptWithQuery, env, args, new StringBuilder())) {
             out.write(l, 0, l.length);
@@ -173,13 +201,18 @@ public final class AgiCallClient {
     }
 
     /** The same block as one byte array per line (Asterisk writes each line on its own). */
-    public static List<byte[]> environmentLines(String host, int port, String scriptWithQuery, Map<String, String> env,
-                                                List<String> args) {
+    public static List<byte[]> environmentLines(
+            String host, int port, String scriptWithQuery, Map<String, String> env, List<String> args) {
         return environmentLines(host, port, scriptWithQuery, env, args, new StringBuilder());
     }
 
-    private static List<byte[]> environmentLines(String host, int port, String scriptWithQuery, Map<String, String> env,
-                                                 List<String> args, StringBuilder transcript) {
+    private static List<byte[]> environmentLines(
+            String host,
+            int port,
+            String scriptWithQuery,
+            Map<String, String> env,
+            List<String> args,
+            StringBuilder transcript) {
         Map<String, String> values = new LinkedHashMap<>();
         long seq = sequence.getAndIncrement();
         values.put("network", "yes");
@@ -209,9 +242,15 @@ public final class AgiCallClient {
             values.put(k, e.getValue());
         }
         List<byte[]> lines = new ArrayList<>(32);
-        for (String k : AgiEnvironment.ASTERISK_20_KEYS) {appendLine(lines, transcript, k, values.remove(k));}
-        for (Map.Entry<String, String> e : values.entrySet()) {appendLine(lines, transcript, e.getKey(), e.getValue());}
-        for (int i = 0; i < args.size(); i++) {appendLine(lines, transcript, "arg_" + (i + 1), args.get(i));}
+        for (String k : AgiEnvironment.ASTERISK_20_KEYS) {
+            appendLine(lines, transcript, k, values.remove(k));
+        }
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            appendLine(lines, transcript, e.getKey(), e.getValue());
+        }
+        for (int i = 0; i < args.size(); i++) {
+            appendLine(lines, transcript, "arg_" + (i + 1), args.get(i));
+        }
         lines.add(new byte[] {'\n'});
         transcript.append("A> \n");
         return lines;
@@ -224,8 +263,9 @@ public final class AgiCallClient {
     }
 
     private static SocketTimeoutException timeout(Duration timeout, StringBuilder transcript) {
-        return new SocketTimeoutException("FastAGI server did not finish the session within " + timeout.toMillis()
-                + " ms; exchange so far:\n" + AgiText.printable(transcript, 4000).replace("\\x0a", "\n"));
+        return new SocketTimeoutException(
+                "FastAGI server did not finish the session within " + timeout.toMillis() + " ms; exchange so far:\n"
+                        + AgiText.printable(transcript, 4000).replace("\\x0a", "\n"));
     }
 
     /** Asterisk 20's answer to one command on a live channel with the given variables (tests). */

@@ -14,8 +14,12 @@ public final class AgiCallResult {
     private final long holdNanos;
     private final long firstCommandNanos;
 
-    AgiCallResult(List<Map.Entry<String, String>> variablesSet, List<String> commands, String transcript,
-                  long holdNanos, long firstCommandNanos) {
+    AgiCallResult(
+            List<Map.Entry<String, String>> variablesSet,
+            List<String> commands,
+            String transcript,
+            long holdNanos,
+            long firstCommandNanos) {
         this.variablesSet = Collections.unmodifiableList(new ArrayList<>(variablesSet));
         this.commands = Collections.unmodifiableList(new ArrayList<>(commands));
         this.transcript = transcript;
@@ -27,33 +31,51 @@ public final class AgiCallResult {
      * How long the session held the channel: from the start of the connect to the moment res_agi would go on with
      * the dialplan's next priority (the server closed and every buffered command ran).
      */
-    public long holdNanos() { return holdNanos; }
+    public long holdNanos() {
+        return holdNanos;
+    }
 
     /** From the start of the connect to the first command read; -1 when the server sent none. */
-    public long firstCommandNanos() { return firstCommandNanos; }
+    public long firstCommandNanos() {
+        return firstCommandNanos;
+    }
 
     /** Commands the server sent: round trips, since Asterisk answers one before it reads the next. */
-    public int roundTrips() { return commands.size(); }
+    public int roundTrips() {
+        return commands.size();
+    }
 
     /** Every variable set, by {@code SET VARIABLE} or {@code EXEC Set/MSet}, in order (a name set twice appears twice). */
-    public List<Map.Entry<String, String>> variablesSet() { return variablesSet; }
+    public List<Map.Entry<String, String>> variablesSet() {
+        return variablesSet;
+    }
 
     /** The variables as the dialplan sees them after the session: the last value of each name, in first-set order. */
     public Map<String, String> variables() {
         Map<String, String> m = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : variablesSet) {m.put(e.getKey(), e.getValue());}
+        for (Map.Entry<String, String> e : variablesSet) {
+            m.put(e.getKey(), e.getValue());
+        }
         return Collections.unmodifiableMap(m);
     }
 
     /** Value of a variable after the session, or null. */
-    public String variable(String name) { return variables().get(name); }
+    public String variable(String name) {
+        return variables().get(name);
+    }
 
     /** Command lines the server sent, without line ends. */
-    public List<String> commands() { return commands; }
+    public List<String> commands() {
+        return commands;
+    }
 
     /** The exchange in the recording's notation: {@code A> } lines sent as Asterisk, {@code S> } lines the server sent. */
-    public String transcript() { return transcript; }
+    public String transcript() {
+        return transcript;
+    }
 
     @Override
-    public String toString() { return variables().toString(); }
+    public String toString() {
+        return variables().toString();
+    }
 }

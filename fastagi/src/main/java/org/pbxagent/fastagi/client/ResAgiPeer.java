@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-
 import org.pbxagent.fastagi.protocol.AgiCommands;
 
 /**
@@ -70,7 +69,11 @@ public final class ResAgiPeer {
     }
 
     /** What came of one readiness of the socket. */
-    public enum Read { COMMAND, NEED_MORE, END }
+    public enum Read {
+        COMMAND,
+        NEED_MORE,
+        END
+    }
 
     private String command;
 
@@ -83,7 +86,9 @@ public final class ResAgiPeer {
     public Read nextCommand(SocketChannel ch) throws IOException {
         while (line.size() < AGI_BUF_LEN - 1) {
             if (!stdio.hasRemaining()) {
-                if (eof) {break;}
+                if (eof) {
+                    break;
+                }
                 stdio.clear();
                 int n;
                 try {
@@ -96,7 +101,9 @@ public final class ResAgiPeer {
                     eof = true;
                     break;
                 }
-                if (n == 0) {return Read.NEED_MORE;}
+                if (n == 0) {
+                    return Read.NEED_MORE;
+                }
             }
             byte b = stdio.get();
             if (b == '\n') {
@@ -106,7 +113,9 @@ public final class ResAgiPeer {
             }
             line.write(b);
         }
-        if (line.size() == 0) {return Read.END;}
+        if (line.size() == 0) {
+            return Read.END;
+        }
         // 8191 bytes without a line end, or what was left at end of stream: res_agi runs it as a command.
         command = line.toString(StandardCharsets.UTF_8);
         line.reset();
@@ -114,10 +123,14 @@ public final class ResAgiPeer {
     }
 
     /** The command line {@link #nextCommand} returned, without its line end. */
-    public String command() { return command; }
+    public String command() {
+        return command;
+    }
 
     /** True once the server closed (no more bytes will come; what is buffered still runs). */
-    public boolean serverClosed() { return eof; }
+    public boolean serverClosed() {
+        return eof;
+    }
 
     /**
      * Asterisk's reply to a command: the lines, each to be written on its own. {@link #WAIT} (the same instance)
@@ -125,7 +138,9 @@ public final class ResAgiPeer {
      */
     public List<String> reply(String cmd) {
         commands.add(cmd);
-        if (transcript != null) {transcript.append("S> ").append(cmd).append('\n');}
+        if (transcript != null) {
+            transcript.append("S> ").append(cmd).append('\n');
+        }
         String custom = responder.apply(cmd);
         List<String> lines;
         if (custom != null) {
@@ -134,46 +149,68 @@ public final class ResAgiPeer {
         } else {
             lines = defaultReply(cmd);
         }
-        if (transcript != null) {for (String l : lines) {transcript.append("A> ").append(l).append('\n');}}
+        if (transcript != null) {
+            for (String l : lines) {
+                transcript.append("A> ").append(l).append('\n');
+            }
+        }
         return lines;
     }
 
     /** How long the last {@code WAIT FOR DIGIT} waits, in ms; -1 for ever. */
-    public long waitMillis() { return waitMillis; }
+    public long waitMillis() {
+        return waitMillis;
+    }
 
     /** Every variable the server set, in order (a name set twice appears twice). */
-    public List<Map.Entry<String, String>> variablesSet() { return set; }
+    public List<Map.Entry<String, String>> variablesSet() {
+        return set;
+    }
 
     /** Commands the server sent, in order, without line ends. */
-    public List<String> commands() { return commands; }
+    public List<String> commands() {
+        return commands;
+    }
 
     private List<String> defaultReply(String cmd) {
         List<String> w = AgiCommands.parseWords(cmd);
-        if (w.isEmpty()) {return List.of("510 Invalid or unknown command");}
+        if (w.isEmpty()) {
+            return List.of("510 Invalid or unknown command");
+        }
         String c0 = w.get(0).toUpperCase(Locale.ROOT);
         String c1 = w.size() > 1 ? w.get(1).toUpperCase(Locale.ROOT) : "";
         switch (c0) {
             case "SET":
                 if (c1.equals("VARIABLE")) {
-                    if (w.size() != 4) {return usage("Sets a variable to the current channel.");}
+                    if (w.size() != 4) {
+                        return usage("Sets a variable to the current channel.");
+                    }
                     assign(w.get(2), w.get(3));
                     return List.of("200 result=1");
                 }
                 break;
             case "GET":
                 if (c1.equals("VARIABLE")) {
-                    if (w.size() != 3) {return usage("Gets a channel variable.");}
+                    if (w.size() != 3) {
+                        return usage("Gets a channel variable.");
+                    }
                     String v = variables.get(w.get(2));
-                    if (v == null) {return List.of("200 result=0");}
+                    if (v == null) {
+                        return List.of("200 result=0");
+                    }
                     return List.of("200 result=1 (" + cutBytes(v, 1023) + ")");
                 }
                 if (c1.equals("FULL") && w.size() > 2 && w.get(2).equalsIgnoreCase("VARIABLE")) {
-                    if (w.size() < 4 || w.size() > 5) {return usage("Evaluates a channel expression");}
+                    if (w.size() < 4 || w.size() > 5) {
+                        return usage("Evaluates a channel expression");
+                    }
                     return List.of("200 result=1 (" + substitute(w.get(3)) + ")");
                 }
                 break;
             case "EXEC":
-                if (w.size() < 2) {return usage("Executes a given Application");}
+                if (w.size() < 2) {
+                    return usage("Executes a given Application");
+                }
                 return List.of("200 result=" + exec(w.get(1), w.size() > 2 ? w.get(2) : ""));
             case "WAIT":
                 if (c1.equals("FOR") && w.size() == 4 && w.get(2).equalsIgnoreCase("DIGIT")) {
@@ -192,7 +229,9 @@ public final class ResAgiPeer {
             case "HANGUP":
                 return List.of("200 result=1");
             case "CHANNEL":
-                if (c1.equals("STATUS")) {return List.of("200 result=6");}
+                if (c1.equals("STATUS")) {
+                    return List.of("200 result=6");
+                }
                 break;
             default:
                 break;
@@ -202,16 +241,21 @@ public final class ResAgiPeer {
 
     /** Runs an application as {@code EXEC} does: it gets {@code data} as it is ({@code AGIEXECFULL} not set). */
     private int exec(String app, String data) {
-        if ("true".equalsIgnoreCase(variables.get("AGIEXECFULL")) || "yes".equalsIgnoreCase(variables.get("AGIEXECFULL"))) {
+        if ("true".equalsIgnoreCase(variables.get("AGIEXECFULL"))
+                || "yes".equalsIgnoreCase(variables.get("AGIEXECFULL"))) {
             data = substitute(data);
         }
         switch (app.toLowerCase(Locale.ROOT)) {
             case "mset":
-                for (Map.Entry<String, String> a : AgiCommands.msetAssignments(data)) {assign(a.getKey(), a.getValue());}
+                for (Map.Entry<String, String> a : AgiCommands.msetAssignments(data)) {
+                    assign(a.getKey(), a.getValue());
+                }
                 return 0;
             case "set": {
                 int eq = data.indexOf('=');
-                if (eq > 0) {assign(data.substring(0, eq), data.substring(eq + 1));}
+                if (eq > 0) {
+                    assign(data.substring(0, eq), data.substring(eq + 1));
+                }
                 return 0;
             }
             case "verbose":
@@ -234,12 +278,18 @@ public final class ResAgiPeer {
 
     /** A SET VARIABLE answered by a responder counts when its reply says 200, as Asterisk then set it. */
     private void record(String cmd, String lastReplyLine) {
-        if (!lastReplyLine.startsWith("200")) {return;}
+        if (!lastReplyLine.startsWith("200")) {
+            return;
+        }
         List<String> w = AgiCommands.parseWords(cmd);
         if (w.size() == 4 && w.get(0).equalsIgnoreCase("SET") && w.get(1).equalsIgnoreCase("VARIABLE")) {
             assign(w.get(2), w.get(3));
-        } else if (w.size() >= 3 && w.get(0).equalsIgnoreCase("EXEC") && w.get(1).equalsIgnoreCase("MSet")) {
-            for (Map.Entry<String, String> a : AgiCommands.msetAssignments(w.get(2))) {assign(a.getKey(), a.getValue());}
+        } else if (w.size() >= 3
+                && w.get(0).equalsIgnoreCase("EXEC")
+                && w.get(1).equalsIgnoreCase("MSet")) {
+            for (Map.Entry<String, String> a : AgiCommands.msetAssignments(w.get(2))) {
+                assign(a.getKey(), a.getValue());
+            }
         }
     }
 
@@ -249,12 +299,18 @@ public final class ResAgiPeer {
         int i = 0;
         while (i < s.length()) {
             int start = s.indexOf("${", i);
-            if (start < 0) {break;}
+            if (start < 0) {
+                break;
+            }
             int end = s.indexOf('}', start + 2);
-            if (end < 0) {break;}
+            if (end < 0) {
+                break;
+            }
             out.append(s, i, start);
             String v = variables.get(s.substring(start + 2, end));
-            if (v != null) {out.append(v);}
+            if (v != null) {
+                out.append(v);
+            }
             i = end + 1;
         }
         return out.append(s, Math.min(i, s.length()), s.length()).toString();

@@ -38,9 +38,19 @@ public record RoutingData(
     public record Tenant(String name, String timeZone) {}
 
     /** A user's phone. Forward targets are numbers: another extension or an outside number routed outbound. */
-    public record Extension(String tenant, String number, String endpoint, String displayName, String voicemailBox,
-                            boolean dnd, String forwardAlways, String forwardBusy, String forwardNoAnswer,
-                            int ringTime, int callLimit, String outboundCallerId) {}
+    public record Extension(
+            String tenant,
+            String number,
+            String endpoint,
+            String displayName,
+            String voicemailBox,
+            boolean dnd,
+            String forwardAlways,
+            String forwardBusy,
+            String forwardNoAnswer,
+            int ringTime,
+            int callLimit,
+            String outboundCallerId) {}
 
     /** A typed reference to where a call goes; see the schema comment for what {@code ref} names per type. */
     public record Destination(String type, String ref) {}
@@ -64,8 +74,14 @@ public record RoutingData(
         }
     }
 
-    public record TimeCondition(String tenant, String name, String timeZone, Destination match, Destination otherwise,
-                                List<TimeRange> ranges, List<TimeException> exceptions) {
+    public record TimeCondition(
+            String tenant,
+            String name,
+            String timeZone,
+            Destination match,
+            Destination otherwise,
+            List<TimeRange> ranges,
+            List<TimeException> exceptions) {
         public TimeCondition {
             ranges = List.copyOf(ranges);
             exceptions = List.copyOf(exceptions);
@@ -73,8 +89,14 @@ public record RoutingData(
     }
 
     /** @param strategy RINGALL or HUNT; members are extension numbers in hunt order */
-    public record RingGroup(String tenant, String number, String name, String strategy, int ringTime,
-                            Destination noAnswer, List<String> members) {
+    public record RingGroup(
+            String tenant,
+            String number,
+            String name,
+            String strategy,
+            int ringTime,
+            Destination noAnswer,
+            List<String> members) {
         public RingGroup {
             members = List.copyOf(members);
         }
@@ -83,8 +105,13 @@ public record RoutingData(
     public record CallQueue(String tenant, String name, String asteriskQueue, int maxWait, Destination failover) {}
 
     /** @param didPattern null when the route is only reachable as a ROUTE destination */
-    public record InboundRoute(String tenant, String name, String didPattern, String callerIdPattern, int priority,
-                               Destination destination) {}
+    public record InboundRoute(
+            String tenant,
+            String name,
+            String didPattern,
+            String callerIdPattern,
+            int priority,
+            Destination destination) {}
 
     /** @param dialString Asterisk dial string with {@code {number}} where the number goes */
     public record Trunk(String tenant, String name, String dialString) {}
@@ -92,8 +119,15 @@ public record RoutingData(
     public record DialPattern(String pattern, int strip, String prepend) {}
 
     /** @param trunks trunk names in failover order */
-    public record OutboundRoute(String tenant, String name, int priority, String callerIdNumber, String callerIdName,
-                                int ringTime, List<DialPattern> patterns, List<String> trunks) {
+    public record OutboundRoute(
+            String tenant,
+            String name,
+            int priority,
+            String callerIdNumber,
+            String callerIdName,
+            int ringTime,
+            List<DialPattern> patterns,
+            List<String> trunks) {
         public OutboundRoute {
             patterns = List.copyOf(patterns);
             trunks = List.copyOf(trunks);

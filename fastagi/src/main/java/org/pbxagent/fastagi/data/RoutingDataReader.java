@@ -78,91 +78,155 @@ public final class RoutingDataReader {
         long readAt = clock.millis();
 
         List<RoutingData.Tenant> tenants = new ArrayList<>();
-        query(c, "SELECT name, time_zone FROM tenant ORDER BY name", rs ->
-                tenants.add(new RoutingData.Tenant(rs.getString(1), rs.getString(2))));
+        query(
+                c,
+                "SELECT name, time_zone FROM tenant ORDER BY name",
+                rs -> tenants.add(new RoutingData.Tenant(rs.getString(1), rs.getString(2))));
 
         List<RoutingData.Extension> extensions = new ArrayList<>();
-        query(c, "SELECT t.name, e.number, e.endpoint, e.display_name, e.voicemail_box, e.dnd, e.forward_always,"
-                + " e.forward_busy, e.forward_no_answer, e.ring_time, e.call_limit, e.outbound_caller_id"
-                + " FROM extension e JOIN tenant t ON t.id = e.tenant_id ORDER BY t.name, e.number", rs ->
-                extensions.add(new RoutingData.Extension(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getString(4), rs.getString(5), rs.getBoolean(6), rs.getString(7), rs.getString(8),
-                        rs.getString(9), rs.getInt(10), rs.getInt(11), rs.getString(12))));
+        query(
+                c,
+                "SELECT t.name, e.number, e.endpoint, e.display_name, e.voicemail_box, e.dnd, e.forward_always,"
+                        + " e.forward_busy, e.forward_no_answer, e.ring_time, e.call_limit, e.outbound_caller_id"
+                        + " FROM extension e JOIN tenant t ON t.id = e.tenant_id ORDER BY t.name, e.number",
+                rs -> extensions.add(new RoutingData.Extension(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getBoolean(6),
+                        rs.getString(7),
+                        rs.getString(8),
+                        rs.getString(9),
+                        rs.getInt(10),
+                        rs.getInt(11),
+                        rs.getString(12))));
 
         Map<Long, List<RoutingData.TimeRange>> ranges = new LinkedHashMap<>();
-        query(c, "SELECT time_condition_id, day_of_week, TIME_FORMAT(start_time, '%H:%i:%s'),"
-                + " TIME_FORMAT(end_time, '%H:%i:%s') FROM time_range ORDER BY time_condition_id, day_of_week,"
-                + " start_time", rs ->
-                ranges.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+        query(
+                c,
+                "SELECT time_condition_id, day_of_week, TIME_FORMAT(start_time, '%H:%i:%s'),"
+                        + " TIME_FORMAT(end_time, '%H:%i:%s') FROM time_range ORDER BY time_condition_id, day_of_week,"
+                        + " start_time",
+                rs -> ranges.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
                         .add(new RoutingData.TimeRange(rs.getInt(2), rs.getString(3), rs.getString(4))));
         Map<Long, List<RoutingData.TimeException>> exceptions = new LinkedHashMap<>();
-        query(c, "SELECT time_condition_id, DATE_FORMAT(on_date, '%Y-%m-%d'), is_open, name,"
-                + " TIME_FORMAT(start_time, '%H:%i:%s'), TIME_FORMAT(end_time, '%H:%i:%s') FROM time_exception"
-                + " ORDER BY time_condition_id, on_date, start_time, id", rs ->
-                exceptions.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
-                        .add(new RoutingData.TimeException(rs.getString(2), rs.getBoolean(3), rs.getString(4),
-                                rs.getString(5), rs.getString(6))));
+        query(
+                c,
+                "SELECT time_condition_id, DATE_FORMAT(on_date, '%Y-%m-%d'), is_open, name,"
+                        + " TIME_FORMAT(start_time, '%H:%i:%s'), TIME_FORMAT(end_time, '%H:%i:%s') FROM time_exception"
+                        + " ORDER BY time_condition_id, on_date, start_time, id",
+                rs -> exceptions
+                        .computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+                        .add(new RoutingData.TimeException(
+                                rs.getString(2), rs.getBoolean(3), rs.getString(4), rs.getString(5), rs.getString(6))));
         List<RoutingData.TimeCondition> conditions = new ArrayList<>();
-        query(c, "SELECT tc.id, t.name, tc.name, tc.time_zone, tc.match_type, tc.match_ref, tc.else_type, tc.else_ref"
-                + " FROM time_condition tc JOIN tenant t ON t.id = tc.tenant_id ORDER BY t.name, tc.name", rs ->
-                conditions.add(new RoutingData.TimeCondition(rs.getString(2), rs.getString(3), rs.getString(4),
+        query(
+                c,
+                "SELECT tc.id, t.name, tc.name, tc.time_zone, tc.match_type, tc.match_ref, tc.else_type, tc.else_ref"
+                        + " FROM time_condition tc JOIN tenant t ON t.id = tc.tenant_id ORDER BY t.name, tc.name",
+                rs -> conditions.add(new RoutingData.TimeCondition(
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
                         new RoutingData.Destination(rs.getString(5), rs.getString(6)),
                         new RoutingData.Destination(rs.getString(7), rs.getString(8)),
                         ranges.getOrDefault(rs.getLong(1), List.of()),
                         exceptions.getOrDefault(rs.getLong(1), List.of()))));
 
         Map<Long, List<String>> members = new LinkedHashMap<>();
-        query(c, "SELECT m.ring_group_id, e.number FROM ring_group_member m JOIN extension e ON e.id = m.extension_id"
-                + " ORDER BY m.ring_group_id, m.position", rs ->
-                members.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(rs.getString(2)));
+        query(
+                c,
+                "SELECT m.ring_group_id, e.number FROM ring_group_member m JOIN extension e ON e.id = m.extension_id"
+                        + " ORDER BY m.ring_group_id, m.position",
+                rs -> members.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+                        .add(rs.getString(2)));
         List<RoutingData.RingGroup> groups = new ArrayList<>();
-        query(c, "SELECT g.id, t.name, g.number, g.name, g.strategy, g.ring_time, g.no_answer_type, g.no_answer_ref"
-                + " FROM ring_group g JOIN tenant t ON t.id = g.tenant_id ORDER BY t.name, g.number", rs ->
-                groups.add(new RoutingData.RingGroup(rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getInt(6), new RoutingData.Destination(rs.getString(7), rs.getString(8)),
+        query(
+                c,
+                "SELECT g.id, t.name, g.number, g.name, g.strategy, g.ring_time, g.no_answer_type, g.no_answer_ref"
+                        + " FROM ring_group g JOIN tenant t ON t.id = g.tenant_id ORDER BY t.name, g.number",
+                rs -> groups.add(new RoutingData.RingGroup(
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getInt(6),
+                        new RoutingData.Destination(rs.getString(7), rs.getString(8)),
                         members.getOrDefault(rs.getLong(1), List.of()))));
 
         List<RoutingData.CallQueue> queues = new ArrayList<>();
-        query(c, "SELECT t.name, q.name, q.asterisk_queue, q.max_wait, q.fail_type, q.fail_ref"
-                + " FROM call_queue q JOIN tenant t ON t.id = q.tenant_id ORDER BY t.name, q.name", rs ->
-                queues.add(new RoutingData.CallQueue(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+        query(
+                c,
+                "SELECT t.name, q.name, q.asterisk_queue, q.max_wait, q.fail_type, q.fail_ref"
+                        + " FROM call_queue q JOIN tenant t ON t.id = q.tenant_id ORDER BY t.name, q.name",
+                rs -> queues.add(new RoutingData.CallQueue(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getInt(4),
                         new RoutingData.Destination(rs.getString(5), rs.getString(6)))));
 
         List<RoutingData.InboundRoute> inbound = new ArrayList<>();
-        query(c, "SELECT t.name, r.name, r.did_pattern, r.caller_id_pattern, r.priority, r.dest_type, r.dest_ref"
-                + " FROM inbound_route r JOIN tenant t ON t.id = r.tenant_id ORDER BY t.name, r.priority, r.name", rs ->
-                inbound.add(new RoutingData.InboundRoute(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getString(4), rs.getInt(5), new RoutingData.Destination(rs.getString(6), rs.getString(7)))));
+        query(
+                c,
+                "SELECT t.name, r.name, r.did_pattern, r.caller_id_pattern, r.priority, r.dest_type, r.dest_ref"
+                        + " FROM inbound_route r JOIN tenant t ON t.id = r.tenant_id ORDER BY t.name, r.priority, r.name",
+                rs -> inbound.add(new RoutingData.InboundRoute(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getInt(5),
+                        new RoutingData.Destination(rs.getString(6), rs.getString(7)))));
 
         List<RoutingData.Trunk> trunks = new ArrayList<>();
-        query(c, "SELECT t.name, k.name, k.dial_string FROM trunk k JOIN tenant t ON t.id = k.tenant_id"
-                + " ORDER BY t.name, k.name", rs ->
-                trunks.add(new RoutingData.Trunk(rs.getString(1), rs.getString(2), rs.getString(3))));
+        query(
+                c,
+                "SELECT t.name, k.name, k.dial_string FROM trunk k JOIN tenant t ON t.id = k.tenant_id"
+                        + " ORDER BY t.name, k.name",
+                rs -> trunks.add(new RoutingData.Trunk(rs.getString(1), rs.getString(2), rs.getString(3))));
 
         Map<Long, List<RoutingData.DialPattern>> patterns = new LinkedHashMap<>();
-        query(c, "SELECT outbound_route_id, pattern, strip_digits, prepend FROM outbound_pattern"
-                + " ORDER BY outbound_route_id, id", rs ->
-                patterns.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+        query(
+                c,
+                "SELECT outbound_route_id, pattern, strip_digits, prepend FROM outbound_pattern"
+                        + " ORDER BY outbound_route_id, id",
+                rs -> patterns.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
                         .add(new RoutingData.DialPattern(rs.getString(2), rs.getInt(3), rs.getString(4))));
         Map<Long, List<String>> routeTrunks = new LinkedHashMap<>();
-        query(c, "SELECT rt.outbound_route_id, k.name FROM outbound_route_trunk rt JOIN trunk k ON k.id = rt.trunk_id"
-                + " ORDER BY rt.outbound_route_id, rt.position", rs ->
-                routeTrunks.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(rs.getString(2)));
+        query(
+                c,
+                "SELECT rt.outbound_route_id, k.name FROM outbound_route_trunk rt JOIN trunk k ON k.id = rt.trunk_id"
+                        + " ORDER BY rt.outbound_route_id, rt.position",
+                rs -> routeTrunks
+                        .computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+                        .add(rs.getString(2)));
         List<RoutingData.OutboundRoute> outbound = new ArrayList<>();
-        query(c, "SELECT r.id, t.name, r.name, r.priority, r.caller_id_number, r.caller_id_name, r.ring_time"
-                + " FROM outbound_route r JOIN tenant t ON t.id = r.tenant_id ORDER BY t.name, r.priority, r.name",
-                rs -> outbound.add(new RoutingData.OutboundRoute(rs.getString(2), rs.getString(3), rs.getInt(4),
-                        rs.getString(5), rs.getString(6), rs.getInt(7),
+        query(
+                c,
+                "SELECT r.id, t.name, r.name, r.priority, r.caller_id_number, r.caller_id_name, r.ring_time"
+                        + " FROM outbound_route r JOIN tenant t ON t.id = r.tenant_id ORDER BY t.name, r.priority, r.name",
+                rs -> outbound.add(new RoutingData.OutboundRoute(
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getInt(4),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getInt(7),
                         patterns.getOrDefault(rs.getLong(1), List.of()),
                         routeTrunks.getOrDefault(rs.getLong(1), List.of()))));
 
         List<RoutingData.BlockedCaller> blocked = new ArrayList<>();
-        query(c, "SELECT t.name, b.pattern, b.reason FROM blocked_caller b JOIN tenant t ON t.id = b.tenant_id"
-                + " ORDER BY t.name, b.pattern", rs ->
-                blocked.add(new RoutingData.BlockedCaller(rs.getString(1), rs.getString(2), rs.getString(3))));
+        query(
+                c,
+                "SELECT t.name, b.pattern, b.reason FROM blocked_caller b JOIN tenant t ON t.id = b.tenant_id"
+                        + " ORDER BY t.name, b.pattern",
+                rs -> blocked.add(new RoutingData.BlockedCaller(rs.getString(1), rs.getString(2), rs.getString(3))));
 
-        return new RoutingData(version, readAt, tenants, extensions, conditions, groups, queues, inbound, trunks,
-                outbound, blocked);
+        return new RoutingData(
+                version, readAt, tenants, extensions, conditions, groups, queues, inbound, trunks, outbound, blocked);
     }
 
     private interface RowReader {

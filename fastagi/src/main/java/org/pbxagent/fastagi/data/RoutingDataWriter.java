@@ -38,36 +38,80 @@ public final class RoutingDataWriter {
         Map<String, Long> ext = new HashMap<>();
         for (RoutingData.Extension e : data.extensions()) {
             if (name.equals(e.tenant())) {
-                ext.put(e.number(), insert(c, "INSERT INTO extension (tenant_id, number, endpoint, display_name,"
-                                + " voicemail_box, dnd, forward_always, forward_busy, forward_no_answer, ring_time,"
-                                + " call_limit, outbound_caller_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        t, e.number(), e.endpoint(), e.displayName(), e.voicemailBox(), e.dnd(), e.forwardAlways(),
-                        e.forwardBusy(), e.forwardNoAnswer(), e.ringTime(), e.callLimit(), e.outboundCallerId()));
+                ext.put(
+                        e.number(),
+                        insert(
+                                c,
+                                "INSERT INTO extension (tenant_id, number, endpoint, display_name,"
+                                        + " voicemail_box, dnd, forward_always, forward_busy, forward_no_answer, ring_time,"
+                                        + " call_limit, outbound_caller_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                t,
+                                e.number(),
+                                e.endpoint(),
+                                e.displayName(),
+                                e.voicemailBox(),
+                                e.dnd(),
+                                e.forwardAlways(),
+                                e.forwardBusy(),
+                                e.forwardNoAnswer(),
+                                e.ringTime(),
+                                e.callLimit(),
+                                e.outboundCallerId()));
             }
         }
         for (RoutingData.TimeCondition tc : data.timeConditions()) {
             if (!name.equals(tc.tenant())) {
                 continue;
             }
-            long id = insert(c, "INSERT INTO time_condition (tenant_id, name, time_zone, match_type, match_ref,"
-                            + " else_type, else_ref) VALUES (?, ?, ?, ?, ?, ?, ?)", t, tc.name(), tc.timeZone(),
-                    tc.match().type(), tc.match().ref(), tc.otherwise().type(), tc.otherwise().ref());
+            long id = insert(
+                    c,
+                    "INSERT INTO time_condition (tenant_id, name, time_zone, match_type, match_ref,"
+                            + " else_type, else_ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    t,
+                    tc.name(),
+                    tc.timeZone(),
+                    tc.match().type(),
+                    tc.match().ref(),
+                    tc.otherwise().type(),
+                    tc.otherwise().ref());
             for (RoutingData.TimeRange r : tc.ranges()) {
-                insert(c, "INSERT INTO time_range (time_condition_id, day_of_week, start_time, end_time)"
-                        + " VALUES (?, ?, ?, ?)", id, r.dayOfWeek(), r.start(), r.end());
+                insert(
+                        c,
+                        "INSERT INTO time_range (time_condition_id, day_of_week, start_time, end_time)"
+                                + " VALUES (?, ?, ?, ?)",
+                        id,
+                        r.dayOfWeek(),
+                        r.start(),
+                        r.end());
             }
             for (RoutingData.TimeException x : tc.exceptions()) {
-                insert(c, "INSERT INTO time_exception (time_condition_id, on_date, is_open, name, start_time,"
-                        + " end_time) VALUES (?, ?, ?, ?, ?, ?)", id, x.date(), x.open(), x.name(), x.start(), x.end());
+                insert(
+                        c,
+                        "INSERT INTO time_exception (time_condition_id, on_date, is_open, name, start_time,"
+                                + " end_time) VALUES (?, ?, ?, ?, ?, ?)",
+                        id,
+                        x.date(),
+                        x.open(),
+                        x.name(),
+                        x.start(),
+                        x.end());
             }
         }
         for (RoutingData.RingGroup g : data.ringGroups()) {
             if (!name.equals(g.tenant())) {
                 continue;
             }
-            long id = insert(c, "INSERT INTO ring_group (tenant_id, number, name, strategy, ring_time, no_answer_type,"
-                            + " no_answer_ref) VALUES (?, ?, ?, ?, ?, ?, ?)", t, g.number(), g.name(), g.strategy(),
-                    g.ringTime(), g.noAnswer().type(), g.noAnswer().ref());
+            long id = insert(
+                    c,
+                    "INSERT INTO ring_group (tenant_id, number, name, strategy, ring_time, no_answer_type,"
+                            + " no_answer_ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    t,
+                    g.number(),
+                    g.name(),
+                    g.strategy(),
+                    g.ringTime(),
+                    g.noAnswer().type(),
+                    g.noAnswer().ref());
             int pos = 1;
             for (String m : g.members()) {
                 Long e = ext.get(m);
@@ -75,57 +119,103 @@ public final class RoutingDataWriter {
                     throw new SQLException("ring group " + g.number() + " of tenant " + name + ": member " + m
                             + " is not an extension");
                 }
-                insert(c, "INSERT INTO ring_group_member (ring_group_id, position, extension_id) VALUES (?, ?, ?)",
-                        id, pos++, e);
+                insert(
+                        c,
+                        "INSERT INTO ring_group_member (ring_group_id, position, extension_id) VALUES (?, ?, ?)",
+                        id,
+                        pos++,
+                        e);
             }
         }
         for (RoutingData.CallQueue q : data.queues()) {
             if (name.equals(q.tenant())) {
-                insert(c, "INSERT INTO call_queue (tenant_id, name, asterisk_queue, max_wait, fail_type, fail_ref)"
-                                + " VALUES (?, ?, ?, ?, ?, ?)", t, q.name(), q.asteriskQueue(), q.maxWait(),
-                        q.failover().type(), q.failover().ref());
+                insert(
+                        c,
+                        "INSERT INTO call_queue (tenant_id, name, asterisk_queue, max_wait, fail_type, fail_ref)"
+                                + " VALUES (?, ?, ?, ?, ?, ?)",
+                        t,
+                        q.name(),
+                        q.asteriskQueue(),
+                        q.maxWait(),
+                        q.failover().type(),
+                        q.failover().ref());
             }
         }
         for (RoutingData.InboundRoute r : data.inboundRoutes()) {
             if (name.equals(r.tenant())) {
-                insert(c, "INSERT INTO inbound_route (tenant_id, name, did_pattern, caller_id_pattern, priority,"
-                                + " dest_type, dest_ref) VALUES (?, ?, ?, ?, ?, ?, ?)", t, r.name(), r.didPattern(),
-                        r.callerIdPattern(), r.priority(), r.destination().type(), r.destination().ref());
+                insert(
+                        c,
+                        "INSERT INTO inbound_route (tenant_id, name, did_pattern, caller_id_pattern, priority,"
+                                + " dest_type, dest_ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        t,
+                        r.name(),
+                        r.didPattern(),
+                        r.callerIdPattern(),
+                        r.priority(),
+                        r.destination().type(),
+                        r.destination().ref());
             }
         }
         Map<String, Long> trunks = new HashMap<>();
         for (RoutingData.Trunk k : data.trunks()) {
             if (name.equals(k.tenant())) {
-                trunks.put(k.name(), insert(c, "INSERT INTO trunk (tenant_id, name, dial_string) VALUES (?, ?, ?)",
-                        t, k.name(), k.dialString()));
+                trunks.put(
+                        k.name(),
+                        insert(
+                                c,
+                                "INSERT INTO trunk (tenant_id, name, dial_string) VALUES (?, ?, ?)",
+                                t,
+                                k.name(),
+                                k.dialString()));
             }
         }
         for (RoutingData.OutboundRoute o : data.outboundRoutes()) {
             if (!name.equals(o.tenant())) {
                 continue;
             }
-            long id = insert(c, "INSERT INTO outbound_route (tenant_id, name, priority, caller_id_number,"
-                            + " caller_id_name, ring_time) VALUES (?, ?, ?, ?, ?, ?)", t, o.name(), o.priority(),
-                    o.callerIdNumber(), o.callerIdName(), o.ringTime());
+            long id = insert(
+                    c,
+                    "INSERT INTO outbound_route (tenant_id, name, priority, caller_id_number,"
+                            + " caller_id_name, ring_time) VALUES (?, ?, ?, ?, ?, ?)",
+                    t,
+                    o.name(),
+                    o.priority(),
+                    o.callerIdNumber(),
+                    o.callerIdName(),
+                    o.ringTime());
             for (RoutingData.DialPattern p : o.patterns()) {
-                insert(c, "INSERT INTO outbound_pattern (outbound_route_id, pattern, strip_digits, prepend)"
-                        + " VALUES (?, ?, ?, ?)", id, p.pattern(), p.strip(), p.prepend() == null ? "" : p.prepend());
+                insert(
+                        c,
+                        "INSERT INTO outbound_pattern (outbound_route_id, pattern, strip_digits, prepend)"
+                                + " VALUES (?, ?, ?, ?)",
+                        id,
+                        p.pattern(),
+                        p.strip(),
+                        p.prepend() == null ? "" : p.prepend());
             }
             int pos = 1;
             for (String k : o.trunks()) {
                 Long trunk = trunks.get(k);
                 if (trunk == null) {
-                    throw new SQLException("outbound route " + o.name() + " of tenant " + name + ": trunk " + k
-                            + " does not exist");
+                    throw new SQLException(
+                            "outbound route " + o.name() + " of tenant " + name + ": trunk " + k + " does not exist");
                 }
-                insert(c, "INSERT INTO outbound_route_trunk (outbound_route_id, position, trunk_id) VALUES (?, ?, ?)",
-                        id, pos++, trunk);
+                insert(
+                        c,
+                        "INSERT INTO outbound_route_trunk (outbound_route_id, position, trunk_id) VALUES (?, ?, ?)",
+                        id,
+                        pos++,
+                        trunk);
             }
         }
         for (RoutingData.BlockedCaller b : data.blockedCallers()) {
             if (name.equals(b.tenant())) {
-                insert(c, "INSERT INTO blocked_caller (tenant_id, pattern, reason) VALUES (?, ?, ?)",
-                        t, b.pattern(), b.reason());
+                insert(
+                        c,
+                        "INSERT INTO blocked_caller (tenant_id, pattern, reason) VALUES (?, ?, ?)",
+                        t,
+                        b.pattern(),
+                        b.reason());
             }
         }
     }

@@ -27,8 +27,10 @@ public final class RoutingSchema {
                     .baselineOnMigrate(false)
                     .load()
                     .migrate();
-            log.info("routing schema at version {} ({} migration(s) applied)",
-                    result.targetSchemaVersion, result.migrationsExecuted);
+            log.info(
+                    "routing schema at version {} ({} migration(s) applied)",
+                    result.targetSchemaVersion,
+                    result.migrationsExecuted);
             return result;
         } catch (RuntimeException e) {
             throw new RoutingDataException("routing schema migration failed: " + rootMessage(e), e);

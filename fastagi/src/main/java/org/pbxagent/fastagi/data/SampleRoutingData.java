@@ -64,10 +64,32 @@ public final class SampleRoutingData {
     public static RoutingData data() {
         List<Tenant> tenants = List.of(new Tenant("default", "UTC"), new Tenant("acme", "Europe/Berlin"));
         List<Extension> ext = List.of(
-                new Extension("default", "1001", "PJSIP/1001", "Reception", "1001@default", false, null, null, null,
-                        20, 0, null),
-                new Extension("default", "1002", "PJSIP/1002", "Office 2", "1002@default", false, null, null, null,
-                        20, 0, null),
+                new Extension(
+                        "default",
+                        "1001",
+                        "PJSIP/1001",
+                        "Reception",
+                        "1001@default",
+                        false,
+                        null,
+                        null,
+                        null,
+                        20,
+                        0,
+                        null),
+                new Extension(
+                        "default",
+                        "1002",
+                        "PJSIP/1002",
+                        "Office 2",
+                        "1002@default",
+                        false,
+                        null,
+                        null,
+                        null,
+                        20,
+                        0,
+                        null),
                 new Extension("default", "1003", "PJSIP/1003", "Office 3", null, false, null, null, null, 20, 0, null),
                 new Extension("acme", "1001", "SIP/1001", "Alice", "1001@acme", false, null, null, null, 20, 2, null),
                 new Extension("acme", "1002", "SIP/1002", "Bob", "1002@acme", false, null, "1003", "1003", 15, 0, null),
@@ -76,16 +98,28 @@ public final class SampleRoutingData {
         for (int day = 1; day <= 5; day++) {
             weekdays.add(new TimeRange(day, "08:00:00", "18:00:00"));
         }
-        List<TimeCondition> conditions = List.of(new TimeCondition("acme", "business-hours", null,
-                dest("RING_GROUP", "600"), dest("ROUTE", "after-hours"), weekdays,
-                List.of(new TimeException("2026-12-19", true, "Saturday before Christmas"),
+        List<TimeCondition> conditions = List.of(new TimeCondition(
+                "acme",
+                "business-hours",
+                null,
+                dest("RING_GROUP", "600"),
+                dest("ROUTE", "after-hours"),
+                weekdays,
+                List.of(
+                        new TimeException("2026-12-19", true, "Saturday before Christmas"),
                         new TimeException("2026-12-25", false, "Christmas Day"))));
         List<RingGroup> groups = List.of(
-                new RingGroup("acme", "600", "Reception", "RINGALL", 25, dest("VOICEMAIL", "1001"),
+                new RingGroup(
+                        "acme",
+                        "600",
+                        "Reception",
+                        "RINGALL",
+                        25,
+                        dest("VOICEMAIL", "1001"),
                         List.of("1001", "1002", "1003")),
                 new RingGroup("acme", "601", "Sales", "HUNT", 15, dest("QUEUE", "support"), List.of("1002", "1003")));
-        List<CallQueue> queues = List.of(
-                new CallQueue("acme", "support", "acme-support", 300, dest("VOICEMAIL", "1003")));
+        List<CallQueue> queues =
+                List.of(new CallQueue("acme", "support", "acme-support", 300, dest("VOICEMAIL", "1003")));
         List<InboundRoute> inbound = List.of(
                 new InboundRoute("default", "main", "100", null, 10, dest("EXTENSION", "1001")),
                 new InboundRoute("acme", "did-100", "100", null, 10, dest("EXTENSION", "1001")),
@@ -101,11 +135,31 @@ public final class SampleRoutingData {
                 new Trunk("acme", "carrier-a", "SIP/carrier-a/{number}"),
                 new Trunk("acme", "carrier-b", "SIP/carrier-b/{number}"));
         List<OutboundRoute> outbound = List.of(
-                new OutboundRoute("default", "pstn", 10, null, null, 120, List.of(new DialPattern("_0.", 0, "")),
+                new OutboundRoute(
+                        "default",
+                        "pstn",
+                        10,
+                        null,
+                        null,
+                        120,
+                        List.of(new DialPattern("_0.", 0, "")),
                         List.of("provider")),
-                new OutboundRoute("acme", "emergency", 1, null, null, 120,
-                        List.of(new DialPattern("110", 0, ""), new DialPattern("112", 0, "")), List.of("carrier-a")),
-                new OutboundRoute("acme", "pstn", 10, "4930555000", "ACME", 120,
+                new OutboundRoute(
+                        "acme",
+                        "emergency",
+                        1,
+                        null,
+                        null,
+                        120,
+                        List.of(new DialPattern("110", 0, ""), new DialPattern("112", 0, "")),
+                        List.of("carrier-a")),
+                new OutboundRoute(
+                        "acme",
+                        "pstn",
+                        10,
+                        "4930555000",
+                        "ACME",
+                        120,
                         List.of(new DialPattern("_0.", 0, ""), new DialPattern("_9.", 1, "")),
                         List.of("carrier-a", "carrier-b")));
         List<BlockedCaller> blocked = List.of(

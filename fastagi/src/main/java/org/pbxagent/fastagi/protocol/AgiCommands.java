@@ -32,12 +32,23 @@ public final class AgiCommands {
      * function call such as {@code CHANNEL(language)} or {@code CALLERID(num)}; no spaces, quotes or line ends.
      */
     public static boolean isValidVariableName(String name) {
-        if (name == null || name.isEmpty() || name.length() > 80) {return false;}
+        if (name == null || name.isEmpty() || name.length() > 80) {
+            return false;
+        }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
-                    || c == '(' || c == ')' || c == '-' || c == '.' || c == ',';
-            if (!ok) {return false;}
+            boolean ok = (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= '0' && c <= '9')
+                    || c == '_'
+                    || c == '('
+                    || c == ')'
+                    || c == '-'
+                    || c == '.'
+                    || c == ',';
+            if (!ok) {
+                return false;
+            }
         }
         return true;
     }
@@ -49,13 +60,19 @@ public final class AgiCommands {
      */
     public static int putSetVariable(byte[] out, int pos, String name, String value) {
         int p = putAscii(out, pos, "SET VARIABLE ");
-        if (p < 0) {return -1;}
+        if (p < 0) {
+            return -1;
+        }
         p = putAscii(out, p, name);
-        if (p < 0 || p + 2 > out.length) {return -1;}
+        if (p < 0 || p + 2 > out.length) {
+            return -1;
+        }
         out[p++] = ' ';
         out[p++] = '"';
         p = putEscaped(out, p, value == null ? "" : value);
-        if (p < 0 || p + 2 > out.length) {return -1;}
+        if (p < 0 || p + 2 > out.length) {
+            return -1;
+        }
         out[p++] = '"';
         out[p++] = '\n';
         return p;
@@ -63,10 +80,14 @@ public final class AgiCommands {
 
     /** True for names MSet can take as they are: {@code [A-Za-z0-9_]}, 1..80 characters. */
     public static boolean isPlainVariableName(String name) {
-        if (name == null || name.isEmpty() || name.length() > 80) {return false;}
+        if (name == null || name.isEmpty() || name.length() > 80) {
+            return false;
+        }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {return false;}
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+                return false;
+            }
         }
         return true;
     }
@@ -86,14 +107,20 @@ public final class AgiCommands {
      */
     public static int putMSetPair(byte[] out, int pos, String name, String value) {
         int p = putAscii(out, pos, name);
-        if (p < 0 || p + 1 > out.length) {return -1;}
+        if (p < 0 || p + 1 > out.length) {
+            return -1;
+        }
         out[p++] = '=';
         String v = value == null ? "" : value;
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            if (c >= 0x80) {return putMSetUtf8(out, p, v.substring(i));}
+            if (c >= 0x80) {
+                return putMSetUtf8(out, p, v.substring(i));
+            }
             p = putMSetByte(out, p, (byte) c);
-            if (p < 0) {return -1;}
+            if (p < 0) {
+                return -1;
+            }
         }
         return p;
     }
@@ -101,13 +128,17 @@ public final class AgiCommands {
     private static int putMSetUtf8(byte[] out, int p, String s) {
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             p = putMSetByte(out, p, b);
-            if (p < 0) {return -1;}
+            if (p < 0) {
+                return -1;
+            }
         }
         return p;
     }
 
     private static int putMSetByte(byte[] out, int p, byte b) {
-        if (p + 4 > out.length) {return -1;}
+        if (p + 4 > out.length) {
+            return -1;
+        }
         switch (b) {
             case '\\':
                 out[p++] = '\\';
@@ -121,12 +152,18 @@ public final class AgiCommands {
                 out[p++] = '\\';
                 out[p++] = '"';
                 break;
-            case ',': case '(': case ')': case '[': case ']':
+            case ',':
+            case '(':
+            case ')':
+            case '[':
+            case ']':
                 out[p++] = '\\';
                 out[p++] = '\\';
                 out[p++] = b;
                 break;
-            case '\n': case '\r': case 0:
+            case '\n':
+            case '\r':
+            case 0:
                 out[p++] = ' ';
                 break;
             default:
@@ -137,7 +174,9 @@ public final class AgiCommands {
 
     /** Appends the closing {@code "\n} of an {@code EXEC MSet} command; returns the new position or -1. */
     public static int putExecMSetEnd(byte[] out, int pos) {
-        if (pos + 2 > out.length) {return -1;}
+        if (pos + 2 > out.length) {
+            return -1;
+        }
         out[pos] = '"';
         out[pos + 1] = '\n';
         return pos + 2;
@@ -147,12 +186,16 @@ public final class AgiCommands {
     public static String execMSet(List<String> names, List<String> values) {
         int size = 16;
         for (int i = 0; i < names.size(); i++) {
-            size += names.get(i).length() + 2 + 12 * (values.get(i) == null ? 0 : values.get(i).length());
+            size += names.get(i).length()
+                    + 2
+                    + 12 * (values.get(i) == null ? 0 : values.get(i).length());
         }
         byte[] buf = new byte[size];
         int p = putExecMSetStart(buf, 0);
         for (int i = 0; i < names.size(); i++) {
-            if (i > 0) {buf[p++] = ',';}
+            if (i > 0) {
+                buf[p++] = ',';
+            }
             p = putMSetPair(buf, p, names.get(i), values.get(i));
         }
         p = putExecMSetEnd(buf, p);
@@ -182,18 +225,24 @@ public final class AgiCommands {
                 paren++;
                 cur.append(c);
             } else if (c == ')') {
-                if (paren > 0) {paren--;}
+                if (paren > 0) {
+                    paren--;
+                }
                 cur.append(c);
             } else if (c == '[') {
                 bracket++;
                 cur.append(c);
             } else if (c == ']') {
-                if (bracket > 0) {bracket--;}
+                if (bracket > 0) {
+                    bracket--;
+                }
                 cur.append(c);
             } else if (c == '"' && delim != '"') {
                 quote = !quote;
             } else if (c == '\\') {
-                if (i + 1 < data.length()) {cur.append(data.charAt(++i));}
+                if (i + 1 < data.length()) {
+                    cur.append(data.charAt(++i));
+                }
             } else if (c == delim && paren == 0 && bracket == 0 && !quote) {
                 out.add(cur.toString());
                 cur.setLength(0);
@@ -214,7 +263,9 @@ public final class AgiCommands {
         List<Map.Entry<String, String>> out = new ArrayList<>();
         for (String pair : appArguments(data, ',', Integer.MAX_VALUE)) {
             List<String> nv = appArguments(pair, '=', 2);
-            if (nv.size() < 2) {continue;}
+            if (nv.size() < 2) {
+                continue;
+            }
             out.add(new AbstractMap.SimpleImmutableEntry<>(nv.get(0), nv.get(1)));
         }
         return out;
@@ -237,8 +288,12 @@ public final class AgiCommands {
     }
 
     private static int putAscii(byte[] out, int p, String s) {
-        if (p + s.length() > out.length) {return -1;}
-        for (int i = 0; i < s.length(); i++) {out[p++] = (byte) s.charAt(i);}
+        if (p + s.length() > out.length) {
+            return -1;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            out[p++] = (byte) s.charAt(i);
+        }
         return p;
     }
 
@@ -246,7 +301,9 @@ public final class AgiCommands {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
-                if (p + 2 > out.length) {return -1;}
+                if (p + 2 > out.length) {
+                    return -1;
+                }
                 if (c == '"' || c == '\\') {
                     out[p++] = '\\';
                     out[p++] = (byte) c;
@@ -267,7 +324,9 @@ public final class AgiCommands {
     private static int putEscapedUtf8(byte[] out, int p, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         for (byte x : b) {
-            if (p + 2 > out.length) {return -1;}
+            if (p + 2 > out.length) {
+                return -1;
+            }
             if (x == '"' || x == '\\') {
                 out[p++] = '\\';
                 out[p++] = x;
@@ -292,26 +351,36 @@ public final class AgiCommands {
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
             if (escaped) {
-                if (cur == null) {cur = new StringBuilder();}
+                if (cur == null) {
+                    cur = new StringBuilder();
+                }
                 cur.append(c);
                 escaped = false;
             } else if (c == '\\') {
                 escaped = true;
-                if (cur == null) {cur = new StringBuilder();}
+                if (cur == null) {
+                    cur = new StringBuilder();
+                }
             } else if (c == '"') {
                 quoted = !quoted;
-                if (cur == null) {cur = new StringBuilder();}
+                if (cur == null) {
+                    cur = new StringBuilder();
+                }
             } else if ((c == ' ' || c == '\t') && !quoted) {
                 if (cur != null) {
                     words.add(cur.toString());
                     cur = null;
                 }
             } else {
-                if (cur == null) {cur = new StringBuilder();}
+                if (cur == null) {
+                    cur = new StringBuilder();
+                }
                 cur.append(c);
             }
         }
-        if (cur != null) {words.add(cur.toString());}
+        if (cur != null) {
+            words.add(cur.toString());
+        }
         return words;
     }
 }

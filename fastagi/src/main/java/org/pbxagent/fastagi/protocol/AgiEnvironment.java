@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
 import org.pbxagent.fastagi.AgiRequest;
 
 /**
@@ -19,9 +18,28 @@ import org.pbxagent.fastagi.AgiRequest;
 public final class AgiEnvironment {
     /** Keys (without {@code agi_}) in the order Asterisk 20 sends them, before the {@code agi_arg_N} lines. */
     public static final List<String> ASTERISK_20_KEYS = List.of(
-            "network", "network_script", "request", "channel", "language", "type", "uniqueid", "version",
-            "callerid", "calleridname", "callingpres", "callingani2", "callington", "callingtns", "dnid", "rdnis",
-            "context", "extension", "priority", "enhanced", "accountcode", "threadid");
+            "network",
+            "network_script",
+            "request",
+            "channel",
+            "language",
+            "type",
+            "uniqueid",
+            "version",
+            "callerid",
+            "calleridname",
+            "callingpres",
+            "callingani2",
+            "callington",
+            "callingtns",
+            "dnid",
+            "rdnis",
+            "context",
+            "extension",
+            "priority",
+            "enhanced",
+            "accountcode",
+            "threadid");
 
     private AgiEnvironment() {}
 
@@ -36,7 +54,9 @@ public final class AgiEnvironment {
         if (networkScript != null) {
             int q = networkScript.indexOf('?');
             script = q < 0 ? networkScript : networkScript.substring(0, q);
-            if (q >= 0) {params = parseQuery(networkScript.substring(q + 1));}
+            if (q >= 0) {
+                params = parseQuery(networkScript.substring(q + 1));
+            }
         }
         List<String> args = Collections.emptyList();
         TreeMap<Integer, String> numbered = null;
@@ -49,12 +69,18 @@ public final class AgiEnvironment {
                 } catch (NumberFormatException ex) {
                     throw new AgiProtocolException("bad argument key agi_" + AgiText.printable(k, 40));
                 }
-                if (n < 1) {throw new AgiProtocolException("bad argument key agi_" + k);}
-                if (numbered == null) {numbered = new TreeMap<>();}
+                if (n < 1) {
+                    throw new AgiProtocolException("bad argument key agi_" + k);
+                }
+                if (numbered == null) {
+                    numbered = new TreeMap<>();
+                }
                 numbered.put(n, e.getValue());
             }
         }
-        if (numbered != null) {args = new ArrayList<>(numbered.values());}
+        if (numbered != null) {
+            args = new ArrayList<>(numbered.values());
+        }
         return new AgiRequest(script, params, args, env);
     }
 
@@ -78,14 +104,18 @@ public final class AgiEnvironment {
                 }
                 params.put(name, value);
             }
-            if (amp < 0) {break;}
+            if (amp < 0) {
+                break;
+            }
             start = amp + 1;
         }
         return params;
     }
 
     private static String decode(String s) throws AgiProtocolException {
-        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {return s;}
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+            return s;
+        }
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {

@@ -4,5 +4,7 @@ package org.pbxagent.fastagi.protocol;
 public class AgiProtocolException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    public AgiProtocolException(String message) { super(message); }
+    public AgiProtocolException(String message) {
+        super(message);
+    }
 }

@@ -28,25 +28,41 @@ public final class AgiReply {
     }
 
     /** 200, 510, 511, 520 ... */
-    public int status() { return status; }
+    public int status() {
+        return status;
+    }
 
-    public boolean isSuccess() { return status == 200; }
+    public boolean isSuccess() {
+        return status == 200;
+    }
 
     /** {@code result=} value, or {@link #NO_RESULT}. */
-    public int result() { return result; }
+    public int result() {
+        return result;
+    }
 
     /** Text inside the parentheses after {@code result=}, or null (e.g. the value of GET VARIABLE). */
-    public String data() { return data; }
+    public String data() {
+        return data;
+    }
 
     /** {@code endpos=} of STREAM FILE and friends, or {@link #NO_ENDPOS}. */
-    public long endpos() { return endpos; }
+    public long endpos() {
+        return endpos;
+    }
 
     /** For a 520 reply: the usage lines between the first and the last line, joined by {@code \n}; else null. */
-    public String usage() { return usage; }
+    public String usage() {
+        return usage;
+    }
 
     /** The reply as received, lines joined by {@code \n}, without the final line end. */
-    public String text() { return text; }
+    public String text() {
+        return text;
+    }
 
     @Override
-    public String toString() { return text; }
+    public String toString() {
+        return text;
+    }
 }

@@ -18,7 +18,9 @@ public final class AgiReplyParser {
     }
 
     /** True while a multi-line {@code 520-} block has started and not yet ended. */
-    public boolean inUsageBlock() { return usageFirst != null; }
+    public boolean inUsageBlock() {
+        return usageFirst != null;
+    }
 
     /**
      * @return the completed reply, or null if the line opened or continued a 520 block
@@ -33,7 +35,9 @@ public final class AgiReplyParser {
                 usageBlock = null;
                 return new AgiReply(520, AgiReply.NO_RESULT, null, AgiReply.NO_ENDPOS, usage, text);
             }
-            if (usageBlock.length() > 0) {usageBlock.append('\n');}
+            if (usageBlock.length() > 0) {
+                usageBlock.append('\n');
+            }
             usageBlock.append(line);
             return null;
         }
@@ -47,7 +51,10 @@ public final class AgiReplyParser {
 
     /** Parses a one-line reply ({@code 200 result=1 (x) endpos=5}, {@code 510 ...}, {@code 520 ...}). */
     public static AgiReply parseLine(String line) throws AgiProtocolException {
-        if (line.length() < 3 || !isDigit(line.charAt(0)) || !isDigit(line.charAt(1)) || !isDigit(line.charAt(2))
+        if (line.length() < 3
+                || !isDigit(line.charAt(0))
+                || !isDigit(line.charAt(1))
+                || !isDigit(line.charAt(2))
                 || (line.length() > 3 && line.charAt(3) != ' ')) {
             throw new AgiProtocolException("not an AGI reply: " + AgiText.printable(line, 80));
         }
@@ -62,8 +69,12 @@ public final class AgiReplyParser {
         if (line.startsWith("result=", i)) {
             i += 7;
             int start = i;
-            if (i < line.length() && line.charAt(i) == '-') {i++;}
-            while (i < line.length() && isDigit(line.charAt(i))) {i++;}
+            if (i < line.length() && line.charAt(i) == '-') {
+                i++;
+            }
+            while (i < line.length() && isDigit(line.charAt(i))) {
+                i++;
+            }
             try {
                 result = Integer.parseInt(line, start, i, 10);
             } catch (NumberFormatException e) {
@@ -94,5 +105,7 @@ public final class AgiReplyParser {
         return new AgiReply(status, result, data, endpos, null, line);
     }
 
-    private static boolean isDigit(char c) { return c >= '0' && c <= '9'; }
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
 }

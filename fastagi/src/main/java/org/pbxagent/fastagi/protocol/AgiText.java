@@ -21,7 +21,9 @@ public final class AgiText {
                 sb.append(c);
             }
         }
-        if (sb.length() >= max && s.length() > max) {sb.append("...");}
+        if (sb.length() >= max && s.length() > max) {
+            sb.append("...");
+        }
         return sb.toString();
     }
 }

@@ -11,10 +11,10 @@ public final class AsteriskPattern {
     private static final int MAX_LENGTH = 64;
 
     private final String source;
-    private final String exact;          // non-null for a plain number
-    private final boolean[][] positions;  // allowed characters (ASCII) per position
-    private final int tail;              // 0 none, 1 '.', 2 '!'
-    private final int literalCount;      // characters that match only themselves: the more, the more specific
+    private final String exact; // non-null for a plain number
+    private final boolean[][] positions; // allowed characters (ASCII) per position
+    private final int tail; // 0 none, 1 '.', 2 '!'
+    private final int literalCount; // characters that match only themselves: the more, the more specific
 
     private AsteriskPattern(String source, String exact, boolean[][] positions, int tail, int literalCount) {
         this.source = source;
@@ -60,7 +60,9 @@ public final class AsteriskPattern {
                 case 'N', 'n' -> pos[n++] = range('2', '9');
                 case '.' -> tail = 1;
                 case '!' -> tail = 2;
-                case '-' -> { /* readability separator */ }
+                case '-' -> {
+                    /* readability separator */
+                }
                 case '[' -> {
                     int close = pattern.indexOf(']', i + 1);
                     if (close < 0) {
@@ -134,10 +136,14 @@ public final class AsteriskPattern {
         return true;
     }
 
-    public boolean isExact() { return exact != null; }
+    public boolean isExact() {
+        return exact != null;
+    }
 
     /** The value a plain number matches (separators dropped), for exact lookups; null for a pattern. */
-    public String exact() { return exact; }
+    public String exact() {
+        return exact;
+    }
 
     /** A plain value written with {@code -} separators: what it matches once they are dropped; null otherwise. */
     public String normalisedExact() {
@@ -145,10 +151,16 @@ public final class AsteriskPattern {
     }
 
     /** Characters that must be exactly themselves; used to prefer the more specific of two matching patterns. */
-    public int literalCount() { return literalCount; }
+    public int literalCount() {
+        return literalCount;
+    }
 
-    public String source() { return source; }
+    public String source() {
+        return source;
+    }
 
     @Override
-    public String toString() { return source; }
+    public String toString() {
+        return source;
+    }
 }

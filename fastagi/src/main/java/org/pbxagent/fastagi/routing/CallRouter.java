@@ -20,6 +20,7 @@ import org.pbxagent.fastagi.RouteVariable;
 public final class CallRouter {
     /** Hops through forwards and routes one decision may take before it gives up (data loops are refused at load). */
     static final int MAX_HOPS = 8;
+
     static final String DEFAULT_TENANT = "default";
 
     /** Snapshot and whether it is served while the DB is unreachable; swapped as one reference. */
@@ -33,9 +34,13 @@ public final class CallRouter {
         this.clock = clock;
     }
 
-    public void update(State next) { this.state = next; }
+    public void update(State next) {
+        this.state = next;
+    }
 
-    public State state() { return state; }
+    public State state() {
+        return state;
+    }
 
     // ------------------------------------------------------------------------------------------------ scripts
 
@@ -155,7 +160,12 @@ public final class CallRouter {
                 if (q == null) {
                     return a.hangup("41", "unknown-step");
                 }
-                destination(t, q.failover, a, 1, "queue-" + (status.isEmpty() ? "failed" : status.toLowerCase(Locale.ROOT)));
+                destination(
+                        t,
+                        q.failover,
+                        a,
+                        1,
+                        "queue-" + (status.isEmpty() ? "failed" : status.toLowerCase(Locale.ROOT)));
             }
             case "out" -> {
                 Tenant.Outbound o = p.length == 4 ? t.outboundRoute(p[1]) : null;
@@ -197,7 +207,10 @@ public final class CallRouter {
             case RING_GROUP -> ringGroup(t, t.ringGroup(d.ref()), a, hops);
             case QUEUE -> {
                 Tenant.Queue q = t.queue(d.ref());
-                a.action(RouteAction.QUEUE).target(q.asteriskQueue).timeout(q.maxWait).step("q:" + q.name)
+                a.action(RouteAction.QUEUE)
+                        .target(q.asteriskQueue)
+                        .timeout(q.maxWait)
+                        .step("q:" + q.name)
                         .reason(reason);
             }
             case PLAYBACK -> a.action(RouteAction.PLAYBACK).target(d.ref()).reason(reason);
@@ -209,7 +222,11 @@ public final class CallRouter {
             case TIME_CONDITION -> {
                 Tenant.TimeCondition c = t.timeCondition(d.ref());
                 boolean open = c.matches(clock.instant());
-                destination(t, open ? c.match : c.otherwise, a, hops + 1,
+                destination(
+                        t,
+                        open ? c.match : c.otherwise,
+                        a,
+                        hops + 1,
                         "time-condition:" + c.name + (open ? ":match" : ":else"));
             }
         }
@@ -228,7 +245,11 @@ public final class CallRouter {
             }
             return;
         }
-        a.action(RouteAction.DIAL).target(e.endpoint).timeout(e.ringTime).step("ext:" + e.number).reason(reason);
+        a.action(RouteAction.DIAL)
+                .target(e.endpoint)
+                .timeout(e.ringTime)
+                .step("ext:" + e.number)
+                .reason(reason);
         if (e.callLimit > 0) {
             a.limit(e.callLimit, t.name() + "-" + e.number);
         }
@@ -302,7 +323,11 @@ public final class CallRouter {
         if (target.length() == 0) {
             destination(t, g.noAnswer, a, hops + 1, "ring-group-no-member");
         } else {
-            a.action(RouteAction.DIAL).target(target.toString()).timeout(g.ringTime).step("rg:" + g.number).reason("ring-all");
+            a.action(RouteAction.DIAL)
+                    .target(target.toString())
+                    .timeout(g.ringTime)
+                    .step("rg:" + g.number)
+                    .reason("ring-all");
         }
     }
 
@@ -311,7 +336,10 @@ public final class CallRouter {
         for (int i = from; i < g.members.size(); i++) {
             Tenant.Extension m = t.extension(g.members.get(i));
             if (!m.dnd) {
-                a.action(RouteAction.DIAL).target(m.endpoint).timeout(g.ringTime).step("rg:" + g.number + ":" + i)
+                a.action(RouteAction.DIAL)
+                        .target(m.endpoint)
+                        .timeout(g.ringTime)
+                        .step("rg:" + g.number + ":" + i)
                         .reason("hunt");
                 return true;
             }
@@ -319,8 +347,7 @@ public final class CallRouter {
         return false;
     }
 
-    private static boolean outboundDial(Tenant t, String number, Tenant.Extension from,
-                                        Answer a, String reason) {
+    private static boolean outboundDial(Tenant t, String number, Tenant.Extension from, Answer a, String reason) {
         List<Tenant.Outbound> routes = t.outboundRoutes();
         for (int i = 0; i < routes.size(); i++) {
             Tenant.Outbound o = routes.get(i);
@@ -340,11 +367,14 @@ public final class CallRouter {
         return false;
     }
 
-    private static void dialTrunk(Tenant.Outbound o, Tenant.DialPattern dp, String number, int index,
-                                  Answer a, String reason) {
+    private static void dialTrunk(
+            Tenant.Outbound o, Tenant.DialPattern dp, String number, int index, Answer a, String reason) {
         String dialled = dp.prepend + number.substring(dp.strip);
-        a.action(RouteAction.DIAL).target(o.trunkDialStrings.get(index).replace("{number}", dialled)).timeout(o.ringTime)
-                .step("out:" + o.name + ":" + index + ":" + number).reason(reason);
+        a.action(RouteAction.DIAL)
+                .target(o.trunkDialStrings.get(index).replace("{number}", dialled))
+                .timeout(o.ringTime)
+                .step("out:" + o.name + ":" + index + ":" + number)
+                .reason(reason);
     }
 
     // ------------------------------------------------------------------------------------------------ input
@@ -381,7 +411,9 @@ public final class CallRouter {
             List<String> args = r.arguments();
             for (int i = 0; i < args.size(); i++) {
                 String arg = args.get(i);
-                if (arg != null && arg.length() > name.length() && arg.startsWith(name)
+                if (arg != null
+                        && arg.length() > name.length()
+                        && arg.startsWith(name)
                         && arg.charAt(name.length()) == '=') {
                     v = arg.substring(name.length() + 1);
                     break;
@@ -421,17 +453,47 @@ public final class CallRouter {
         private String tenant = "";
         private String reason = "";
 
-        Answer(boolean degraded) { this.degraded = degraded; }
+        Answer(boolean degraded) {
+            this.degraded = degraded;
+        }
 
-        Answer action(RouteAction v) { action = v; return this; }
-        Answer target(String v) { target = v; return this; }
-        Answer timeout(int seconds) { timeout = Integer.toString(seconds); return this; }
-        Answer options(String v) { options = v; return this; }
-        Answer step(String v) { step = v; return this; }
-        Answer reason(String v) { reason = v; return this; }
-        void tenant(String v) { tenant = v == null ? "" : v; }
+        Answer action(RouteAction v) {
+            action = v;
+            return this;
+        }
 
-        void set(RouteVariable name, String value) { extra.set(name, value); }
+        Answer target(String v) {
+            target = v;
+            return this;
+        }
+
+        Answer timeout(int seconds) {
+            timeout = Integer.toString(seconds);
+            return this;
+        }
+
+        Answer options(String v) {
+            options = v;
+            return this;
+        }
+
+        Answer step(String v) {
+            step = v;
+            return this;
+        }
+
+        Answer reason(String v) {
+            reason = v;
+            return this;
+        }
+
+        void tenant(String v) {
+            tenant = v == null ? "" : v;
+        }
+
+        void set(RouteVariable name, String value) {
+            extra.set(name, value);
+        }
 
         void limit(int limit, String group) {
             extra.set(RouteVariable.LIMIT, Integer.toString(limit));

@@ -19,8 +19,7 @@ import org.pbxagent.fastagi.data.RoutingData;
  * so an emptied or broken DB never replaces a working snapshot.
  */
 public final class RoutingCompiler {
-    private RoutingCompiler() {
-    }
+    private RoutingCompiler() {}
 
     /**
      * Compiles and validates. Problems are in {@link RoutingSnapshot#problems()}.
@@ -46,8 +45,8 @@ public final class RoutingCompiler {
             compilers.put(t.name(), new TenantCompiler(t.name(), zone, problems));
         }
         if (compilers.isEmpty()) {
-            throw new RoutingSnapshotException("routing data has no usable tenant" + (problems.isEmpty() ? ""
-                    : ": " + String.join("; ", problems)));
+            throw new RoutingSnapshotException("routing data has no usable tenant"
+                    + (problems.isEmpty() ? "" : ": " + String.join("; ", problems)));
         }
         // Rows of a refused tenant have no compiler and are dropped here, with nothing kept between compilations.
         collect(compilers, data.extensions(), RoutingData.Extension::tenant, tc -> tc.extensionRows);
@@ -65,8 +64,11 @@ public final class RoutingCompiler {
         return new RoutingSnapshot(data, tenants, problems);
     }
 
-    private static <T> void collect(Map<String, TenantCompiler> compilers, List<T> rows,
-            Function<T, String> tenantOf, Function<TenantCompiler, List<T>> into) {
+    private static <T> void collect(
+            Map<String, TenantCompiler> compilers,
+            List<T> rows,
+            Function<T, String> tenantOf,
+            Function<TenantCompiler, List<T>> into) {
         for (T row : rows) {
             TenantCompiler tc = compilers.get(tenantOf.apply(row));
             if (tc != null) {

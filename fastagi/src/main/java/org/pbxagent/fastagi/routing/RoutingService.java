@@ -34,6 +34,7 @@ public final class RoutingService implements AutoCloseable {
 
     /** The scripts served, by the name in the AGI URL ({@code agi://host:port/route?tenant=...}). */
     public static final String ROUTE = "route";
+
     public static final String OUTBOUND = "outbound";
     public static final String NEXT = "next";
     public static final List<String> SCRIPTS = List.of(ROUTE, OUTBOUND, NEXT);
@@ -56,17 +57,20 @@ public final class RoutingService implements AutoCloseable {
     private volatile boolean dbReachable;
     /** When the DB last answered a poll or a read (null: never); "is the data current" without a growing age. */
     private volatile Instant lastDbSuccess;
+
     private volatile String source = "none";
     private volatile List<String> problems = List.of();
     private volatile String lastError;
     /** Version last read from the DB and compiled (successfully or not): do not recompile the same broken data. */
     private volatile long attemptedVersion = Long.MIN_VALUE;
+
     private volatile boolean loadedFromDb;
     /**
      * True when the snapshot served is the DB's current data; false after the DB's data was refused (the previous
      * snapshot is served, so answers say ROUTE_DEGRADED=1 until the DB has usable data again).
      */
     private volatile boolean servingDbData;
+
     private volatile ScheduledExecutorService refresher;
     private final Object loadLock = new Object();
 
@@ -79,8 +83,10 @@ public final class RoutingService implements AutoCloseable {
         Objects.requireNonNull(snapshotFile, "routing snapshot file");
         Objects.requireNonNull(refreshInterval, "routing refresh interval");
         Objects.requireNonNull(clock, "clock");
-        if (refreshInterval.compareTo(Duration.ofMillis(50)) < 0 || refreshInterval.compareTo(Duration.ofSeconds(60)) > 0) {
-            throw new IllegalArgumentException("routing refresh interval must be 50 ms .. 60 s, got " + refreshInterval);
+        if (refreshInterval.compareTo(Duration.ofMillis(50)) < 0
+                || refreshInterval.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new IllegalArgumentException(
+                    "routing refresh interval must be 50 ms .. 60 s, got " + refreshInterval);
         }
         this.reader = new RoutingDataReader(ds, clock);
         this.snapshotFile = new SnapshotFile(snapshotFile);
@@ -113,12 +119,16 @@ public final class RoutingService implements AutoCloseable {
                     router = new CallRouter(new CallRouter.State(snapshot, true), clock);
                     source = "disk";
                     problems = snapshot.problems();
-                    log.warn("routing DB unreachable ({}); serving disk snapshot version {} read at {} (degraded)",
-                            dbError.getMessage(), snapshot.version(), snapshot.readAt());
+                    log.warn(
+                            "routing DB unreachable ({}); serving disk snapshot version {} read at {} (degraded)",
+                            dbError.getMessage(),
+                            snapshot.version(),
+                            snapshot.readAt());
                     logProblems(snapshot.problems());
                 } catch (RoutingSnapshotException diskError) {
-                    throw new RoutingSnapshotException("no routing data: DB failed (" + dbError.getMessage()
-                            + ") and " + diskError.getMessage(), diskError);
+                    throw new RoutingSnapshotException(
+                            "no routing data: DB failed (" + dbError.getMessage() + ") and " + diskError.getMessage(),
+                            diskError);
                 }
             } else {
                 log.warn("routing data in the DB is unusable ({}); keeping what is loaded", dbError.getMessage());
@@ -154,8 +164,14 @@ public final class RoutingService implements AutoCloseable {
         }
         RoutingSnapshot s = r.state().snapshot();
         Instant loaded = s.readAt();
-        return new RoutingStatus(dbReachable, r.state().degraded(), s.version(), loaded,
-                Duration.between(loaded, clock.instant()), source, all);
+        return new RoutingStatus(
+                dbReachable,
+                r.state().degraded(),
+                s.version(),
+                loaded,
+                Duration.between(loaded, clock.instant()),
+                source,
+                all);
     }
 
     /** When the DB last answered (a version poll or a data read); empty while it never has. */
@@ -239,13 +255,17 @@ public final class RoutingService implements AutoCloseable {
             servingDbData = false;
             problems = List.of("routing data version " + data.version() + " refused: " + e.getMessage()
                     + " (serving the previous snapshot, degraded)");
-            log.error("routing data version {} refused, keeping the previous snapshot (degraded): {}", data.version(),
+            log.error(
+                    "routing data version {} refused, keeping the previous snapshot (degraded): {}",
+                    data.version(),
                     e.getMessage());
             CallRouter r = router;
             if (r == null) {
                 throw e;
             }
-            if (!r.state().degraded()) {r.update(new CallRouter.State(r.state().snapshot(), true));}
+            if (!r.state().degraded()) {
+                r.update(new CallRouter.State(r.state().snapshot(), true));
+            }
             return;
         }
         servingDbData = true;
@@ -260,8 +280,11 @@ public final class RoutingService implements AutoCloseable {
             logProblems(snapshot.problems());
         }
         problems = snapshot.problems();
-        log.info("routing snapshot version {} loaded: {} tenant(s), {} problem(s)", snapshot.version(),
-                snapshot.tenantNames().size(), snapshot.problems().size());
+        log.info(
+                "routing snapshot version {} loaded: {} tenant(s), {} problem(s)",
+                snapshot.version(),
+                snapshot.tenantNames().size(),
+                snapshot.problems().size());
         try {
             snapshotFile.write(data);
         } catch (IOException e) {

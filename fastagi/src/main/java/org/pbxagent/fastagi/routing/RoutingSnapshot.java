@@ -25,18 +25,30 @@ public final class RoutingSnapshot {
         this.problems = List.copyOf(problems);
     }
 
-    public long version() { return data.version(); }
+    public long version() {
+        return data.version();
+    }
 
-    public Instant readAt() { return Instant.ofEpochMilli(data.readAtMillis()); }
+    public Instant readAt() {
+        return Instant.ofEpochMilli(data.readAtMillis());
+    }
 
     /** The rows this snapshot was compiled from, as written to the disk snapshot. */
-    public RoutingData data() { return data; }
+    public RoutingData data() {
+        return data;
+    }
 
     /** Problems found at load, one line each, naming the tenant, the entry and what is wrong. */
-    public List<String> problems() { return problems; }
+    public List<String> problems() {
+        return problems;
+    }
 
     /** @return the tenant's compiled routes, or null */
-    public Tenant tenant(String name) { return name == null ? null : tenants.get(name); }
+    public Tenant tenant(String name) {
+        return name == null ? null : tenants.get(name);
+    }
 
-    public Set<String> tenantNames() { return tenants.keySet(); }
+    public Set<String> tenantNames() {
+        return tenants.keySet();
+    }
 }

@@ -16,8 +16,14 @@ import java.util.List;
  * @param source          {@code database} or {@code disk}
  * @param problems        problems with the routing data found at load, and the last refresh error if any
  */
-public record RoutingStatus(boolean dbReachable, boolean degraded, long snapshotVersion, Instant loadedAt,
-                            Duration snapshotAge, String source, List<String> problems) {
+public record RoutingStatus(
+        boolean dbReachable,
+        boolean degraded,
+        long snapshotVersion,
+        Instant loadedAt,
+        Duration snapshotAge,
+        String source,
+        List<String> problems) {
     public RoutingStatus {
         problems = List.copyOf(problems);
     }

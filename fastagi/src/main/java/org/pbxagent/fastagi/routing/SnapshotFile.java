@@ -28,8 +28,8 @@ public final class SnapshotFile {
     static final int FORMAT = 1;
     private static final int MAX_BYTES = 256 * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Path file;
 
@@ -37,7 +37,9 @@ public final class SnapshotFile {
         this.file = file;
     }
 
-    public Path path() { return file; }
+    public Path path() {
+        return file;
+    }
 
     public void write(RoutingData data) throws IOException {
         byte[] body = JSON.writeValueAsBytes(data);
@@ -47,8 +49,12 @@ public final class SnapshotFile {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.allocate(header.length + body.length).put(header).put(body).flip();
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.allocate(header.length + body.length)
+                        .put(header)
+                        .put(body)
+                        .flip();
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }

@@ -55,9 +55,15 @@ public final class Tenant {
      * @param routes  inbound routes; one without a DID pattern is reachable by name only (from another route)
      * @param outbound outbound routes in row order (equal priorities and names keep it)
      */
-    Tenant(String name, Map<String, Extension> extensions, Collection<Inbound> routes,
-           Map<String, TimeCondition> conditions, Map<String, RingGroup> groups, Map<String, Queue> queues,
-           List<Outbound> outbound, List<AsteriskPattern> blocked) {
+    Tenant(
+            String name,
+            Map<String, Extension> extensions,
+            Collection<Inbound> routes,
+            Map<String, TimeCondition> conditions,
+            Map<String, RingGroup> groups,
+            Map<String, Queue> queues,
+            List<Outbound> outbound,
+            List<AsteriskPattern> blocked) {
         this.name = name;
         this.extensions = Map.copyOf(extensions);
         this.conditions = Map.copyOf(conditions);
@@ -110,21 +116,31 @@ public final class Tenant {
         this.blockedPatterns = List.copyOf(callerPatterns);
     }
 
-    public String name() { return name; }
+    public String name() {
+        return name;
+    }
 
     // The read-only maps throw on a null key: each lookup answers null for it, as a missing entry.
 
     /** @return the extension with this number, or null */
-    Extension extension(String number) { return number == null ? null : extensions.get(number); }
+    Extension extension(String number) {
+        return number == null ? null : extensions.get(number);
+    }
 
     /** @return the ring group with this number, or null */
-    RingGroup ringGroup(String number) { return number == null ? null : groups.get(number); }
+    RingGroup ringGroup(String number) {
+        return number == null ? null : groups.get(number);
+    }
 
     /** @return the queue of this name, or null */
-    Queue queue(String queueName) { return queueName == null ? null : queues.get(queueName); }
+    Queue queue(String queueName) {
+        return queueName == null ? null : queues.get(queueName);
+    }
 
     /** @return the inbound route of this name, or null */
-    Inbound route(String routeName) { return routeName == null ? null : routesByName.get(routeName); }
+    Inbound route(String routeName) {
+        return routeName == null ? null : routesByName.get(routeName);
+    }
 
     /** @return the time condition of this name, or null */
     TimeCondition timeCondition(String conditionName) {
@@ -132,10 +148,14 @@ public final class Tenant {
     }
 
     /** @return the outbound route of this name, or null */
-    Outbound outboundRoute(String routeName) { return routeName == null ? null : outboundByName.get(routeName); }
+    Outbound outboundRoute(String routeName) {
+        return routeName == null ? null : outboundByName.get(routeName);
+    }
 
     /** The outbound routes in the order a dialled number tries them. */
-    List<Outbound> outboundRoutes() { return outbound; }
+    List<Outbound> outboundRoutes() {
+        return outbound;
+    }
 
     boolean blocked(String callerId) {
         if (callerId == null) {
@@ -185,6 +205,7 @@ public final class Tenant {
         final String displayName;
         /** Voicemail box, or null when the extension has none. */
         final String mailbox;
+
         final boolean dnd;
         final String forwardAlways;
         final String forwardBusy;
@@ -193,9 +214,18 @@ public final class Tenant {
         final int callLimit;
         final String outboundCallerId;
 
-        Extension(String number, String endpoint, String displayName, String mailbox, boolean dnd,
-                  String forwardAlways, String forwardBusy, String forwardNoAnswer, int ringTime, int callLimit,
-                  String outboundCallerId) {
+        Extension(
+                String number,
+                String endpoint,
+                String displayName,
+                String mailbox,
+                boolean dnd,
+                String forwardAlways,
+                String forwardBusy,
+                String forwardNoAnswer,
+                int ringTime,
+                int callLimit,
+                String outboundCallerId) {
             this.number = number;
             this.endpoint = endpoint;
             this.displayName = displayName;
@@ -211,8 +241,18 @@ public final class Tenant {
 
         /** The same extension with its unconditional forward dropped (it was part of a loop). */
         Extension withoutForwardAlways() {
-            return new Extension(number, endpoint, displayName, mailbox, dnd, null, forwardBusy, forwardNoAnswer,
-                    ringTime, callLimit, outboundCallerId);
+            return new Extension(
+                    number,
+                    endpoint,
+                    displayName,
+                    mailbox,
+                    dnd,
+                    null,
+                    forwardBusy,
+                    forwardNoAnswer,
+                    ringTime,
+                    callLimit,
+                    outboundCallerId);
         }
     }
 
@@ -221,6 +261,7 @@ public final class Tenant {
         final String name;
         /** Null: reachable only from another route or a condition, by name. */
         final AsteriskPattern did;
+
         final AsteriskPattern callerId;
         final int priority;
         final Destination destination;
@@ -240,13 +281,18 @@ public final class Tenant {
         final ZoneId zone;
         final Destination match;
         final Destination otherwise;
-        private final int[][] rangesByDay;          // [1..7] -> start,end,start,end ... seconds of day
+        private final int[][] rangesByDay; // [1..7] -> start,end,start,end ... seconds of day
         /** date -> open,start,end triples (seconds of day; whole day = 0..86400 with start -1) */
         private final Map<LocalDate, int[]> exceptions;
 
         /** The arrays are the compiler's own, handed over and never written again. */
-        TimeCondition(String name, ZoneId zone, Destination match, Destination otherwise, int[][] rangesByDay,
-                      Map<LocalDate, int[]> exceptions) {
+        TimeCondition(
+                String name,
+                ZoneId zone,
+                Destination match,
+                Destination otherwise,
+                int[][] rangesByDay,
+                Map<LocalDate, int[]> exceptions) {
             this.name = name;
             this.zone = zone;
             this.match = match;
@@ -346,8 +392,14 @@ public final class Tenant {
         final List<DialPattern> patterns;
         final List<String> trunkDialStrings;
 
-        Outbound(String name, int priority, String callerIdNumber, String callerIdName, int ringTime,
-                 List<DialPattern> patterns, List<String> trunkDialStrings) {
+        Outbound(
+                String name,
+                int priority,
+                String callerIdNumber,
+                String callerIdName,
+                int ringTime,
+                List<DialPattern> patterns,
+                List<String> trunkDialStrings) {
             this.name = name;
             this.priority = priority;
             this.callerIdNumber = callerIdNumber;

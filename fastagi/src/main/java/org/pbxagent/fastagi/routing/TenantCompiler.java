@@ -41,6 +41,7 @@ final class TenantCompiler {
     private final String name;
     /** The tenant's zone, for time conditions without their own; null when the tenant's is unknown. */
     private final ZoneId zone;
+
     private final List<String> problems;
 
     final List<RoutingData.Extension> extensionRows = new ArrayList<>();
@@ -83,9 +84,20 @@ final class TenantCompiler {
             String fa = forwardTarget(e, "unconditional forward", e.forwardAlways(), validExtensions);
             String fb = forwardTarget(e, "forward on busy", e.forwardBusy(), validExtensions);
             String fn = forwardTarget(e, "forward on no answer", e.forwardNoAnswer(), validExtensions);
-            extensions.put(e.number(), new Extension(e.number(), e.endpoint(), e.displayName(),
-                    blankToNull(e.voicemailBox()), e.dnd(), fa, fb, fn, e.ringTime(), e.callLimit(),
-                    blankToNull(e.outboundCallerId())));
+            extensions.put(
+                    e.number(),
+                    new Extension(
+                            e.number(),
+                            e.endpoint(),
+                            e.displayName(),
+                            blankToNull(e.voicemailBox()),
+                            e.dnd(),
+                            fa,
+                            fb,
+                            fn,
+                            e.ringTime(),
+                            e.callLimit(),
+                            blankToNull(e.outboundCallerId())));
         }
         refuseForwardLoops();
         for (RoutingData.TimeCondition c : conditionRows) {
@@ -125,7 +137,8 @@ final class TenantCompiler {
                 problem(what, "endpoint '" + e.endpoint() + "' is not TECH/resource (refused)");
             } else if (e.ringTime() < 1 || e.callLimit() < 0) {
                 problem(what, "ring time must be positive and call limit not negative (refused)");
-            } else if (e.voicemailBox() != null && !e.voicemailBox().isBlank()
+            } else if (e.voicemailBox() != null
+                    && !e.voicemailBox().isBlank()
                     && !MAILBOX.matcher(e.voicemailBox().trim()).matches()) {
                 problem(what, "voicemail box '" + e.voicemailBox() + "' is not box[@context] (refused)");
             } else {
@@ -138,10 +151,12 @@ final class TenantCompiler {
     private Map<String, RoutingData.Trunk> validTrunks() {
         Map<String, RoutingData.Trunk> valid = new HashMap<>();
         for (RoutingData.Trunk k : trunkRows) {
-            if (k.dialString() == null || !k.dialString().contains("{number}")
+            if (k.dialString() == null
+                    || !k.dialString().contains("{number}")
                     || !ENDPOINT.matcher(k.dialString()).matches()) {
-                problem("trunk " + k.name(), "dial string '" + k.dialString()
-                        + "' must be TECH/... containing {number} (refused)");
+                problem(
+                        "trunk " + k.name(),
+                        "dial string '" + k.dialString() + "' must be TECH/... containing {number} (refused)");
             } else {
                 valid.put(k.name(), k);
             }
@@ -155,7 +170,8 @@ final class TenantCompiler {
             problem(what, "name must be 1-64 of A-Z a-z 0-9 _ . - (refused)");
             return;
         }
-        if (o.callerIdNumber() != null && !o.callerIdNumber().isBlank()
+        if (o.callerIdNumber() != null
+                && !o.callerIdNumber().isBlank()
                 && !NUMBER.matcher(o.callerIdNumber().trim()).matches()) {
             problem(what, "caller ID number '" + o.callerIdNumber() + "' is not a number (refused)");
             return;
@@ -192,12 +208,18 @@ final class TenantCompiler {
             problem(what, "needs at least one valid pattern and one valid trunk (refused)");
             return;
         }
-        outbound.add(new Outbound(o.name(), o.priority(), blankToNull(o.callerIdNumber()),
-                blankToNull(o.callerIdName()), Math.max(1, o.ringTime()), patterns, dial));
+        outbound.add(new Outbound(
+                o.name(),
+                o.priority(),
+                blankToNull(o.callerIdNumber()),
+                blankToNull(o.callerIdName()),
+                Math.max(1, o.ringTime()),
+                patterns,
+                dial));
     }
 
-    private String forwardTarget(RoutingData.Extension e, String kind, String target,
-                                 Map<String, RoutingData.Extension> validExtensions) {
+    private String forwardTarget(
+            RoutingData.Extension e, String kind, String target, Map<String, RoutingData.Extension> validExtensions) {
         String t = blankToNull(target);
         if (t == null) {
             return null;
@@ -219,8 +241,9 @@ final class TenantCompiler {
                 return t;
             }
         }
-        problem(what, kind + " to " + t + ": neither an extension nor matched by an outbound route"
-                + " (forward ignored)");
+        problem(
+                what,
+                kind + " to " + t + ": neither an extension nor matched by an outbound route" + " (forward ignored)");
         return null;
     }
 
@@ -239,8 +262,9 @@ final class TenantCompiler {
             }
         }
         for (String n : looping) {
-            problem("extension " + n, "unconditional forward loop through " + extensions.get(n).forwardAlways
-                    + " (forward ignored)");
+            problem(
+                    "extension " + n,
+                    "unconditional forward loop through " + extensions.get(n).forwardAlways + " (forward ignored)");
         }
         for (String n : looping) {
             extensions.put(n, extensions.get(n).withoutForwardAlways());
@@ -257,8 +281,7 @@ final class TenantCompiler {
         }
         ZoneId conditionZone = c.timeZone() == null || c.timeZone().isBlank() ? zone : zone(c.timeZone());
         if (conditionZone == null) {
-            problem(what, "unknown time zone '" + (c.timeZone() == null ? "(tenant's)" : c.timeZone())
-                    + "' (refused)");
+            problem(what, "unknown time zone '" + (c.timeZone() == null ? "(tenant's)" : c.timeZone()) + "' (refused)");
             return null;
         }
         List<List<Integer>> byDay = new ArrayList<>();
@@ -289,15 +312,16 @@ final class TenantCompiler {
                     int start = LocalTime.parse(x.start()).toSecondOfDay();
                     int end = endOfRange(x.end());
                     if (end <= start) {
-                        throw new IllegalArgumentException("exception " + x.date() + " " + x.start() + "-"
-                                + x.end() + " ends before it starts");
+                        throw new IllegalArgumentException(
+                                "exception " + x.date() + " " + x.start() + "-" + x.end() + " ends before it starts");
                     }
                     l.add(start);
                     l.add(end);
                 }
             }
             Map<LocalDate, int[]> exceptions = new HashMap<>();
-            byDate.forEach((d, l) -> exceptions.put(d, l.stream().mapToInt(Integer::intValue).toArray()));
+            byDate.forEach((d, l) ->
+                    exceptions.put(d, l.stream().mapToInt(Integer::intValue).toArray()));
             if (match == null || otherwise == null) {
                 return null;
             }
@@ -313,7 +337,9 @@ final class TenantCompiler {
     }
 
     private static int endOfRange(String end) {
-        return "24:00".equals(end) || "24:00:00".equals(end) ? 86_400 : LocalTime.parse(end).toSecondOfDay();
+        return "24:00".equals(end) || "24:00:00".equals(end)
+                ? 86_400
+                : LocalTime.parse(end).toSecondOfDay();
     }
 
     private void compileRingGroup(RoutingData.RingGroup g) {
@@ -339,8 +365,8 @@ final class TenantCompiler {
             if (members.isEmpty()) {
                 problem(what, "no usable member (refused)");
             } else {
-                groups.put(g.number(), new RingGroup(g.number(), "HUNT".equals(g.strategy()), g.ringTime(), na,
-                        members));
+                groups.put(
+                        g.number(), new RingGroup(g.number(), "HUNT".equals(g.strategy()), g.ringTime(), na, members));
             }
         }
     }
@@ -348,8 +374,10 @@ final class TenantCompiler {
     private void compileQueue(RoutingData.CallQueue cq) {
         String what = "queue " + cq.name();
         Destination fail = destination(what, "failover destination", cq.failover());
-        if (cq.name() == null || !NAME.matcher(cq.name()).matches()
-                || cq.asteriskQueue() == null || !NAME.matcher(cq.asteriskQueue()).matches()) {
+        if (cq.name() == null
+                || !NAME.matcher(cq.name()).matches()
+                || cq.asteriskQueue() == null
+                || !NAME.matcher(cq.asteriskQueue()).matches()) {
             problem(what, "name and Asterisk queue must be 1-64 of A-Z a-z 0-9 _ . - (refused)");
         } else if (cq.maxWait() < 1) {
             problem(what, "max wait must be positive (refused)");
@@ -368,9 +396,11 @@ final class TenantCompiler {
         AsteriskPattern did;
         AsteriskPattern cid;
         try {
-            did = r.didPattern() == null || r.didPattern().isBlank() ? null
+            did = r.didPattern() == null || r.didPattern().isBlank()
+                    ? null
                     : AsteriskPattern.compile(r.didPattern().trim());
-            cid = r.callerIdPattern() == null || r.callerIdPattern().isBlank() ? null
+            cid = r.callerIdPattern() == null || r.callerIdPattern().isBlank()
+                    ? null
                     : AsteriskPattern.compile(r.callerIdPattern().trim());
         } catch (IllegalArgumentException e) {
             problem(what, "bad pattern: " + e.getMessage() + " (refused)");
@@ -386,8 +416,10 @@ final class TenantCompiler {
     /** A plain number written with '-' matches without them, as in Asterisk's dialplan: said once per load. */
     private void noteSeparators(String what, String role, AsteriskPattern p) {
         if (p != null && p.normalisedExact() != null) {
-            problem(what, role + " '" + p.source() + "' matches as " + p.normalisedExact()
-                    + " ('-' is a separator, as in Asterisk; kept)");
+            problem(
+                    what,
+                    role + " '" + p.source() + "' matches as " + p.normalisedExact()
+                            + " ('-' is a separator, as in Asterisk; kept)");
         }
     }
 
@@ -395,7 +427,8 @@ final class TenantCompiler {
         List<AsteriskPattern> blocked = new ArrayList<>();
         for (RoutingData.BlockedCaller x : blockedRows) {
             try {
-                AsteriskPattern p = AsteriskPattern.compile(x.pattern() == null ? null : x.pattern().trim());
+                AsteriskPattern p = AsteriskPattern.compile(
+                        x.pattern() == null ? null : x.pattern().trim());
                 noteSeparators("blocked caller " + x.pattern(), "number", p);
                 blocked.add(p);
             } catch (IllegalArgumentException e) {
@@ -429,8 +462,11 @@ final class TenantCompiler {
             case VOICEMAIL -> {
                 Extension e = extensions.get(ref);
                 if (e == null || e.mailbox == null) {
-                    problem(what, role + " points at voicemail of " + ref
-                            + (e == null ? " which does not exist" : " which has no voicemail box") + " (refused)");
+                    problem(
+                            what,
+                            role + " points at voicemail of " + ref
+                                    + (e == null ? " which does not exist" : " which has no voicemail box")
+                                    + " (refused)");
                     return null;
                 }
             }
@@ -452,7 +488,9 @@ final class TenantCompiler {
                     return null;
                 }
             }
-            default -> { /* RING_GROUP, QUEUE, ROUTE, TIME_CONDITION: checked once all are compiled */ }
+            default -> {
+                /* RING_GROUP, QUEUE, ROUTE, TIME_CONDITION: checked once all are compiled */
+            }
         }
         return new Destination(type, ref);
     }
@@ -460,7 +498,9 @@ final class TenantCompiler {
     /** An entry a call can pass through without ringing anything: only these can form a loop. */
     private record Node(boolean route, String name) {
         @Override
-        public String toString() { return (route ? "route " : "time condition ") + name; }
+        public String toString() {
+            return (route ? "route " : "time condition ") + name;
+        }
     }
 
     /** Refuses every inbound route and time condition on a cycle of immediate hops, with one problem per cycle. */

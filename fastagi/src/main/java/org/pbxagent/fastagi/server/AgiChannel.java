@@ -1,7 +1,6 @@
 package org.pbxagent.fastagi.server;
 
 import java.time.Duration;
-
 import org.pbxagent.fastagi.AgiRequest;
 
 /**

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,9 +57,13 @@ final class AgiSelectorLoop implements Runnable {
         this.thread.setDaemon(true);
     }
 
-    void startThread() { thread.start(); }
+    void startThread() {
+        thread.start();
+    }
 
-    boolean inLoopThread() { return Thread.currentThread() == thread; }
+    boolean inLoopThread() {
+        return Thread.currentThread() == thread;
+    }
 
     void shutdown() {
         running = false;
@@ -73,7 +76,9 @@ final class AgiSelectorLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (thread.isAlive()) {log.warn("FastAGI selector thread {} did not stop within {}", thread.getName(), d);}
+        if (thread.isAlive()) {
+            log.warn("FastAGI selector thread {} did not stop within {}", thread.getName(), d);
+        }
     }
 
     @Override
@@ -82,7 +87,9 @@ final class AgiSelectorLoop implements Runnable {
         try {
             while (running) {
                 selector.select(Math.max(1, sweepNanos / 1_000_000));
-                if (!running) {break;}
+                if (!running) {
+                    break;
+                }
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey key = it.next();
@@ -105,12 +112,18 @@ final class AgiSelectorLoop implements Runnable {
     private void handle(SelectionKey key) {
         try {
             if (key == acceptKey) {
-                if (key.isAcceptable()) {acceptAll((ServerSocketChannel) key.channel());}
+                if (key.isAcceptable()) {
+                    acceptAll((ServerSocketChannel) key.channel());
+                }
                 return;
             }
             AgiSession s = (AgiSession) key.attachment();
-            if (key.isWritable()) {s.onWritable();}
-            if (key.isValid() && key.isReadable()) {s.onReadable();}
+            if (key.isWritable()) {
+                s.onWritable();
+            }
+            if (key.isValid() && key.isReadable()) {
+                s.onReadable();
+            }
         } catch (CancelledKeyException e) {
             // The session closed itself while handling an earlier event.
         }
@@ -130,7 +143,9 @@ final class AgiSelectorLoop implements Runnable {
                 acceptPausedUntil = System.nanoTime() + 50_000_000L;
                 return;
             }
-            if (ch == null) {return;}
+            if (ch == null) {
+                return;
+            }
             accepted(ch);
         }
     }
@@ -145,7 +160,8 @@ final class AgiSelectorLoop implements Runnable {
         }
         if (!server.allowed(remote)) {
             server.counters.count(SessionCounters.Outcome.REFUSED_BY_ALLOW_LIST);
-            refusedLog.warn(log, "FastAGI refused {}: not in {}", remote.getHostAddress(), FastAgiServerSettings.KEY_ALLOW);
+            refusedLog.warn(
+                    log, "FastAGI refused {}: not in {}", remote.getHostAddress(), FastAgiServerSettings.KEY_ALLOW);
             closeQuietly(ch);
             return;
         }
@@ -155,8 +171,11 @@ final class AgiSelectorLoop implements Runnable {
             if (server.overloadInFlight.incrementAndGet() > settings.maxSessions()) {
                 server.overloadInFlight.decrementAndGet();
                 server.counters.count(SessionCounters.Outcome.CLOSED_UNANSWERED);
-                refusedLog.warn(log, "FastAGI closed a session from {} unanswered: {} sessions open and as many being refused",
-                        remote.getHostAddress(), settings.maxSessions());
+                refusedLog.warn(
+                        log,
+                        "FastAGI closed a session from {} unanswered: {} sessions open and as many being refused",
+                        remote.getHostAddress(),
+                        settings.maxSessions());
                 closeQuietly(ch);
                 return;
             }
@@ -174,8 +193,11 @@ final class AgiSelectorLoop implements Runnable {
         }
         if (overload) {
             server.counters.count(SessionCounters.Outcome.REFUSED_BY_OVERLOAD);
-            refusedLog.warn(log, "FastAGI over {} ({} sessions open): answering CONGESTION/overload",
-                    FastAgiServerSettings.KEY_MAX_SESSIONS, settings.maxSessions());
+            refusedLog.warn(
+                    log,
+                    "FastAGI over {} ({} sessions open): answering CONGESTION/overload",
+                    FastAgiServerSettings.KEY_MAX_SESSIONS,
+                    settings.maxSessions());
             session.answerOverload();
         }
     }
@@ -191,23 +213,33 @@ final class AgiSelectorLoop implements Runnable {
             if (k.isValid() && a instanceof AgiSession) {
                 AgiSession s = (AgiSession) a;
                 if (now - s.deadline >= 0) {
-                    if (expired == null) {expired = new ArrayList<>();}
+                    if (expired == null) {
+                        expired = new ArrayList<>();
+                    }
                     expired.add(s);
                 }
             }
         }
         if (expired != null) {
-            for (AgiSession s : expired) {s.onTimeout();}
+            for (AgiSession s : expired) {
+                s.onTimeout();
+            }
         }
     }
 
     private void closeAll() {
         List<AgiSession> open = new ArrayList<>();
         for (SelectionKey k : selector.keys()) {
-            if (k.isValid() && k.attachment() instanceof AgiSession) {open.add((AgiSession) k.attachment());}
+            if (k.isValid() && k.attachment() instanceof AgiSession) {
+                open.add((AgiSession) k.attachment());
+            }
         }
-        if (!open.isEmpty()) {log.warn("FastAGI closing: cutting {} open sessions", open.size());}
-        for (AgiSession s : open) {s.close(AgiSession.End.CUT, "server closing");}
+        if (!open.isEmpty()) {
+            log.warn("FastAGI closing: cutting {} open sessions", open.size());
+        }
+        for (AgiSession s : open) {
+            s.close(AgiSession.End.CUT, "server closing");
+        }
         try {
             selector.close();
         } catch (IOException e) {

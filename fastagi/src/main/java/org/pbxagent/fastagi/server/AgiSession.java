@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.pbxagent.fastagi.AgiRequest;
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.RouteDecision;
@@ -41,9 +40,20 @@ final class AgiSession implements AgiChannel {
     private static final byte[] ANSWER_MALFORMED = answer(RouteDecision.MALFORMED_REQUEST);
     private static final byte[] AGI_PREFIX = {'a', 'g', 'i', '_'};
 
-    enum End { SERVED, ANSWERED, TIMEOUT, MALFORMED, PEER_CLOSED, CUT }
+    enum End {
+        SERVED,
+        ANSWERED,
+        TIMEOUT,
+        MALFORMED,
+        PEER_CLOSED,
+        CUT
+    }
 
-    private enum State { ENVIRONMENT, TALKING, CLOSED }
+    private enum State {
+        ENVIRONMENT,
+        TALKING,
+        CLOSED
+    }
 
     private final AgiSelectorLoop loop;
     private final SessionCounters counters;
@@ -56,12 +66,14 @@ final class AgiSession implements AgiChannel {
     private State state = State.ENVIRONMENT;
     /** Only for a line split across reads; complete lines are parsed in the loop's read buffer. */
     private byte[] line;
+
     private int lineLen;
     private Map<String, String> env;
     private int envLines;
     private boolean inUsage;
     /** True when the session answers the script's request (counted as served); false for a fault answer. */
     private boolean countServed;
+
     private boolean hungUp;
     private ByteBuffer pending;
     private AgiRequest request;
@@ -72,6 +84,7 @@ final class AgiSession implements AgiChannel {
     private ArrayDeque<Command> queued;
     /** Commands written in this session, i.e. round trips. */
     private int commandsSent;
+
     private boolean finishing;
 
     /** A command to write; bytes null means it was written straight from the loop's write buffer. */
@@ -139,10 +152,13 @@ final class AgiSession implements AgiChannel {
         int i = 0;
         while (i < n && state != State.CLOSED) {
             int nl = i;
-            while (nl < n && a[nl] != '\n') {nl++;}
+            while (nl < n && a[nl] != '\n') {
+                nl++;
+            }
             int chunk = nl - i;
             if (lineLen + chunk > maxLineLength) {
-                malformed("line longer than " + maxLineLength + " bytes (" + FastAgiServerSettings.KEY_MAX_LINE_LENGTH + ")");
+                malformed("line longer than " + maxLineLength + " bytes (" + FastAgiServerSettings.KEY_MAX_LINE_LENGTH
+                        + ")");
                 return;
             }
             if (nl == n) {
@@ -151,12 +167,16 @@ final class AgiSession implements AgiChannel {
             }
             if (lineLen == 0) {
                 int len = chunk;
-                if (len > 0 && a[i + len - 1] == '\r') {len--;}
+                if (len > 0 && a[i + len - 1] == '\r') {
+                    len--;
+                }
                 onLine(a, i, len);
             } else {
                 keep(a, i, chunk);
                 int len = lineLen;
-                if (len > 0 && line[len - 1] == '\r') {len--;}
+                if (len > 0 && line[len - 1] == '\r') {
+                    len--;
+                }
                 lineLen = 0;
                 onLine(line, 0, len);
             }
@@ -165,7 +185,9 @@ final class AgiSession implements AgiChannel {
     }
 
     private void keep(byte[] a, int from, int count) {
-        if (line == null) {line = new byte[Math.min(maxLineLength, Math.max(256, count))];}
+        if (line == null) {
+            line = new byte[Math.min(maxLineLength, Math.max(256, count))];
+        }
         if (lineLen + count > line.length) {
             byte[] bigger = new byte[Math.min(maxLineLength, Math.max(line.length * 2, lineLen + count))];
             System.arraycopy(line, 0, bigger, 0, lineLen);
@@ -189,10 +211,13 @@ final class AgiSession implements AgiChannel {
     }
 
     void onTimeout() {
-        if (state == State.CLOSED) {return;}
+        if (state == State.CLOSED) {
+            return;
+        }
         counters.count(SessionCounters.Outcome.TIMED_OUT);
         String what = state == State.ENVIRONMENT
-                ? "no complete environment block within " + loop.settings.environmentTimeout().toMillis() + " ms"
+                ? "no complete environment block within "
+                        + loop.settings.environmentTimeout().toMillis() + " ms"
                 : "no reply within the reply timeout (" + waitingFor() + ")";
         faultLog.warn(log, "FastAGI session from {} timed out: {}", remote(), what);
         close(End.TIMEOUT, what);
@@ -224,7 +249,9 @@ final class AgiSession implements AgiChannel {
             return;
         }
         boolean prefixed = len > 4;
-        for (int i = 0; prefixed && i < 4; i++) {prefixed = l[o + i] == AGI_PREFIX[i];}
+        for (int i = 0; prefixed && i < 4; i++) {
+            prefixed = l[o + i] == AGI_PREFIX[i];
+        }
         int colon = -1;
         if (prefixed) {
             for (int i = 4; i < len; i++) {
@@ -233,19 +260,28 @@ final class AgiSession implements AgiChannel {
                     colon = i;
                     break;
                 }
-                if (!((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '_')) {break;}
+                if (!((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '_')) {
+                    break;
+                }
             }
         }
         if (colon <= 4) {
-            malformed("not an environment line: '" + AgiText.printable(new String(l, o, Math.min(len, 80),
-                    StandardCharsets.ISO_8859_1), 80) + "'");
+            malformed("not an environment line: '"
+                    + AgiText.printable(new String(l, o, Math.min(len, 80), StandardCharsets.ISO_8859_1), 80) + "'");
             return;
         }
-        if (overload) {return;} // the answer is already on its way; only the block's end matters
+        if (overload) {
+            return;
+        } // the answer is already on its way; only the block's end matters
         int v = colon + 1;
-        if (v < len && l[o + v] == ' ') {v++;}
-        if (env == null) {env = new LinkedHashMap<>(48);}
-        env.put(key(l, o + 4, colon - 4, envLines - 1),
+        if (v < len && l[o + v] == ' ') {
+            v++;
+        }
+        if (env == null) {
+            env = new LinkedHashMap<>(48);
+        }
+        env.put(
+                key(l, o + 4, colon - 4, envLines - 1),
                 v == len ? "" : new String(l, o + v, len - v, StandardCharsets.UTF_8));
     }
 
@@ -256,17 +292,25 @@ final class AgiSession implements AgiChannel {
      * Asterisk sends them in a fixed order, so the key expected at this line number is tried first.
      */
     private static String key(byte[] l, int from, int len, int hint) {
-        if (hint >= 0 && hint < KNOWN_KEYS.length && sameAscii(KNOWN_KEYS[hint], l, from, len)) {return KNOWN_KEYS[hint];}
+        if (hint >= 0 && hint < KNOWN_KEYS.length && sameAscii(KNOWN_KEYS[hint], l, from, len)) {
+            return KNOWN_KEYS[hint];
+        }
         for (String k : KNOWN_KEYS) {
-            if (sameAscii(k, l, from, len)) {return k;}
+            if (sameAscii(k, l, from, len)) {
+                return k;
+            }
         }
         return new String(l, from, len, StandardCharsets.ISO_8859_1);
     }
 
     private static boolean sameAscii(String k, byte[] l, int from, int len) {
-        if (k.length() != len) {return false;}
+        if (k.length() != len) {
+            return false;
+        }
         for (int i = 0; i < len; i++) {
-            if (k.charAt(i) != l[from + i]) {return false;}
+            if (k.charAt(i) != l[from + i]) {
+                return false;
+            }
         }
         return true;
     }
@@ -320,11 +364,16 @@ final class AgiSession implements AgiChannel {
             return;
         }
         counters.count(SessionCounters.Outcome.UNKNOWN_SCRIPT);
-        faultLog.warn(log, "FastAGI session from {} asked for unknown script '{}': answering HANGUP/unknown-script",
-                remote(), AgiText.printable(name, 80));
+        faultLog.warn(
+                log,
+                "FastAGI session from {} asked for unknown script '{}': answering HANGUP/unknown-script",
+                remote(),
+                AgiText.printable(name, 80));
         countServed = false;
         finishing = true;
-        sendNow(new Command(ANSWER_UNKNOWN_SCRIPT, null, loop.replyTimeoutNanos), ANSWER_UNKNOWN_SCRIPT,
+        sendNow(
+                new Command(ANSWER_UNKNOWN_SCRIPT, null, loop.replyTimeoutNanos),
+                ANSWER_UNKNOWN_SCRIPT,
                 ANSWER_UNKNOWN_SCRIPT.length);
     }
 
@@ -353,15 +402,20 @@ final class AgiSession implements AgiChannel {
             String var = d.name(i);
             String value = d.value(i);
             if (!AgiCommands.isValidVariableName(var)) {
-                scriptError("script '" + name + "' set a variable name res_agi cannot take: '"
-                        + AgiText.printable(String.valueOf(var), 80) + "'", null);
+                scriptError(
+                        "script '" + name + "' set a variable name res_agi cannot take: '"
+                                + AgiText.printable(String.valueOf(var), 80) + "'",
+                        null);
                 return;
             }
             // A char is at most 3 UTF-8 bytes: only long values need their bytes counted.
-            if (value != null && value.length() > AgiCommands.MAX_DIALPLAN_VALUE_BYTES / 3
+            if (value != null
+                    && value.length() > AgiCommands.MAX_DIALPLAN_VALUE_BYTES / 3
                     && value.getBytes(StandardCharsets.UTF_8).length > AgiCommands.MAX_DIALPLAN_VALUE_BYTES) {
-                scriptError("script '" + name + "' set " + var + " to a value longer than the dialplan can use ("
-                        + AgiCommands.MAX_DIALPLAN_VALUE_BYTES + " bytes)", null);
+                scriptError(
+                        "script '" + name + "' set " + var + " to a value longer than the dialplan can use ("
+                                + AgiCommands.MAX_DIALPLAN_VALUE_BYTES + " bytes)",
+                        null);
                 return;
             }
             if (!AgiCommands.isPlainVariableName(var)) {
@@ -374,7 +428,8 @@ final class AgiSession implements AgiChannel {
                 cmdStart = p;
                 int q = AgiCommands.putSetVariable(out, p, var, value);
                 if (q < 0 || q - cmdStart > limit) {
-                    scriptError("script '" + name + "' set " + var + " to a value longer than an AGI command may be", null);
+                    scriptError(
+                            "script '" + name + "' set " + var + " to a value longer than an AGI command may be", null);
                     return;
                 }
                 p = q;
@@ -388,12 +443,17 @@ final class AgiSession implements AgiChannel {
                 q = AgiCommands.putExecMSetStart(out, p);
             } else {
                 q = p + 1 <= out.length ? p + 1 : -1;
-                if (q > 0) {out[p] = ',';}
+                if (q > 0) {
+                    out[p] = ',';
+                }
             }
-            if (q > 0) {q = AgiCommands.putMSetPair(out, q, var, value);}
+            if (q > 0) {
+                q = AgiCommands.putMSetPair(out, q, var, value);
+            }
             if (q < 0 || q + 2 - cmdStart > limit) {
                 if (pairs == 0) {
-                    scriptError("script '" + name + "' set " + var + " to a value longer than an AGI command may be", null);
+                    scriptError(
+                            "script '" + name + "' set " + var + " to a value longer than an AGI command may be", null);
                     return;
                 }
                 // Close this command before the pair and start the next one with it.
@@ -425,14 +485,20 @@ final class AgiSession implements AgiChannel {
     }
 
     private static int[] addEnd(int[] ends, int count, int end) {
-        if (ends == null) {ends = new int[4];}
-        if (count == ends.length) {ends = java.util.Arrays.copyOf(ends, count * 2);}
+        if (ends == null) {
+            ends = new int[4];
+        }
+        if (count == ends.length) {
+            ends = java.util.Arrays.copyOf(ends, count * 2);
+        }
         ends[count] = end;
         return ends;
     }
 
     private void queue(Command c) {
-        if (queued == null) {queued = new ArrayDeque<>(4);}
+        if (queued == null) {
+            queued = new ArrayDeque<>(4);
+        }
         queued.add(c);
     }
 
@@ -465,12 +531,18 @@ final class AgiSession implements AgiChannel {
                 malformed(e.getMessage());
                 return;
             }
-            if (reply == null) {return;} // inside a 520 usage block
-            if (reply.status() >= 500) {counters.errorReply();}
+            if (reply == null) {
+                return;
+            } // inside a 520 usage block
+            if (reply.status() >= 500) {
+                counters.errorReply();
+            }
         } else {
             // A decision or fault answer: only where the reply ends and whether it is an error matters.
             if (inUsage) {
-                if (!(len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == ' ')) {return;}
+                if (!(len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == ' ')) {
+                    return;
+                }
                 inUsage = false;
             } else if (len >= 4 && l[o] == '5' && l[o + 1] == '2' && l[o + 2] == '0' && l[o + 3] == '-') {
                 inUsage = true;
@@ -479,7 +551,9 @@ final class AgiSession implements AgiChannel {
             } else if (len >= 1 && l[o] == '5') {
                 counters.errorReply();
                 if (log.isDebugEnabled()) {
-                    log.debug("FastAGI session from {} got error reply '{}'", remote(),
+                    log.debug(
+                            "FastAGI session from {} got error reply '{}'",
+                            remote(),
                             AgiText.printable(new String(l, o, len, StandardCharsets.UTF_8), 120));
                 }
             }
@@ -498,7 +572,9 @@ final class AgiSession implements AgiChannel {
 
     /** After the script ran (start or a reply): send the next command, end the session, or wait for the script. */
     private void afterScriptStep() {
-        if (state != State.TALKING || outstanding != null) {return;}
+        if (state != State.TALKING || outstanding != null) {
+            return;
+        }
         Command next = queued == null ? null : queued.poll();
         if (next != null) {
             sendNow(next, next.bytes, next.bytes.length);
@@ -513,14 +589,21 @@ final class AgiSession implements AgiChannel {
     }
 
     private static boolean isHangupLine(byte[] l, int o, int len) {
-        return len == 6 && l[o] == 'H' && l[o + 1] == 'A' && l[o + 2] == 'N' && l[o + 3] == 'G' && l[o + 4] == 'U'
+        return len == 6
+                && l[o] == 'H'
+                && l[o + 1] == 'A'
+                && l[o + 2] == 'N'
+                && l[o + 3] == 'G'
+                && l[o + 4] == 'U'
                 && l[o + 5] == 'P';
     }
 
     // ---- AgiChannel, for multi-step scripts ----
 
     @Override
-    public AgiRequest request() { return request; }
+    public AgiRequest request() {
+        return request;
+    }
 
     @Override
     public void send(String command, AgiReplyHandler onReply) {
@@ -548,13 +631,17 @@ final class AgiSession implements AgiChannel {
         if (command.indexOf('\n') >= 0 || command.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("AGI command with a line end: " + AgiText.printable(command, 80));
         }
-        if (state != State.TALKING) {return;} // session already ended (peer gone, timeout): nothing to send to
-        if (finishing) {throw new IllegalStateException("send after finish()");}
+        if (state != State.TALKING) {
+            return;
+        } // session already ended (peer gone, timeout): nothing to send to
+        if (finishing) {
+            throw new IllegalStateException("send after finish()");
+        }
         byte[] bytes = (command + "\n").getBytes(StandardCharsets.UTF_8);
         if (bytes.length > AgiCommands.MAX_COMMAND_BYTES + 1) {
             throw new IllegalArgumentException("AGI command longer than " + AgiCommands.MAX_COMMAND_BYTES + " bytes");
         }
-        Command c = new Command(bytes, onReply == null ? r -> { } : onReply, timeoutNanos);
+        Command c = new Command(bytes, onReply == null ? r -> {} : onReply, timeoutNanos);
         if (outstanding == null && (queued == null || queued.isEmpty())) {
             sendNow(c, bytes, bytes.length);
         } else {
@@ -564,13 +651,17 @@ final class AgiSession implements AgiChannel {
 
     @Override
     public void finish() {
-        if (!loop.inLoopThread()) {throw new IllegalStateException("AgiChannel used outside its session thread");}
+        if (!loop.inLoopThread()) {
+            throw new IllegalStateException("AgiChannel used outside its session thread");
+        }
         finishing = true;
         // The close itself happens when control returns to the session (after start or the reply handler).
     }
 
     @Override
-    public boolean hungUp() { return hungUp; }
+    public boolean hungUp() {
+        return hungUp;
+    }
 
     // ---- faults and the end ----
 
@@ -581,11 +672,17 @@ final class AgiSession implements AgiChannel {
         } else {
             log.error("FastAGI {} for {}: answering CONGESTION/script-error", what, request);
         }
-        if (state == State.CLOSED) {return;}
+        if (state == State.CLOSED) {
+            return;
+        }
         // The script is done: what it queued is dropped, the reply to what it already sent is read and ignored,
         // then the error answer goes out as the next command.
-        if (queued != null) {queued.clear();}
-        if (outstanding != null) {outstanding.live = null;}
+        if (queued != null) {
+            queued.clear();
+        }
+        if (outstanding != null) {
+            outstanding.live = null;
+        }
         countServed = false;
         finishing = true;
         Command answer = new Command(ANSWER_SCRIPT_ERROR, null, loop.replyTimeoutNanos);
@@ -597,7 +694,9 @@ final class AgiSession implements AgiChannel {
     }
 
     private void malformed(String what) {
-        if (state == State.CLOSED) {return;}
+        if (state == State.CLOSED) {
+            return;
+        }
         counters.count(SessionCounters.Outcome.MALFORMED);
         faultLog.warn(log, "FastAGI session from {} is not speaking AGI: {}", remote(), what);
         if (state == State.ENVIRONMENT && !overload) {
@@ -608,13 +707,20 @@ final class AgiSession implements AgiChannel {
     }
 
     private void peerGone(String why) {
-        if (state == State.CLOSED) {return;}
+        if (state == State.CLOSED) {
+            return;
+        }
         if (state == State.ENVIRONMENT && envLines == 0 && lineLen == 0) {
             log.debug("FastAGI connection from {} closed without a request", remote());
         } else {
             counters.count(SessionCounters.Outcome.PEER_CLOSED_EARLY);
-            faultLog.warn(log, "FastAGI session from {} closed by the peer {} ({})", remote(),
-                    state == State.ENVIRONMENT ? "inside the environment block" : "before every reply was in: " + waitingFor(),
+            faultLog.warn(
+                    log,
+                    "FastAGI session from {} closed by the peer {} ({})",
+                    remote(),
+                    state == State.ENVIRONMENT
+                            ? "inside the environment block"
+                            : "before every reply was in: " + waitingFor(),
                     why);
         }
         close(End.PEER_CLOSED, why);
@@ -628,7 +734,9 @@ final class AgiSession implements AgiChannel {
 
     /** Returns false when the write failed and the session is closed. */
     private boolean write(byte[] a, int len) {
-        if (state == State.CLOSED) {return false;}
+        if (state == State.CLOSED) {
+            return false;
+        }
         if (pending != null) {
             pending.compact();
             if (pending.remaining() < len) {
@@ -660,19 +768,29 @@ final class AgiSession implements AgiChannel {
     }
 
     void close(End end, String why) {
-        if (state == State.CLOSED) {return;}
+        if (state == State.CLOSED) {
+            return;
+        }
         state = State.CLOSED;
         // Counters first: whoever sees the socket close must also see the session counted.
-        if (end == End.SERVED && countServed) {counters.count(SessionCounters.Outcome.SERVED);}
-        if (commandsSent > 0) {counters.commandsSent(commandsSent);}
+        if (end == End.SERVED && countServed) {
+            counters.count(SessionCounters.Outcome.SERVED);
+        }
+        if (commandsSent > 0) {
+            counters.commandsSent(commandsSent);
+        }
         if (overload) {
             loop.server.overloadInFlight.decrementAndGet();
         } else {
             loop.server.inFlight.decrementAndGet();
         }
-        if (key != null) {key.cancel();}
+        if (key != null) {
+            key.cancel();
+        }
         AgiSelectorLoop.closeQuietly(ch);
-        if (log.isDebugEnabled()) {log.debug("FastAGI session {} ended: {} ({})", request, end, why);}
+        if (log.isDebugEnabled()) {
+            log.debug("FastAGI session {} ended: {} ({})", request, end, why);
+        }
     }
 
     private String remote() {

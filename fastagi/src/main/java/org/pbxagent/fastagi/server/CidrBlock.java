@@ -46,11 +46,15 @@ public final class CidrBlock {
         return new CidrBlock(mask(bytes, len), len);
     }
 
-    public int prefixLength() { return prefixLength; }
+    public int prefixLength() {
+        return prefixLength;
+    }
 
     public boolean contains(InetAddress address) {
         byte[] a = address.getAddress();
-        if (a.length != network.length) {return false;}
+        if (a.length != network.length) {
+            return false;
+        }
         return Arrays.equals(mask(a, prefixLength), network);
     }
 
@@ -79,5 +83,7 @@ public final class CidrBlock {
     }
 
     @Override
-    public int hashCode() { return Arrays.hashCode(network) * 31 + prefixLength; }
+    public int hashCode() {
+        return Arrays.hashCode(network) * 31 + prefixLength;
+    }
 }

@@ -23,8 +23,15 @@ public final class FastAgiServerSettings {
     public static final String KEY_MAX_ENVIRONMENT_LINES = "fastagi.max-environment-lines";
     public static final String KEY_SELECTOR_THREADS = "fastagi.selector-threads";
     /** Every key {@link Builder#set} and {@link #fromProperties} take. */
-    public static final List<String> KEYS = List.of(KEY_BIND, KEY_PORT, KEY_ALLOW, KEY_MAX_SESSIONS,
-            KEY_ENVIRONMENT_TIMEOUT, KEY_REPLY_TIMEOUT, KEY_MAX_LINE_LENGTH, KEY_MAX_ENVIRONMENT_LINES,
+    public static final List<String> KEYS = List.of(
+            KEY_BIND,
+            KEY_PORT,
+            KEY_ALLOW,
+            KEY_MAX_SESSIONS,
+            KEY_ENVIRONMENT_TIMEOUT,
+            KEY_REPLY_TIMEOUT,
+            KEY_MAX_LINE_LENGTH,
+            KEY_MAX_ENVIRONMENT_LINES,
             KEY_SELECTOR_THREADS);
 
     // The bounds of each value; the defaults are the Builder's.
@@ -68,9 +75,13 @@ public final class FastAgiServerSettings {
      * 127.0.0.1:4573, loopback only, 10,000 sessions, 2 s for the environment block (Asterisk sends it at once),
      * 5 s per reply, lines up to 8 KiB, 200 environment lines, one selector thread per two cores.
      */
-    public static FastAgiServerSettings defaults() { return builder().build(); }
+    public static FastAgiServerSettings defaults() {
+        return builder().build();
+    }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     /** A builder holding these settings, to change some of them. */
     public Builder toBuilder() {
@@ -97,7 +108,9 @@ public final class FastAgiServerSettings {
         Builder b = builder();
         for (String key : KEYS) {
             String v = props.get(key);
-            if (v != null) {b.set(key, v);}
+            if (v != null) {
+                b.set(key, v);
+            }
         }
         return b.build().validate();
     }
@@ -108,10 +121,14 @@ public final class FastAgiServerSettings {
      * @throws IllegalArgumentException whose message starts with the configuration key of the first bad value
      */
     public FastAgiServerSettings validate() {
-        if (bindAddress == null || bindAddress.isBlank()) {throw new IllegalArgumentException(KEY_BIND + ": must be set");}
+        if (bindAddress == null || bindAddress.isBlank()) {
+            throw new IllegalArgumentException(KEY_BIND + ": must be set");
+        }
         checkBind(bindAddress);
         checkInt(KEY_PORT, port, MIN_PORT, MAX_PORT);
-        if (allow == null || allow.isEmpty()) {throw new IllegalArgumentException(KEY_ALLOW + ": " + NO_BLOCK);}
+        if (allow == null || allow.isEmpty()) {
+            throw new IllegalArgumentException(KEY_ALLOW + ": " + NO_BLOCK);
+        }
         checkInt(KEY_MAX_SESSIONS, maxSessions, MIN_SESSIONS, MAX_SESSIONS);
         checkTimeout(KEY_ENVIRONMENT_TIMEOUT, environmentTimeout);
         checkTimeout(KEY_REPLY_TIMEOUT, replyTimeout);
@@ -123,17 +140,23 @@ public final class FastAgiServerSettings {
 
     // Literal addresses only: binding must not depend on name resolution at start.
     private static String checkBind(String v) {
-        if (!IpAddresses.isLiteral(v)) {throw bad(KEY_BIND, "an IP address such as 127.0.0.1 or 0.0.0.0", v);}
+        if (!IpAddresses.isLiteral(v)) {
+            throw bad(KEY_BIND, "an IP address such as 127.0.0.1 or 0.0.0.0", v);
+        }
         return v;
     }
 
     private static void checkInt(String key, int n, int min, int max) {
-        if (n < min || n > max) {throw bad(key, "an integer " + min + ".." + max, String.valueOf(n));}
+        if (n < min || n > max) {
+            throw bad(key, "an integer " + min + ".." + max, String.valueOf(n));
+        }
     }
 
     private static void checkTimeout(String key, Duration d) {
         if (d == null || d.toMillis() < MIN_TIMEOUT_MS || d.toMillis() > MAX_TIMEOUT_MS) {
-            throw bad(key, "milliseconds " + MIN_TIMEOUT_MS + ".." + MAX_TIMEOUT_MS,
+            throw bad(
+                    key,
+                    "milliseconds " + MIN_TIMEOUT_MS + ".." + MAX_TIMEOUT_MS,
                     d == null ? "nothing" : String.valueOf(d.toMillis()));
         }
     }
@@ -141,7 +164,9 @@ public final class FastAgiServerSettings {
     private static int intValue(String key, String v, int min, int max) {
         try {
             int n = Integer.parseInt(v);
-            if (n >= min && n <= max) {return n;}
+            if (n >= min && n <= max) {
+                return n;
+            }
         } catch (NumberFormatException ignored) {
             // reported below
         }
@@ -151,7 +176,9 @@ public final class FastAgiServerSettings {
     private static Duration millisValue(String key, String v) {
         try {
             long n = Long.parseLong(v.replace("_", ""));
-            if (n >= MIN_TIMEOUT_MS && n <= MAX_TIMEOUT_MS) {return Duration.ofMillis(n);}
+            if (n >= MIN_TIMEOUT_MS && n <= MAX_TIMEOUT_MS) {
+                return Duration.ofMillis(n);
+            }
         } catch (NumberFormatException ignored) {
             // reported below
         }
@@ -163,7 +190,9 @@ public final class FastAgiServerSettings {
         List<CidrBlock> blocks = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         for (String item : v.split(",")) {
-            if (item.isBlank()) {continue;}
+            if (item.isBlank()) {
+                continue;
+            }
             try {
                 blocks.add(CidrBlock.parse(item));
             } catch (IllegalArgumentException e) {
@@ -171,8 +200,12 @@ public final class FastAgiServerSettings {
                         + shown(item.trim()) + "'");
             }
         }
-        if (!bad.isEmpty()) {throw new IllegalArgumentException(KEY_ALLOW + ": " + String.join("; ", bad));}
-        if (blocks.isEmpty()) {throw new IllegalArgumentException(KEY_ALLOW + ": " + NO_BLOCK);}
+        if (!bad.isEmpty()) {
+            throw new IllegalArgumentException(KEY_ALLOW + ": " + String.join("; ", bad));
+        }
+        if (blocks.isEmpty()) {
+            throw new IllegalArgumentException(KEY_ALLOW + ": " + NO_BLOCK);
+        }
         return blocks;
     }
 
@@ -184,31 +217,85 @@ public final class FastAgiServerSettings {
         return AgiText.printable(value, 80);
     }
 
-    public String bindAddress() { return bindAddress; }
-    public int port() { return port; }
-    public List<CidrBlock> allow() { return allow; }
-    public int maxSessions() { return maxSessions; }
-    public Duration environmentTimeout() { return environmentTimeout; }
-    public Duration replyTimeout() { return replyTimeout; }
-    public int maxLineLength() { return maxLineLength; }
-    public int maxEnvironmentLines() { return maxEnvironmentLines; }
-    public int selectorThreads() { return selectorThreads; }
+    public String bindAddress() {
+        return bindAddress;
+    }
 
-    public FastAgiServerSettings withBindAddress(String v) { return toBuilder().bindAddress(v).build(); }
-    public FastAgiServerSettings withPort(int v) { return toBuilder().port(v).build(); }
-    public FastAgiServerSettings withAllow(List<CidrBlock> v) { return toBuilder().allow(v).build(); }
-    public FastAgiServerSettings withMaxSessions(int v) { return toBuilder().maxSessions(v).build(); }
-    public FastAgiServerSettings withEnvironmentTimeout(Duration v) { return toBuilder().environmentTimeout(v).build(); }
-    public FastAgiServerSettings withReplyTimeout(Duration v) { return toBuilder().replyTimeout(v).build(); }
-    public FastAgiServerSettings withMaxLineLength(int v) { return toBuilder().maxLineLength(v).build(); }
-    public FastAgiServerSettings withMaxEnvironmentLines(int v) { return toBuilder().maxEnvironmentLines(v).build(); }
-    public FastAgiServerSettings withSelectorThreads(int v) { return toBuilder().selectorThreads(v).build(); }
+    public int port() {
+        return port;
+    }
+
+    public List<CidrBlock> allow() {
+        return allow;
+    }
+
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    public Duration environmentTimeout() {
+        return environmentTimeout;
+    }
+
+    public Duration replyTimeout() {
+        return replyTimeout;
+    }
+
+    public int maxLineLength() {
+        return maxLineLength;
+    }
+
+    public int maxEnvironmentLines() {
+        return maxEnvironmentLines;
+    }
+
+    public int selectorThreads() {
+        return selectorThreads;
+    }
+
+    public FastAgiServerSettings withBindAddress(String v) {
+        return toBuilder().bindAddress(v).build();
+    }
+
+    public FastAgiServerSettings withPort(int v) {
+        return toBuilder().port(v).build();
+    }
+
+    public FastAgiServerSettings withAllow(List<CidrBlock> v) {
+        return toBuilder().allow(v).build();
+    }
+
+    public FastAgiServerSettings withMaxSessions(int v) {
+        return toBuilder().maxSessions(v).build();
+    }
+
+    public FastAgiServerSettings withEnvironmentTimeout(Duration v) {
+        return toBuilder().environmentTimeout(v).build();
+    }
+
+    public FastAgiServerSettings withReplyTimeout(Duration v) {
+        return toBuilder().replyTimeout(v).build();
+    }
+
+    public FastAgiServerSettings withMaxLineLength(int v) {
+        return toBuilder().maxLineLength(v).build();
+    }
+
+    public FastAgiServerSettings withMaxEnvironmentLines(int v) {
+        return toBuilder().maxEnvironmentLines(v).build();
+    }
+
+    public FastAgiServerSettings withSelectorThreads(int v) {
+        return toBuilder().selectorThreads(v).build();
+    }
 
     @Override
     public String toString() {
         return KEY_BIND + "=" + bindAddress + " " + KEY_PORT + "=" + port + " " + KEY_ALLOW + "=" + allow + " "
-                + KEY_MAX_SESSIONS + "=" + maxSessions + " " + KEY_ENVIRONMENT_TIMEOUT + "=" + environmentTimeout.toMillis()
-                + " " + KEY_REPLY_TIMEOUT + "=" + replyTimeout.toMillis() + " " + KEY_MAX_LINE_LENGTH + "=" + maxLineLength
+                + KEY_MAX_SESSIONS + "=" + maxSessions + " " + KEY_ENVIRONMENT_TIMEOUT + "="
+                + environmentTimeout.toMillis()
+                + " " + KEY_REPLY_TIMEOUT + "=" + replyTimeout.toMillis() + " " + KEY_MAX_LINE_LENGTH + "="
+                + maxLineLength
                 + " " + KEY_MAX_ENVIRONMENT_LINES + "=" + maxEnvironmentLines + " " + KEY_SELECTOR_THREADS + "="
                 + selectorThreads;
     }
@@ -227,15 +314,50 @@ public final class FastAgiServerSettings {
 
         private Builder() {}
 
-        public Builder bindAddress(String v) { bindAddress = v; return this; }
-        public Builder port(int v) { port = v; return this; }
-        public Builder allow(List<CidrBlock> v) { allow = v; return this; }
-        public Builder maxSessions(int v) { maxSessions = v; return this; }
-        public Builder environmentTimeout(Duration v) { environmentTimeout = v; return this; }
-        public Builder replyTimeout(Duration v) { replyTimeout = v; return this; }
-        public Builder maxLineLength(int v) { maxLineLength = v; return this; }
-        public Builder maxEnvironmentLines(int v) { maxEnvironmentLines = v; return this; }
-        public Builder selectorThreads(int v) { selectorThreads = v; return this; }
+        public Builder bindAddress(String v) {
+            bindAddress = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder allow(List<CidrBlock> v) {
+            allow = v;
+            return this;
+        }
+
+        public Builder maxSessions(int v) {
+            maxSessions = v;
+            return this;
+        }
+
+        public Builder environmentTimeout(Duration v) {
+            environmentTimeout = v;
+            return this;
+        }
+
+        public Builder replyTimeout(Duration v) {
+            replyTimeout = v;
+            return this;
+        }
+
+        public Builder maxLineLength(int v) {
+            maxLineLength = v;
+            return this;
+        }
+
+        public Builder maxEnvironmentLines(int v) {
+            maxEnvironmentLines = v;
+            return this;
+        }
+
+        public Builder selectorThreads(int v) {
+            selectorThreads = v;
+            return this;
+        }
 
         /**
          * Sets one value from its configuration text (trimmed), checked at once, so that a reader can report every bad
@@ -255,14 +377,16 @@ public final class FastAgiServerSettings {
                 case KEY_REPLY_TIMEOUT -> replyTimeout(millisValue(key, v));
                 case KEY_MAX_LINE_LENGTH -> maxLineLength(intValue(key, v, MIN_LINE_LENGTH, MAX_LINE_LENGTH));
                 case KEY_MAX_ENVIRONMENT_LINES ->
-                        maxEnvironmentLines(intValue(key, v, MIN_ENVIRONMENT_LINES, MAX_ENVIRONMENT_LINES));
+                    maxEnvironmentLines(intValue(key, v, MIN_ENVIRONMENT_LINES, MAX_ENVIRONMENT_LINES));
                 case KEY_SELECTOR_THREADS ->
-                        selectorThreads(intValue(key, v, MIN_SELECTOR_THREADS, MAX_SELECTOR_THREADS));
+                    selectorThreads(intValue(key, v, MIN_SELECTOR_THREADS, MAX_SELECTOR_THREADS));
                 default -> throw new IllegalArgumentException(key + ": not a FastAGI server key");
             }
             return this;
         }
 
-        public FastAgiServerSettings build() { return new FastAgiServerSettings(this); }
+        public FastAgiServerSettings build() {
+            return new FastAgiServerSettings(this);
+        }
     }
 }

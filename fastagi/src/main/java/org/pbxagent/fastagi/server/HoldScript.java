@@ -1,7 +1,6 @@
 package org.pbxagent.fastagi.server;
 
 import java.time.Duration;
-
 import org.pbxagent.fastagi.protocol.AgiReply;
 
 /**
@@ -32,7 +31,7 @@ public final class HoldScript implements AgiScript {
         }
         channel.send("WAIT FOR DIGIT " + ms, Duration.ofMillis(ms).plus(replyMargin), (AgiReply reply) -> {
             String result = reply.result() == AgiReply.NO_RESULT ? "" : Integer.toString(reply.result());
-            channel.setVariable("HOLD_RESULT", result, r -> { });
+            channel.setVariable("HOLD_RESULT", result, r -> {});
             channel.finish();
         });
     }

@@ -1,7 +1,6 @@
 package org.pbxagent.fastagi.server;
 
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.slf4j.Logger;
 
 /**

@@ -34,6 +34,7 @@ public final class SessionCounters {
 
     /** Filled once, never changed: an EnumMap lookup is an array index. */
     private final Map<Outcome, AtomicLong> byOutcome = new EnumMap<>(Outcome.class);
+
     private final AtomicLong errorReplies = new AtomicLong();
     private final AtomicLong commandsSent = new AtomicLong();
 

@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-
 import org.pbxagent.fastagi.client.ResAgiPeer;
 
 /**
@@ -67,7 +66,9 @@ final class AgiLoadClient implements AutoCloseable {
 
     @SuppressWarnings("ArrayRecordComponent") // figures to print, never compared or hashed
     record Result(long completions, long errors, double seconds, long[] latenciesNanos, long[] firstCommandNanos) {
-        double perSecond() { return completions / seconds; }
+        double perSecond() {
+            return completions / seconds;
+        }
     }
 
     /** Keeps {@code concurrency} sessions open; counts sessions completed in the measuring window. */
@@ -76,8 +77,12 @@ final class AgiLoadClient implements AutoCloseable {
         long t0 = System.nanoTime();
         measureFrom = t0 + warmupNanos;
         measureTo = measureFrom + measureNanos;
-        for (int i = 0; i < concurrency; i++) {start(System.nanoTime());}
-        while (System.nanoTime() < measureTo) {pump(10);}
+        for (int i = 0; i < concurrency; i++) {
+            start(System.nanoTime());
+        }
+        while (System.nanoTime() < measureTo) {
+            pump(10);
+        }
         closedLoop = false;
         drain(5_000_000_000L);
         return new Result(completions, errors, measureNanos / 1e9, null, null);
@@ -91,15 +96,19 @@ final class AgiLoadClient implements AutoCloseable {
         measureFrom = t0 + warmupNanos;
         measureTo = measureFrom + measureNanos;
         // A timer thread wakes the selector at each start time: select() alone only has millisecond resolution.
-        Thread timer = new Thread(() -> {
-            long next = t0;
-            while (next < measureTo) {
-                long d = next - System.nanoTime();
-                if (d > 0) {LockSupport.parkNanos(d);}
-                selector.wakeup();
-                next += interval;
-            }
-        }, "bench-open-loop-timer");
+        Thread timer = new Thread(
+                () -> {
+                    long next = t0;
+                    while (next < measureTo) {
+                        long d = next - System.nanoTime();
+                        if (d > 0) {
+                            LockSupport.parkNanos(d);
+                        }
+                        selector.wakeup();
+                        next += interval;
+                    }
+                },
+                "bench-open-loop-timer");
         timer.setDaemon(true);
         timer.start();
         long next = t0;
@@ -117,7 +126,11 @@ final class AgiLoadClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return new Result(completions, errors, measureNanos / 1e9, Arrays.copyOf(latencies, latencyCount),
+        return new Result(
+                completions,
+                errors,
+                measureNanos / 1e9,
+                Arrays.copyOf(latencies, latencyCount),
                 Arrays.copyOf(firstCommand, latencyCount));
     }
 
@@ -132,9 +145,13 @@ final class AgiLoadClient implements AutoCloseable {
         while (started < n && System.nanoTime() < deadline) {
             // Batches below the listen backlog, so no SYN is dropped and retried a second later.
             int batch = Math.min(500, n - started);
-            for (int i = 0; i < batch; i++) {start(System.nanoTime());}
+            for (int i = 0; i < batch; i++) {
+                start(System.nanoTime());
+            }
             started += batch;
-            while (heldCount + refusedCount + errors < started && System.nanoTime() < deadline) {pump(10);}
+            while (heldCount + refusedCount + errors < started && System.nanoTime() < deadline) {
+                pump(10);
+            }
         }
         long held = heldCount;
         long refused = refusedCount;
@@ -189,9 +206,13 @@ final class AgiLoadClient implements AutoCloseable {
 
     private void drain(long timeoutNanos) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
-        while (open > 0 && System.nanoTime() < deadline) {pump(10);}
+        while (open > 0 && System.nanoTime() < deadline) {
+            pump(10);
+        }
         for (SelectionKey k : selector.keys()) {
-            if (!k.isValid()) {continue;}
+            if (!k.isValid()) {
+                continue;
+            }
             k.channel().close();
             error("session cut: did not end within the drain time");
         }
@@ -223,13 +244,17 @@ final class AgiLoadClient implements AutoCloseable {
 
     /** res_agi writes the environment one line per write. */
     private void writeEnvironment(SocketChannel ch) throws IOException {
-        for (byte[] l : env) {ch.write(ByteBuffer.wrap(l));}
+        for (byte[] l : env) {
+            ch.write(ByteBuffer.wrap(l));
+        }
     }
 
     /** One readiness of the socket: one fgets, as res_agi does between its polls. */
     private void onReadable(SelectionKey k, Conn c) throws IOException {
         ResAgiPeer.Read r = c.peer.nextCommand(c.ch);
-        if (r == ResAgiPeer.Read.NEED_MORE) {return;}
+        if (r == ResAgiPeer.Read.NEED_MORE) {
+            return;
+        }
         if (r == ResAgiPeer.Read.END) {
             try {
                 c.ch.write(ByteBuffer.wrap(HANGUP));
@@ -258,7 +283,9 @@ final class AgiLoadClient implements AutoCloseable {
 
     /** Each reply line its own write; after the server closed they go nowhere, as in Asterisk. */
     private static void writeReply(Conn c, List<String> reply) {
-        if (c.peer.serverClosed()) {return;}
+        if (c.peer.serverClosed()) {
+            return;
+        }
         for (String l : reply) {
             try {
                 c.ch.write(ByteBuffer.wrap((l + "\n").getBytes(StandardCharsets.US_ASCII)));
@@ -272,16 +299,22 @@ final class AgiLoadClient implements AutoCloseable {
     long totalSessions;
 
     private void finish(SelectionKey k, Conn c, boolean ok) throws IOException {
-        if (ok) {totalSessions++;}
+        if (ok) {
+            totalSessions++;
+        }
         k.cancel();
         c.ch.close();
         open--;
         long now = System.nanoTime();
         boolean inWindow = c.scheduled >= measureFrom && c.scheduled < measureTo;
         if (!ok || c.firstCommandAt == 0) {
-            if (ok) {error("closed without any command");}
+            if (ok) {
+                error("closed without any command");
+            }
         } else if (closedLoop) {
-            if (now >= measureFrom && now < measureTo) {completions++;}
+            if (now >= measureFrom && now < measureTo) {
+                completions++;
+            }
         } else if (inWindow || hold) {
             completions++;
             if (!hold) {
@@ -294,7 +327,9 @@ final class AgiLoadClient implements AutoCloseable {
                 latencyCount++;
             }
         }
-        if (closedLoop && now < measureTo) {start(now);}
+        if (closedLoop && now < measureTo) {
+            start(now);
+        }
     }
 
     /** Error kinds with counts, for the report. */
@@ -307,7 +342,9 @@ final class AgiLoadClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        for (SelectionKey k : selector.keys()) {k.channel().close();}
+        for (SelectionKey k : selector.keys()) {
+            k.channel().close();
+        }
         selector.close();
     }
 }

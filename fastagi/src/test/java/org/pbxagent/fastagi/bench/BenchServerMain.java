@@ -13,11 +13,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.RouteDecision;
-import org.pbxagent.fastagi.protocol.AgiCommands;
 import org.pbxagent.fastagi.data.SampleRoutingData;
+import org.pbxagent.fastagi.protocol.AgiCommands;
 import org.pbxagent.fastagi.routing.CallRouter;
 import org.pbxagent.fastagi.routing.RoutingCompiler;
 import org.pbxagent.fastagi.server.FastAgiServer;
@@ -42,8 +41,11 @@ public final class BenchServerMain {
         // The decision under test: the recorded call, answered by the real router over the sample data.
         CallRouter benchRouter = new CallRouter(
                 new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false), Clock.systemUTC());
-        RouteDecision decision = benchRouter.route(new org.pbxagent.fastagi.AgiRequest("route",
-                Map.of("tenant", "acme", "did", "100"), java.util.List.of(), Map.of("callerid", "5551234", "dnid", "100")));
+        RouteDecision decision = benchRouter.route(new org.pbxagent.fastagi.AgiRequest(
+                "route",
+                Map.of("tenant", "acme", "did", "100"),
+                java.util.List.of(),
+                Map.of("callerid", "5551234", "dnid", "100")));
         java.util.List<String> names = new java.util.ArrayList<>();
         java.util.List<String> values = new java.util.ArrayList<>();
         for (int i = 0; i < decision.size(); i++) {
@@ -59,11 +61,18 @@ public final class BenchServerMain {
         switch (kind) {
             case "pbx": {
                 CallRouter router = new CallRouter(
-                        new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false), Clock.systemUTC());
-                Map<String, DecisionScript> scripts = Map.of("route", router::route, "outbound", router::outbound,
-                        "next", router::next);
-                FastAgiServer s = new FastAgiServer(FastAgiServerSettings.builder().port(0).selectorThreads(1)
-                        .maxSessions(10_000).replyTimeout(Duration.ofSeconds(120)).build(), scripts);
+                        new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false),
+                        Clock.systemUTC());
+                Map<String, DecisionScript> scripts =
+                        Map.of("route", router::route, "outbound", router::outbound, "next", router::next);
+                FastAgiServer s = new FastAgiServer(
+                        FastAgiServerSettings.builder()
+                                .port(0)
+                                .selectorThreads(1)
+                                .maxSessions(10_000)
+                                .replyTimeout(Duration.ofSeconds(120))
+                                .build(),
+                        scripts);
                 s.register(HoldScript.NAME, new HoldScript(Duration.ofSeconds(5)));
                 s.start();
                 port = s.port();
@@ -75,8 +84,8 @@ public final class BenchServerMain {
                 break;
             }
             case "floor": {
-                FloorAgiServer f = new FloorAgiServer(java.util.List.of(
-                        AgiCommands.execMSet(names, values).getBytes(StandardCharsets.UTF_8)));
+                FloorAgiServer f = new FloorAgiServer(
+                        java.util.List.of(AgiCommands.execMSet(names, values).getBytes(StandardCharsets.UTF_8)));
                 port = f.port();
                 server = f;
                 served = () -> f.served;
@@ -90,21 +99,25 @@ public final class BenchServerMain {
                 }
                 org.asteriskjava.fastagi.DefaultAgiServer aj =
                         new org.asteriskjava.fastagi.DefaultAgiServer((request, channel) -> {
-                            for (int i = 0; i < names.size(); i++) {channel.setVariable(names.get(i), values.get(i));}
+                            for (int i = 0; i < names.size(); i++) {
+                                channel.setVariable(names.get(i), values.get(i));
+                            }
                         });
                 aj.setAddress(InetAddress.getLoopbackAddress());
                 aj.setPort(free);
                 // Threads enough for the highest concurrency measured, so the pool is not what limits it.
                 aj.setPoolSize(64);
                 aj.setMaximumPoolSize(1100);
-                Thread t = new Thread(() -> {
-                    try {
-                        aj.startup();
-                    } catch (Exception e) {
-                        // The thread's uncaught-exception handler prints it; the benchmark then sees no port.
-                        throw new IllegalStateException("asterisk-java server did not start", e);
-                    }
-                }, "asterisk-java-server");
+                Thread t = new Thread(
+                        () -> {
+                            try {
+                                aj.startup();
+                            } catch (Exception e) {
+                                // The thread's uncaught-exception handler prints it; the benchmark then sees no port.
+                                throw new IllegalStateException("asterisk-java server did not start", e);
+                            }
+                        },
+                        "asterisk-java-server");
                 t.setDaemon(true);
                 t.start();
                 waitForPort(free);
@@ -150,7 +163,9 @@ public final class BenchServerMain {
     static long rssKiB() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmRSS:")) {return Long.parseLong(l.replaceAll("[^0-9]", ""));}
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", ""));
+                }
             }
         } catch (Exception e) {
             // not Linux

@@ -35,18 +35,25 @@ final class BenchServerProcess implements AutoCloseable {
         cmd.add(classPath());
         cmd.add(BenchServerMain.class.getName());
         cmd.add(kind);
-        process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        process = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         stdin = process.getOutputStream();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
-                String l;
-                while ((l = r.readLine()) != null) {
-                    if (l.startsWith("PORT ") || l.startsWith("STATS ") || l.startsWith("GC ")) {lines.add(l);}
-                }
-            } catch (IOException e) {
-                // process gone
-            }
-        }, "bench-" + kind + "-stdout");
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
+                        String l;
+                        while ((l = r.readLine()) != null) {
+                            if (l.startsWith("PORT ") || l.startsWith("STATS ") || l.startsWith("GC ")) {
+                                lines.add(l);
+                            }
+                        }
+                    } catch (IOException e) {
+                        // process gone
+                    }
+                },
+                "bench-" + kind + "-stdout");
         reader.setDaemon(true);
         reader.start();
         String first = lines.poll(30, TimeUnit.SECONDS);
@@ -62,7 +69,9 @@ final class BenchServerProcess implements AutoCloseable {
         stdin.write("stats\n".getBytes(StandardCharsets.US_ASCII));
         stdin.flush();
         String l = lines.poll(10, TimeUnit.SECONDS);
-        if (l == null || !l.startsWith("STATS ")) {throw new IOException(kind + " server gave no stats");}
+        if (l == null || !l.startsWith("STATS ")) {
+            throw new IOException(kind + " server gave no stats");
+        }
         Map<String, Long> m = new HashMap<>();
         for (String kv : l.substring(6).split(" ")) {
             int eq = kv.indexOf('=');

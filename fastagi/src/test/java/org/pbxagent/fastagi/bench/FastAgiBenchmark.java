@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.pbxagent.fastagi.client.AgiCallClient;
 import org.pbxagent.fastagi.client.AgiCallResult;
 
@@ -35,7 +34,8 @@ public final class FastAgiBenchmark {
 
     private FastAgiBenchmark() {}
 
-    @SuppressWarnings("try") // servers done with are closed early (close is idempotent) so they stop loading the machine
+    @SuppressWarnings(
+            "try") // servers done with are closed early (close is idempotent) so they stop loading the machine
     public static void main(String[] args) throws Exception {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
@@ -50,30 +50,48 @@ public final class FastAgiBenchmark {
         env.put("extension", "100");
         env.put("priority", "3");
         env.put("threadid", "140558018029248");
-        List<byte[]> routeEnv = AgiCallClient.environmentLines("127.0.0.1", 4573, "route?tenant=acme&did=100", env,
-                List.of("arg1", "arg two"));
+        List<byte[]> routeEnv = AgiCallClient.environmentLines(
+                "127.0.0.1", 4573, "route?tenant=acme&did=100", env, List.of("arg1", "arg two"));
         List<byte[]> holdEnv = AgiCallClient.environmentLines("127.0.0.1", 4573, "hold?ms=600000", env, List.of());
 
-        System.out.printf("FastAGI benchmark: %d cores, Java %s, server JVMs %s, load average %s%n",
+        System.out.printf(
+                "FastAGI benchmark: %d cores, Java %s, server JVMs %s, load average %s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), JVM, loadAverage());
         try (BenchServerProcess pbx = new BenchServerProcess("pbx", JVM);
-             BenchServerProcess floor = new BenchServerProcess("floor", JVM);
-             BenchServerProcess aj = new BenchServerProcess("asterisk-java", JVM)) {
+                BenchServerProcess floor = new BenchServerProcess("floor", JVM);
+                BenchServerProcess aj = new BenchServerProcess("asterisk-java", JVM)) {
             for (BenchServerProcess s : List.of(pbx, floor, aj)) {
-                AgiCallResult sample = new AgiCallClient().call("127.0.0.1", s.port, "route?tenant=acme&did=100", env,
-                        List.of("arg1", "arg two"), Duration.ofSeconds(10));
-                System.out.printf("%-14s %d round trips, step held the channel %.2f ms: %s%n", s.kind,
-                        sample.roundTrips(), sample.holdNanos() / 1e6, sample.commands());
+                AgiCallResult sample = new AgiCallClient()
+                        .call(
+                                "127.0.0.1",
+                                s.port,
+                                "route?tenant=acme&did=100",
+                                env,
+                                List.of("arg1", "arg two"),
+                                Duration.ofSeconds(10));
+                System.out.printf(
+                        "%-14s %d round trips, step held the channel %.2f ms: %s%n",
+                        s.kind, sample.roundTrips(), sample.holdNanos() / 1e6, sample.commands());
             }
 
             // 1. Throughput ratios. Each server JVM is warmed up first so that JIT compilation is not measured.
-            for (BenchServerProcess s : List.of(floor, pbx, aj)) {closed(s, routeEnv, 64, 3 * SEC);}
+            for (BenchServerProcess s : List.of(floor, pbx, aj)) {
+                closed(s, routeEnv, 64, 3 * SEC);
+            }
             System.out.println();
-            System.out.println("1. route decisions/s, closed loop, after 3 s warm-up per server; " + ROUNDS
-                    + " rounds of 0.5 s settle + 2 s measured per cell, servers alternating; medians of the per-round ratios");
+            System.out.println(
+                    "1. route decisions/s, closed loop, after 3 s warm-up per server; " + ROUNDS
+                            + " rounds of 0.5 s settle + 2 s measured per cell, servers alternating; medians of the per-round ratios");
             System.out.println("   (in brackets: server process CPU per decision, microseconds)");
-            System.out.printf("%-12s %16s %16s %18s %10s %18s %22s%n", "connections", "floor/s", "pbx-agent/s",
-                    "asterisk-java/s", "pbx/floor", "pbx/asterisk-java", "CPU floor/pbx, aj/pbx");
+            System.out.printf(
+                    "%-12s %16s %16s %18s %10s %18s %22s%n",
+                    "connections",
+                    "floor/s",
+                    "pbx-agent/s",
+                    "asterisk-java/s",
+                    "pbx/floor",
+                    "pbx/asterisk-java",
+                    "CPU floor/pbx, aj/pbx");
             for (int conc : new int[] {4, 64, 1000}) {
                 double[][] f = new double[ROUNDS][];
                 double[][] p = new double[ROUNDS][];
@@ -90,13 +108,25 @@ public final class FastAgiBenchmark {
                 double fc = median(f, 1);
                 double pc = median(p, 1);
                 double ac = median(a, 1);
-                System.out.printf("%-12d %9.0f (%4.0f) %9.0f (%4.0f) %11.0f (%4.0f) %10.2f %18.2f %13.2f, %5.2f%n", conc,
-                        median(f, 0), fc, median(p, 0), pc, median(a, 0), ac, median(rf), median(ra), fc / pc, ac / pc);
+                System.out.printf(
+                        "%-12d %9.0f (%4.0f) %9.0f (%4.0f) %11.0f (%4.0f) %10.2f %18.2f %13.2f, %5.2f%n",
+                        conc,
+                        median(f, 0),
+                        fc,
+                        median(p, 0),
+                        pc,
+                        median(a, 0),
+                        ac,
+                        median(rf),
+                        median(ra),
+                        fc / pc,
+                        ac / pc);
             }
             for (BenchServerProcess s : List.of(floor, pbx, aj)) {
                 Map<String, Long> st = s.stats();
-                System.out.printf("after the runs: %-14s RSS %4d MiB, %4d threads%n", s.kind, st.get("rssKiB") / 1024,
-                        st.get("threads"));
+                System.out.printf(
+                        "after the runs: %-14s RSS %4d MiB, %4d threads%n",
+                        s.kind, st.get("rssKiB") / 1024, st.get("threads"));
             }
             System.out.println("load average " + loadAverage());
 
@@ -106,10 +136,12 @@ public final class FastAgiBenchmark {
             // 2. Step hold time at a fixed offered rate, in rounds alternating with the floor server under the same
             // client: a tail the floor shares in the same round comes from the machine, not from the server.
             System.out.println();
-            System.out.println("2. time the AGI step holds the channel (connect to the dialplan's next priority, as the peer sees it),"
-                    + " open loop, from the scheduled start; " + ROUNDS + " rounds per rate, servers alternating");
+            System.out.println(
+                    "2. time the AGI step holds the channel (connect to the dialplan's next priority, as the peer sees it),"
+                            + " open loop, from the scheduled start; " + ROUNDS
+                            + " rounds per rate, servers alternating");
             try (AgiLoadClient cp = new AgiLoadClient(pbx.port, routeEnv);
-                 AgiLoadClient cf = new AgiLoadClient(floor.port, routeEnv)) {
+                    AgiLoadClient cf = new AgiLoadClient(floor.port, routeEnv)) {
                 cp.openLoop(1000, 0, SEC);
                 cf.openLoop(1000, 0, SEC);
                 for (int rate : new int[] {150, 1000}) {
@@ -117,10 +149,12 @@ public final class FastAgiBenchmark {
                     for (int i = 0; i < ROUNDS; i++) {
                         AgiLoadClient.Result rp = cp.openLoop(rate, 0, cell);
                         AgiLoadClient.Result rf = cf.openLoop(rate, 0, cell);
-                        System.out.printf("%4d/s round %d  pbx-agent: %s, errors %d%n", rate, i + 1,
-                                percentiles(rp.latenciesNanos()), rp.errors());
-                        System.out.printf("               floor:     %s, errors %d%n", percentiles(rf.latenciesNanos()),
-                                rf.errors());
+                        System.out.printf(
+                                "%4d/s round %d  pbx-agent: %s, errors %d%n",
+                                rate, i + 1, percentiles(rp.latenciesNanos()), rp.errors());
+                        System.out.printf(
+                                "               floor:     %s, errors %d%n",
+                                percentiles(rf.latenciesNanos()), rf.errors());
                     }
                 }
             }
@@ -129,7 +163,8 @@ public final class FastAgiBenchmark {
 
             // 3. CPU per decision.
             System.out.println();
-            System.out.println("3. server CPU per route decision (process CPU of the server JVM incl. GC/JIT; selector thread alone)");
+            System.out.println(
+                    "3. server CPU per route decision (process CPU of the server JVM incl. GC/JIT; selector thread alone)");
             cpu(pbx, routeEnv, "150 decisions/s", c -> c.openLoop(150, 2 * SEC, 8 * SEC));
             cpu(pbx, routeEnv, "saturation (64 connections)", c -> c.closedLoop(64, SEC, 4 * SEC));
             System.out.println("load average " + loadAverage());
@@ -153,9 +188,11 @@ public final class FastAgiBenchmark {
                     }
                 });
             }
-            System.out.printf("held %d, refused %d, server sessions in flight %d, completed after release %d, errors %d%n",
+            System.out.printf(
+                    "held %d, refused %d, server sessions in flight %d, completed after release %d, errors %d%n",
                     res[0], res[1], seen[0], res[2], res[3]);
-            System.out.printf("server RSS idle %d MiB, with 5,000 held %d MiB (%.1f KiB per session incl. heap growth), %d JVM threads%n",
+            System.out.printf(
+                    "server RSS idle %d MiB, with 5,000 held %d MiB (%.1f KiB per session incl. heap growth), %d JVM threads%n",
                     rssBefore / 1024, seen[1] / 1024, (seen[1] - rssBefore) / 5000.0, seen[2]);
         }
         System.out.printf("%ntotal %.0f s, load average %s%n", (System.nanoTime() - t0) / 1e9, loadAverage());
@@ -163,7 +200,8 @@ public final class FastAgiBenchmark {
 
     private static String loadAverage() {
         try {
-            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                    .split(" ");
             return f[0] + " " + f[1] + " " + f[2];
         } catch (java.io.IOException e) {
             return "?";
@@ -178,7 +216,8 @@ public final class FastAgiBenchmark {
             AgiLoadClient.Result r = c.closedLoop(conc, SEC / 2, measure);
             Map<String, Long> after = server.stats();
             if (r.errors() > 0) {
-                System.out.printf("  (%s at %d connections: %d errors %s)%n", server.kind, conc, r.errors(), c.errorKinds);
+                System.out.printf(
+                        "  (%s at %d connections: %d errors %s)%n", server.kind, conc, r.errors(), c.errorKinds);
             }
             long sessions = c.totalSessions;
             double cpuUs = (after.get("processCpuNs") - before.get("processCpuNs")) / 1e3 / Math.max(1, sessions);
@@ -200,13 +239,16 @@ public final class FastAgiBenchmark {
         long served = after.get("served") - before.get("served");
         double proc = (after.get("processCpuNs") - before.get("processCpuNs")) / 1e6 / served;
         double io = (after.get("ioThreadCpuNs") - before.get("ioThreadCpuNs")) / 1e6 / served;
-        System.out.printf("%-28s decisions %7d (%.0f/s measured), CPU/decision: process %.3f ms, selector thread %.3f ms; RSS %d MiB, %d threads%n",
+        System.out.printf(
+                "%-28s decisions %7d (%.0f/s measured), CPU/decision: process %.3f ms, selector thread %.3f ms; RSS %d MiB, %d threads%n",
                 label, served, r.perSecond(), proc, io, after.get("rssKiB") / 1024, after.get("threads"));
     }
 
     private static double median(double[][] rows, int col) {
         double[] v = new double[rows.length];
-        for (int i = 0; i < rows.length; i++) {v[i] = rows[i][col];}
+        for (int i = 0; i < rows.length; i++) {
+            v[i] = rows[i][col];
+        }
         return median(v);
     }
 
@@ -217,11 +259,14 @@ public final class FastAgiBenchmark {
     }
 
     private static String percentiles(long[] nanos) {
-        if (nanos.length == 0) {return "no samples";}
+        if (nanos.length == 0) {
+            return "no samples";
+        }
         long[] s = nanos.clone();
         Arrays.sort(s);
-        return String.format("p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (n=%d)", at(s, 0.50), at(s, 0.99),
-                at(s, 0.999), s[s.length - 1] / 1e6, s.length);
+        return String.format(
+                "p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (n=%d)",
+                at(s, 0.50), at(s, 0.99), at(s, 0.999), s[s.length - 1] / 1e6, s.length);
     }
 
     private static double at(long[] sorted, double q) {

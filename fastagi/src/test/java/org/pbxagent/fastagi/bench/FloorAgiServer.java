@@ -112,7 +112,9 @@ final class FloorAgiServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (SelectionKey k : selector.keys()) {k.channel().close();}
+        for (SelectionKey k : selector.keys()) {
+            k.channel().close();
+        }
         selector.close();
         listener.close();
     }

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.pbxagent.fastagi.RouteDecision;
 import org.pbxagent.fastagi.server.FastAgiServer;
@@ -39,23 +38,40 @@ class AgiCallClientTest {
 
     @Test
     void environmentBlockEqualsTheRecordedBytes() {
-        byte[] recorded = RecordedAgiSessions.session("route?tenant=acme&did=100").environmentBlock();
-        byte[] ours = AgiCallClient.environmentBlock("127.0.0.1", 4573, "route?tenant=acme&did=100",
-                recordedPerRunValues(), List.of("arg1", "arg two"));
+        byte[] recorded =
+                RecordedAgiSessions.session("route?tenant=acme&did=100").environmentBlock();
+        byte[] ours = AgiCallClient.environmentBlock(
+                "127.0.0.1", 4573, "route?tenant=acme&did=100", recordedPerRunValues(), List.of("arg1", "arg two"));
         assertEquals(new String(recorded, StandardCharsets.UTF_8), new String(ours, StandardCharsets.UTF_8));
         assertArrayEquals(recorded, ours);
     }
 
     @Test
     void callPrintsTheDecisionAndTranscript() throws Exception {
-        try (FastAgiServer server = new FastAgiServer(FastAgiServerSettings.defaults().withPort(0), Map.of("route",
-                req -> RouteDecision.builder().set("ROUTE_ACTION", "DIAL").set("ROUTE_TARGET", "SIP/1001").build()))) {
+        try (FastAgiServer server = new FastAgiServer(
+                FastAgiServerSettings.defaults().withPort(0),
+                Map.of(
+                        "route",
+                        req -> RouteDecision.builder()
+                                .set("ROUTE_ACTION", "DIAL")
+                                .set("ROUTE_TARGET", "SIP/1001")
+                                .build()))) {
             server.start();
-            AgiCallResult r = new AgiCallClient().call("127.0.0.1", server.port(), "route?tenant=acme&did=100",
-                    recordedPerRunValues(), List.of("arg1", "arg two"), Duration.ofSeconds(5));
-            assertEquals(List.of(Map.entry("ROUTE_ACTION", "DIAL"), Map.entry("ROUTE_TARGET", "SIP/1001")), r.variablesSet());
+            AgiCallResult r = new AgiCallClient()
+                    .call(
+                            "127.0.0.1",
+                            server.port(),
+                            "route?tenant=acme&did=100",
+                            recordedPerRunValues(),
+                            List.of("arg1", "arg two"),
+                            Duration.ofSeconds(5));
+            assertEquals(
+                    List.of(Map.entry("ROUTE_ACTION", "DIAL"), Map.entry("ROUTE_TARGET", "SIP/1001")),
+                    r.variablesSet());
             assertTrue(r.transcript().contains("A> agi_network_script: route?tenant=acme&did=100\n"));
-            assertTrue(r.transcript().endsWith("S> EXEC MSet \"ROUTE_ACTION=DIAL,ROUTE_TARGET=SIP/1001\"\nA> 200 result=0\n"),
+            assertTrue(
+                    r.transcript()
+                            .endsWith("S> EXEC MSet \"ROUTE_ACTION=DIAL,ROUTE_TARGET=SIP/1001\"\nA> 200 result=0\n"),
                     r.transcript());
             assertEquals(1, r.roundTrips());
         }
@@ -85,8 +101,16 @@ class AgiCallClientTest {
             });
             t.start();
             long t0 = System.nanoTime();
-            assertThrows(SocketTimeoutException.class, () -> new AgiCallClient().call("127.0.0.1", ss.getLocalPort(),
-                    "route", Map.of(), List.of(), Duration.ofMillis(300)));
+            assertThrows(
+                    SocketTimeoutException.class,
+                    () -> new AgiCallClient()
+                            .call(
+                                    "127.0.0.1",
+                                    ss.getLocalPort(),
+                                    "route",
+                                    Map.of(),
+                                    List.of(),
+                                    Duration.ofMillis(300)));
             assertTrue((System.nanoTime() - t0) / 1_000_000 < 1200);
             t.join(3000);
         }
@@ -98,7 +122,8 @@ class AgiCallClientTest {
         try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = ss.getLocalPort();
         }
-        assertThrows(IOException.class, () -> new AgiCallClient().call("127.0.0.1", port, "route", Map.of(), List.of(),
-                Duration.ofSeconds(1)));
+        assertThrows(
+                IOException.class,
+                () -> new AgiCallClient().call("127.0.0.1", port, "route", Map.of(), List.of(), Duration.ofSeconds(1)));
     }
 }

@@ -36,12 +36,18 @@ class RoutingSchemaTest {
         SampleRoutingData.load(db.dataSource());
         RoutingData second = new RoutingDataReader(db.dataSource()).read();
         assertEquals(first.version(), second.version(), "second sample load changed nothing");
-        assertEquals(List.of("acme", "default"), first.tenants().stream().map(RoutingData.Tenant::name).toList());
+        assertEquals(
+                List.of("acme", "default"),
+                first.tenants().stream().map(RoutingData.Tenant::name).toList());
         RoutingData.OutboundRoute pstn = first.outboundRoutes().stream()
-                .filter(o -> o.tenant().equals("acme") && o.name().equals("pstn")).findFirst().orElseThrow();
+                .filter(o -> o.tenant().equals("acme") && o.name().equals("pstn"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(List.of("carrier-a", "carrier-b"), pstn.trunks(), "trunks in failover order");
         RoutingData.RingGroup hunt = first.ringGroups().stream()
-                .filter(g -> g.tenant().equals("acme") && g.number().equals("601")).findFirst().orElseThrow();
+                .filter(g -> g.tenant().equals("acme") && g.number().equals("601"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(List.of("1002", "1003"), hunt.members());
         RoutingData.TimeCondition bh = first.timeConditions().get(0);
         assertEquals(5, bh.ranges().size());
@@ -70,14 +76,18 @@ class RoutingSchemaTest {
         SampleRoutingData.load(db.dataSource());
         RoutingDataReader reader = new RoutingDataReader(db.dataSource());
         long v0 = reader.version();
-        db.update("UPDATE extension SET dnd = 1 WHERE number = ? AND tenant_id = (SELECT id FROM tenant WHERE name = ?)",
-                "1003", "default");
+        db.update(
+                "UPDATE extension SET dnd = 1 WHERE number = ? AND tenant_id = (SELECT id FROM tenant WHERE name = ?)",
+                "1003",
+                "default");
         long v1 = reader.version();
         assertTrue(v1 > v0, "update bumps");
         db.update("DELETE FROM blocked_caller WHERE pattern = ?", "nothing-matches-this");
         assertEquals(v1, reader.version(), "a statement that changes no row does not bump");
-        db.update("INSERT INTO blocked_caller (tenant_id, pattern) SELECT id, ? FROM tenant WHERE name = ?",
-                "5559999", "default");
+        db.update(
+                "INSERT INTO blocked_caller (tenant_id, pattern) SELECT id, ? FROM tenant WHERE name = ?",
+                "5559999",
+                "default");
         long v2 = reader.version();
         assertTrue(v2 > v1, "insert bumps");
         db.update("DELETE FROM blocked_caller WHERE pattern = ?", "5559999");
@@ -88,31 +98,54 @@ class RoutingSchemaTest {
     @Test
     void constraintsRejectWhatCannotWork() {
         SampleRoutingData.load(db.dataSource());
-        assertThrows(SQLException.class, () -> db.update(
-                "INSERT INTO ring_group (tenant_id, number, strategy, no_answer_type, no_answer_ref)"
-                        + " SELECT id, ?, ?, ?, ? FROM tenant WHERE name = ?", "777", "RANDOM", "HANGUP", "16", "acme"),
+        assertThrows(
+                SQLException.class,
+                () -> db.update(
+                        "INSERT INTO ring_group (tenant_id, number, strategy, no_answer_type, no_answer_ref)"
+                                + " SELECT id, ?, ?, ?, ? FROM tenant WHERE name = ?",
+                        "777",
+                        "RANDOM",
+                        "HANGUP",
+                        "16",
+                        "acme"),
                 "unknown strategy refused by CHECK");
-        assertThrows(SQLException.class, () -> db.update(
-                "INSERT INTO extension (tenant_id, number, endpoint) SELECT id, ?, ? FROM tenant WHERE name = ?",
-                "1001", "SIP/x", "acme"), "duplicate extension number in one tenant");
-        assertThrows(SQLException.class, () -> db.update(
-                "INSERT INTO time_range (time_condition_id, day_of_week, start_time, end_time) VALUES (?, ?, ?, ?)",
-                999999, 1, "08:00:00", "09:00:00"), "foreign key");
+        assertThrows(
+                SQLException.class,
+                () -> db.update(
+                        "INSERT INTO extension (tenant_id, number, endpoint) SELECT id, ?, ? FROM tenant WHERE name = ?",
+                        "1001",
+                        "SIP/x",
+                        "acme"),
+                "duplicate extension number in one tenant");
+        assertThrows(
+                SQLException.class,
+                () -> db.update(
+                        "INSERT INTO time_range (time_condition_id, day_of_week, start_time, end_time) VALUES (?, ?, ?, ?)",
+                        999999,
+                        1,
+                        "08:00:00",
+                        "09:00:00"),
+                "foreign key");
     }
 
     @Test
     void twoNodesMigratingAtOnceApplyEachMigrationOnce() throws Exception {
         String url = db.jdbcUrl().replace("/" + TestDatabase.SCHEMA + "?", "/pbx_concurrent?");
         try (HikariDataSource a = RoutingDataSource.create(url, "root", "");
-             HikariDataSource b = RoutingDataSource.create(url, "root", "")) {
+                HikariDataSource b = RoutingDataSource.create(url, "root", "")) {
             var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try {
                 var fa = pool.submit(() -> RoutingSchema.migrate(a).migrationsExecuted);
                 var fb = pool.submit(() -> RoutingSchema.migrate(b).migrationsExecuted);
                 int applied = fa.get(60, java.util.concurrent.TimeUnit.SECONDS)
                         + fb.get(60, java.util.concurrent.TimeUnit.SECONDS);
-                int inHistory = org.flywaydb.core.Flyway.configure().dataSource(a).table("routing_schema_history")
-                        .load().info().applied().length;
+                int inHistory = org.flywaydb.core.Flyway.configure()
+                        .dataSource(a)
+                        .table("routing_schema_history")
+                        .load()
+                        .info()
+                        .applied()
+                        .length;
                 assertTrue(inHistory >= 3, "all migrations recorded");
                 assertEquals(inHistory, applied, "each migration applied by exactly one node");
             } finally {

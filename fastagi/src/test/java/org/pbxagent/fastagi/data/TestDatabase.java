@@ -99,11 +99,14 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     public String jdbcUrl() {
-        return "jdbc:mysql://127.0.0.1:" + port + "/" + SCHEMA + "?useSSL=false&allowPublicKeyRetrieval=true&createDatabaseIfNotExist=true";
+        return "jdbc:mysql://127.0.0.1:" + port + "/" + SCHEMA
+                + "?useSSL=false&allowPublicKeyRetrieval=true&createDatabaseIfNotExist=true";
     }
 
     /** A pool with the production timeouts (it survives the DB being stopped and started). */
-    public HikariDataSource dataSource() { return dataSource; }
+    public HikariDataSource dataSource() {
+        return dataSource;
+    }
 
     public void stop() throws ManagedProcessException {
         if (running) {
@@ -121,7 +124,8 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Runs one parameterised statement (test data changes). */
     public int update(String sql, Object... args) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class AgiCommandsTest {
@@ -17,8 +16,18 @@ class AgiCommandsTest {
 
     @Test
     void valuesRoundTripThroughResAgiWordSplitting() {
-        for (String v : List.of("plain", "two words", "q\"uote", "back\\slash", "\\\"", "tab\there", "trailing\\",
-                "Zoë Müller", "a,b|c;d", "${CALLERID(num)}", "")) {
+        for (String v : List.of(
+                "plain",
+                "two words",
+                "q\"uote",
+                "back\\slash",
+                "\\\"",
+                "tab\there",
+                "trailing\\",
+                "Zoë Müller",
+                "a,b|c;d",
+                "${CALLERID(num)}",
+                "")) {
             String line = AgiCommands.setVariable("V", v);
             List<String> w = AgiCommands.parseWords(line.substring(0, line.length() - 1));
             assertEquals(List.of("SET", "VARIABLE", "V", v), w, line);
@@ -30,7 +39,8 @@ class AgiCommandsTest {
         String line = AgiCommands.setVariable("V", "x\nEXEC System reboot\r\n");
         assertEquals(1, line.chars().filter(c -> c == '\n').count());
         assertTrue(line.endsWith("\"\n"));
-        assertEquals("x EXEC System reboot  ", AgiCommands.parseWords(line.trim()).get(3));
+        assertEquals(
+                "x EXEC System reboot  ", AgiCommands.parseWords(line.trim()).get(3));
     }
 
     @Test
@@ -45,21 +55,45 @@ class AgiCommandsTest {
 
     @Test
     void recordedCommandsSplitLikeResAgi() {
-        assertEquals(List.of("GET", "FULL", "VARIABLE", "${CALLERID(num)}-${EXTEN}"),
+        assertEquals(
+                List.of("GET", "FULL", "VARIABLE", "${CALLERID(num)}-${EXTEN}"),
                 AgiCommands.parseWords("GET FULL VARIABLE \"${CALLERID(num)}-${EXTEN}\""));
-        assertEquals(List.of("STREAM", "FILE", "no-such-file", ""), AgiCommands.parseWords("STREAM FILE no-such-file \"\""));
+        assertEquals(
+                List.of("STREAM", "FILE", "no-such-file", ""), AgiCommands.parseWords("STREAM FILE no-such-file \"\""));
         assertEquals(List.of("EXEC", "Verbose", "1,exec ok"), AgiCommands.parseWords("EXEC Verbose \"1,exec ok\""));
     }
 
     /** Values that must reach the dialplan byte for byte through res_agi's word splitting and MSet's own. */
-    private static final List<String> HARD_VALUES = List.of("plain", "a,b,c", "say \"hi\"", "back\\slash", "end\\",
-            "\\\"", "a|b|c", "a;b", "two  words ", "  lead", "", "café 你好 😀", "f(x,y)", "[p,q])", "(unbalanced",
-            "a=b=c", "${EXTEN}", "it's", "tab\there", "C:\\dir\\n", "\u001f", " a, \"b\" \\c|d;e=${X}(f)[g]{h}\t\u001fé ");
+    private static final List<String> HARD_VALUES = List.of(
+            "plain",
+            "a,b,c",
+            "say \"hi\"",
+            "back\\slash",
+            "end\\",
+            "\\\"",
+            "a|b|c",
+            "a;b",
+            "two  words ",
+            "  lead",
+            "",
+            "café 你好 😀",
+            "f(x,y)",
+            "[p,q])",
+            "(unbalanced",
+            "a=b=c",
+            "${EXTEN}",
+            "it's",
+            "tab\there",
+            "C:\\dir\\n",
+            "\u001f",
+            " a, \"b\" \\c|d;e=${X}(f)[g]{h}\t\u001fé ");
 
     @Test
     void execMSetValuesReachTheDialplanExactly() {
         List<String> names = new java.util.ArrayList<>();
-        for (int i = 0; i < HARD_VALUES.size(); i++) {names.add("V" + i);}
+        for (int i = 0; i < HARD_VALUES.size(); i++) {
+            names.add("V" + i);
+        }
         String line = AgiCommands.execMSet(names, HARD_VALUES);
         assertEquals(1, line.chars().filter(c -> c == '\n').count());
         List<String> w = AgiCommands.parseWords(line.substring(0, line.length() - 1));
@@ -77,21 +111,28 @@ class AgiCommandsTest {
     @Test
     void execMSetEscapingMatchesWhatAsteriskWasSeenToTake() {
         // Lines observed against Asterisk 20.20.1 and the values it set (AGI-QUOTING.md, section 3).
-        assertEquals("EXEC MSet \"a=say \\\\\\\"hi\\\\\\\"\\\\, C:\\\\\\\\d \\\\(x\\\\)\"\n",
+        assertEquals(
+                "EXEC MSet \"a=say \\\\\\\"hi\\\\\\\"\\\\, C:\\\\\\\\d \\\\(x\\\\)\"\n",
                 AgiCommands.execMSet(List.of("a"), List.of("say \"hi\", C:\\d (x)")));
-        assertEquals("EXEC MSet \"a=\\\\\\\\\\\\\\\"\\\\,\\\\(\\\\)\\\\[\\\\]|\u001f$,b=2\"\n",
+        assertEquals(
+                "EXEC MSet \"a=\\\\\\\\\\\\\\\"\\\\,\\\\(\\\\)\\\\[\\\\]|\u001f$,b=2\"\n",
                 AgiCommands.execMSet(List.of("a", "b"), List.of("\\\",()[]|\u001f$", "2")));
         // MSet's splitting as observed, from the application's argument string.
-        assertEquals(List.of(java.util.Map.entry("a", "x"), java.util.Map.entry("b", "2")),
+        assertEquals(
+                List.of(java.util.Map.entry("a", "x"), java.util.Map.entry("b", "2")),
                 AgiCommands.msetAssignments("a=x,y,b=2"));
-        assertEquals(List.of(java.util.Map.entry("a", "x,y"), java.util.Map.entry("b", "2")),
+        assertEquals(
+                List.of(java.util.Map.entry("a", "x,y"), java.util.Map.entry("b", "2")),
                 AgiCommands.msetAssignments("a=x\\,y,b=2"));
         assertEquals(List.of(java.util.Map.entry("a", "f(x,b=2")), AgiCommands.msetAssignments("a=f(x,b=2"));
-        assertEquals(List.of(java.util.Map.entry("a", "1"), java.util.Map.entry(" b", "2")),
+        assertEquals(
+                List.of(java.util.Map.entry("a", "1"), java.util.Map.entry(" b", "2")),
                 AgiCommands.msetAssignments("a=1, b=2"));
-        assertEquals(List.of(java.util.Map.entry("a", "x=y"), java.util.Map.entry("b", "2")),
+        assertEquals(
+                List.of(java.util.Map.entry("a", "x=y"), java.util.Map.entry("b", "2")),
                 AgiCommands.msetAssignments("a=x=y,b=2"));
-        assertEquals(List.of(java.util.Map.entry("a", "C:d"), java.util.Map.entry("b", "2")),
+        assertEquals(
+                List.of(java.util.Map.entry("a", "C:d"), java.util.Map.entry("b", "2")),
                 AgiCommands.msetAssignments("a=C:\\d,b=2"));
         // Unquoted, an extra word is silently dropped by EXEC: the reason the argument is always quoted.
         assertEquals(List.of("EXEC", "MSet", "a=1,", "b=2"), AgiCommands.parseWords("EXEC MSet a=1, b=2"));

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.pbxagent.fastagi.AgiRequest;
 
@@ -15,7 +14,9 @@ class AgiEnvironmentTest {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("network", "yes");
         m.put("network_script", script);
-        for (int i = 0; i < args.length; i++) {m.put("arg_" + (i + 1), args[i]);}
+        for (int i = 0; i < args.length; i++) {
+            m.put("arg_" + (i + 1), args[i]);
+        }
         return m;
     }
 

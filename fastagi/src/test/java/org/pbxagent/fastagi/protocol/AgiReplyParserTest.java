@@ -22,7 +22,9 @@ class AgiReplyParserTest {
     void resultWithData() throws Exception {
         AgiReply r = AgiReplyParser.parseLine("200 result=1 (SIP/127.0.0.1-00000005)");
         assertEquals("SIP/127.0.0.1-00000005", r.data());
-        assertEquals("5551234-100", AgiReplyParser.parseLine("200 result=1 (5551234-100)").data());
+        assertEquals(
+                "5551234-100",
+                AgiReplyParser.parseLine("200 result=1 (5551234-100)").data());
         assertEquals("Up", AgiReplyParser.parseLine("200 result=1 (Up)").data());
     }
 
@@ -46,7 +48,10 @@ class AgiReplyParserTest {
         AgiReply r = AgiReplyParser.parseLine("510 Invalid or unknown command");
         assertEquals(510, r.status());
         assertEquals(AgiReply.NO_RESULT, r.result());
-        assertEquals(511, AgiReplyParser.parseLine("511 Command Not Permitted on a dead channel or intercept routine").status());
+        assertEquals(
+                511,
+                AgiReplyParser.parseLine("511 Command Not Permitted on a dead channel or intercept routine")
+                        .status());
     }
 
     @Test
@@ -58,8 +63,10 @@ class AgiReplyParserTest {
         AgiReply r = p.accept("520 End of proper usage.");
         assertEquals(520, r.status());
         assertEquals("Sets a variable to the current channel.", r.usage());
-        assertEquals("520-Invalid command syntax.  Proper usage follows:\nSets a variable to the current channel.\n"
-                + "520 End of proper usage.", r.text());
+        assertEquals(
+                "520-Invalid command syntax.  Proper usage follows:\nSets a variable to the current channel.\n"
+                        + "520 End of proper usage.",
+                r.text());
         assertEquals(1, p.accept("200 result=1").result(), "the parser is ready for the next reply");
     }
 

@@ -41,8 +41,8 @@ class AsteriskPatternTest {
     @Test
     void malformedPatternsAreRefusedWithTheReason() {
         for (String bad : new String[] {"", "_", "_[5-", "_[]", "_X.X", "_[9-1]", "_ab]", "1 0", "--"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> AsteriskPattern.compile(bad), bad);
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> AsteriskPattern.compile(bad), bad);
             assertFalse(e.getMessage().isBlank());
         }
     }

@@ -54,7 +54,8 @@ class CallRoutingTest {
         }
         if (dir != null) {
             try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -114,7 +115,9 @@ class CallRoutingTest {
         assertEquals("ext:1001", d.get("ROUTE_STEP"));
         assertEquals("acme", d.get("ROUTE_TENANT"));
         assertEquals("ROUTE_ACTION", d.name(d.size() - 1), "ROUTE_ACTION is set last");
-        assertTrue(service.status().problems().isEmpty(), service.status().problems().toString());
+        assertTrue(
+                service.status().problems().isEmpty(),
+                service.status().problems().toString());
     }
 
     @Test
@@ -131,14 +134,20 @@ class CallRoutingTest {
     void nanpPatternAndCharacterSet() {
         RouteDecision d = call("route?tenant=lab&did=2125551234", "5550001");
         assertAnswer(d, "DIAL", "SIP/2001&SIP/2006"); // 2002 is on DND: left out of ring-all
-        assertEquals("route:catchall", call("route?tenant=lab&did=0125551234", "5550001").get("ROUTE_REASON"),
+        assertEquals(
+                "route:catchall",
+                call("route?tenant=lab&did=0125551234", "5550001").get("ROUTE_REASON"),
                 "0 is not N");
-        assertEquals("route:catchall", call("route?tenant=lab&did=2121551234", "5550001").get("ROUTE_REASON"),
+        assertEquals(
+                "route:catchall",
+                call("route?tenant=lab&did=2121551234", "5550001").get("ROUTE_REASON"),
                 "1 is not N in the exchange");
         assertAnswer(call("route?tenant=lab&did=3", "5550001"), "VOICEMAIL", "2001@lab");
         assertAnswer(call("route?tenant=lab&did=5", "5550001"), "VOICEMAIL", "2001@lab");
         assertAnswer(call("route?tenant=acme&did=300", "5550001"), "DIAL", "SIP/1002"); // _[2-5]00 hunt group
-        assertEquals("route:unallocated", call("route?tenant=acme&did=600", "5550001").get("ROUTE_REASON"));
+        assertEquals(
+                "route:unallocated",
+                call("route?tenant=acme&did=600", "5550001").get("ROUTE_REASON"));
     }
 
     @Test
@@ -235,8 +244,8 @@ class CallRoutingTest {
         RouteDecision noAnswer = call("next?tenant=acme&step=ext:1002&dialstatus=NOANSWER", "5550001");
         assertAnswer(noAnswer, "DIAL", "SIP/1003");
         assertEquals("forward-no-answer", noAnswer.get("ROUTE_REASON"));
-        assertAnswer(call("next?tenant=lab&step=ext:2007&dialstatus=NOANSWER", "5550001"),
-                "DIAL", "PJSIP/+33999888@t1");
+        assertAnswer(
+                call("next?tenant=lab&step=ext:2007&dialstatus=NOANSWER", "5550001"), "DIAL", "PJSIP/+33999888@t1");
         assertAnswer(call("next?tenant=lab&step=ext:2007&dialstatus=BUSY", "5550001"), "DIAL", "SIP/2006");
 
         // without forwarding: voicemail with the matching greeting, else a clear end
@@ -304,7 +313,8 @@ class CallRoutingTest {
 
     @Test
     void trunkFailoverThroughNext() {
-        String step = call("outbound?tenant=lab&ext=2006&number=0033123456", "2006").get("ROUTE_STEP");
+        String step =
+                call("outbound?tenant=lab&ext=2006&number=0033123456", "2006").get("ROUTE_STEP");
         RouteDecision second = call("next?tenant=lab&step=" + step + "&dialstatus=CHANUNAVAIL", "2006");
         assertAnswer(second, "DIAL", "PJSIP/+33123456@t2");
         assertEquals("out:intl:1:0033123456", second.get("ROUTE_STEP"));
@@ -316,8 +326,10 @@ class CallRoutingTest {
         assertEquals("all-trunks-failed", none.get("ROUTE_REASON"));
         assertAnswer(call("next?tenant=lab&step=out:intl:0:0033123456&dialstatus=BUSY", "2006"), "BUSY", "");
         assertAnswer(call("next?tenant=lab&step=out:intl:0:0033123456&dialstatus=NOANSWER", "2006"), "HANGUP", "19");
-        assertAnswer(call("next?tenant=acme&step=out:pstn:0:0301234&dialstatus=CHANUNAVAIL", "1001"),
-                "DIAL", "SIP/carrier-b/0301234");
+        assertAnswer(
+                call("next?tenant=acme&step=out:pstn:0:0301234&dialstatus=CHANUNAVAIL", "1001"),
+                "DIAL",
+                "SIP/carrier-b/0301234");
     }
 
     @Test
@@ -373,7 +385,8 @@ class CallRoutingTest {
         assertEquals(before, new RoutingDataReader(db.dataSource()).version(), "nothing was written");
 
         // nothing from the request is echoed unchecked into a value the server puts on an AGI command line
-        for (String script : List.of("route?tenant=x%22%0AEXEC%20System%20reboot&did=100",
+        for (String script : List.of(
+                "route?tenant=x%22%0AEXEC%20System%20reboot&did=100",
                 "next?tenant=acme&step=ext:1001%0AHANGUP&dialstatus=BUSY%22",
                 "outbound?tenant=acme&number=1%0A2&ext=%22")) {
             RouteDecision d = call(script, "1\n\"2");
@@ -391,7 +404,8 @@ class CallRoutingTest {
         assertEquals("database", s.source());
         assertTrue(s.snapshotVersion() > 1);
         assertTrue(Files.exists(dir.resolve("routing.snapshot")), "snapshot written to disk");
-        assertEquals(java.time.Instant.parse("2026-11-24T15:00:00Z"), s.loadedAt(), "read at start, on the service clock");
+        assertEquals(
+                java.time.Instant.parse("2026-11-24T15:00:00Z"), s.loadedAt(), "read at start, on the service clock");
         clock.set("2026-11-24T15:01:30Z");
         assertEquals(Duration.ofSeconds(90), service.status().snapshotAge());
     }

@@ -22,7 +22,8 @@ final class Calls {
             for (String kv : script.substring(q + 1).split("&")) {
                 int eq = kv.indexOf('=');
                 if (eq > 0) {
-                    params.put(URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
+                    params.put(
+                            URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
                             URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
                 }
             }

@@ -22,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.pbxagent.fastagi.AgiRequest;
 import org.pbxagent.fastagi.RouteAction;
 import org.pbxagent.fastagi.data.SampleRoutingData;
 
@@ -34,6 +33,7 @@ import org.pbxagent.fastagi.data.SampleRoutingData;
 class DialplanTest {
     /** context → extension → priorities in order (label or null, application line) */
     static final Map<String, Map<String, List<String[]>>> plan = new LinkedHashMap<>();
+
     static final Map<String, String> globals = new LinkedHashMap<>();
 
     @BeforeAll
@@ -56,7 +56,8 @@ class DialplanTest {
             }
             if ("globals".equals(context)) {
                 int eq = line.indexOf('=');
-                globals.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+                globals.put(
+                        line.substring(0, eq).strip(), line.substring(eq + 1).strip());
                 continue;
             }
             Matcher m = ext.matcher(line);
@@ -71,7 +72,9 @@ class DialplanTest {
             m = same.matcher(line);
             assertTrue(m.matches(), "unparsed line: " + line);
             assertNotNull(exten, "same => before any exten: " + line);
-            plan.get(context).get(exten).add(new String[] {m.group(1), m.group(2).strip()});
+            plan.get(context)
+                    .get(exten)
+                    .add(new String[] {m.group(1), m.group(2).strip()});
         }
     }
 
@@ -84,28 +87,46 @@ class DialplanTest {
     }
 
     /** Every ROUTE_ACTION value, by name. */
-    private static final List<String> ACTIONS = Arrays.stream(RouteAction.values()).map(Enum::name).toList();
+    private static final List<String> ACTIONS =
+            Arrays.stream(RouteAction.values()).map(Enum::name).toList();
 
     @Test
     void everyActionTheRouterCanAnswerHasABranch() {
-        assertEquals(new TreeSet<>(ACTIONS), new TreeSet<>(plan.get("route-action").keySet()),
+        assertEquals(
+                new TreeSet<>(ACTIONS),
+                new TreeSet<>(plan.get("route-action").keySet()),
                 "[route-action] holds exactly one extension per ROUTE_ACTION");
         // the router never answers an action outside that list, for any call on the sample data
-        CallRouter router = new CallRouter(new CallRouter.State(
-                RoutingCompiler.compile(SampleRoutingData.data()), false),
+        CallRouter router = new CallRouter(
+                new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false),
                 Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
         Set<String> seen = new TreeSet<>();
         for (String tenant : List.of("acme", "default", "nosuch")) {
-            for (String n : List.of("100", "199", "200", "600", "601", "1001", "1002", "4930555000", "2125551234",
-                    "112", "0301234", "9301234", "77", "x'--")) {
+            for (String n : List.of(
+                    "100",
+                    "199",
+                    "200",
+                    "600",
+                    "601",
+                    "1001",
+                    "1002",
+                    "4930555000",
+                    "2125551234",
+                    "112",
+                    "0301234",
+                    "9301234",
+                    "77",
+                    "x'--")) {
                 seen.add(router.route(Calls.request("route?tenant=" + tenant + "&did=" + n, "5550001"))
                         .get("ROUTE_ACTION"));
                 seen.add(router.outbound(Calls.request("outbound?tenant=" + tenant + "&number=" + n, "1001"))
                         .get("ROUTE_ACTION"));
                 for (String status : List.of("BUSY", "NOANSWER", "CHANUNAVAIL", "CONGESTION", "ANSWER", "TIMEOUT")) {
-                    for (String step : List.of("ext:" + n, "rg:600", "rg:601:0", "rg:601:1", "q:support", "out:pstn:0:" + n)) {
-                        seen.add(router.next(Calls.request("next?tenant=" + tenant + "&step=" + step
-                                + "&dialstatus=" + status, "5550001")).get("ROUTE_ACTION"));
+                    for (String step :
+                            List.of("ext:" + n, "rg:600", "rg:601:0", "rg:601:1", "q:support", "out:pstn:0:" + n)) {
+                        seen.add(router.next(Calls.request(
+                                        "next?tenant=" + tenant + "&step=" + step + "&dialstatus=" + status, "5550001"))
+                                .get("ROUTE_ACTION"));
                     }
                 }
             }
@@ -143,7 +164,9 @@ class DialplanTest {
         Set<String> cleared = new TreeSet<>();
         for (String[] p : ext("route-clear", "s")) {
             Matcher m = Pattern.compile("MSet\\((.*)\\)").matcher(p[1]);
-            if (!m.matches()) {continue;}
+            if (!m.matches()) {
+                continue;
+            }
             for (String pair : m.group(1).split(",")) {
                 assertTrue(pair.endsWith("="), "cleared to empty: " + pair);
                 cleared.add(pair.substring(0, pair.length() - 1));
@@ -151,17 +174,23 @@ class DialplanTest {
         }
         // The answer's values go through EXEC MSet: with AGIEXECFULL set, res_agi would expand ${...} in them.
         assertTrue(cleared.contains("AGIEXECFULL"), cleared.toString());
-        CallRouter router = new CallRouter(new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false),
+        CallRouter router = new CallRouter(
+                new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false),
                 Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
         Set<String> answered = new TreeSet<>();
-        for (var d : List.of(router.route(Calls.request("route?tenant=acme&did=100", "5550001")),
+        for (var d : List.of(
+                router.route(Calls.request("route?tenant=acme&did=100", "5550001")),
                 router.outbound(Calls.request("outbound?tenant=acme&number=0301234", "1001")),
                 router.next(Calls.request("next?tenant=acme&step=ext:1001&dialstatus=BUSY", "5550001")))) {
-            for (int i = 0; i < d.size(); i++) {answered.add(d.name(i));}
+            for (int i = 0; i < d.size(); i++) {
+                answered.add(d.name(i));
+            }
         }
         answered.remove("ROUTE_TENANT"); // kept on purpose: the tenant of the call, inherited by later steps
         assertTrue(cleared.containsAll(answered), "not cleared: " + answered + " vs " + cleared);
-        assertTrue(answered.containsAll(List.of("ROUTE_ACTION", "ROUTE_CALLERID_NUM", "ROUTE_LIMIT")), answered.toString());
+        assertTrue(
+                answered.containsAll(List.of("ROUTE_ACTION", "ROUTE_CALLERID_NUM", "ROUTE_LIMIT")),
+                answered.toString());
     }
 
     @Test
@@ -176,13 +205,18 @@ class DialplanTest {
         assertTrue(apps.contains("Goto(route-fallback,unknown,1)"));
 
         // both fallbacks end up in "try": dial the number directly (or FALLBACK_DIAL), then a clear cause
-        assertEquals("Goto(route-fallback,try,1)", ext("route-fallback", "failure").get(1)[1]);
-        assertEquals("Goto(route-fallback,silent,1)".replace("silent", "try"), ext("route-fallback", "silent").get(1)[1]);
-        List<String> tryApps = ext("route-fallback", "try").stream().map(p -> p[1]).toList();
+        assertEquals(
+                "Goto(route-fallback,try,1)", ext("route-fallback", "failure").get(1)[1]);
+        assertEquals(
+                "Goto(route-fallback,silent,1)".replace("silent", "try"),
+                ext("route-fallback", "silent").get(1)[1]);
+        List<String> tryApps =
+                ext("route-fallback", "try").stream().map(p -> p[1]).toList();
         assertTrue(tryApps.contains("Dial(${FALLBACK_TECH}/${ROUTE_DID},${FALLBACK_RING})"), tryApps.toString());
         assertTrue(tryApps.contains("Dial(${FALLBACK_DIAL},${FALLBACK_RING})"), tryApps.toString());
         assertTrue(tryApps.contains("Hangup(34)"), "no fallback target: congestion cause");
-        List<String> endApps = ext("route-fallback", "end").stream().map(p -> p[1]).toList();
+        List<String> endApps =
+                ext("route-fallback", "end").stream().map(p -> p[1]).toList();
         assertTrue(endApps.containsAll(List.of("Hangup(41)", "Hangup(17)", "Hangup(19)")), endApps.toString());
         assertTrue(ext("route-fallback", "steps").stream().anyMatch(p -> p[1].equals("Hangup(41)")));
         assertTrue(globals.containsKey("FALLBACK_TECH") && globals.containsKey("MAX_STEPS"));
@@ -195,14 +229,27 @@ class DialplanTest {
         assertTrue(dial.contains("Set(ROUTE_RESULT=${DIALSTATUS})"));
         assertTrue(dial.contains("Set(ROUTE_RESULT=BUSY)"), "over the limit counts as busy");
         assertTrue(dial.stream().anyMatch(a -> a.contains("GROUP_COUNT(${ROUTE_LIMIT_GROUP}@route-limit)")));
-        List<String> queue = ext("route-action", "QUEUE").stream().map(p -> p[1]).toList();
+        List<String> queue =
+                ext("route-action", "QUEUE").stream().map(p -> p[1]).toList();
         assertTrue(queue.contains("Set(ROUTE_RESULT=${QUEUESTATUS})"));
         List<String> next = ext("route-next", "s").stream().map(p -> p[1]).toList();
-        assertTrue(next.stream().anyMatch(a -> a.contains("step=${URIENCODE(${ROUTE_PREV_STEP})}")
-                && a.contains("dialstatus=${URIENCODE(${ROUTE_RESULT})}")), next.toString());
+        assertTrue(
+                next.stream()
+                        .anyMatch(a -> a.contains("step=${URIENCODE(${ROUTE_PREV_STEP})}")
+                                && a.contains("dialstatus=${URIENCODE(${ROUTE_RESULT})}")),
+                next.toString());
         List<String> clear = ext("route-clear", "s").stream().map(p -> p[1]).toList();
-        for (String v : List.of("ROUTE_ACTION", "ROUTE_TARGET", "ROUTE_TIMEOUT", "ROUTE_OPTIONS", "ROUTE_STEP",
-                "ROUTE_REASON", "ROUTE_DEGRADED", "ROUTE_CALLERID_NUM", "ROUTE_CALLERID_NAME", "ROUTE_LIMIT",
+        for (String v : List.of(
+                "ROUTE_ACTION",
+                "ROUTE_TARGET",
+                "ROUTE_TIMEOUT",
+                "ROUTE_OPTIONS",
+                "ROUTE_STEP",
+                "ROUTE_REASON",
+                "ROUTE_DEGRADED",
+                "ROUTE_CALLERID_NUM",
+                "ROUTE_CALLERID_NAME",
+                "ROUTE_LIMIT",
                 "ROUTE_LIMIT_GROUP")) {
             assertTrue(clear.stream().anyMatch(a -> a.contains(v + "=,") || a.contains(v + "=)")), v);
         }
@@ -249,8 +296,9 @@ class DialplanTest {
                             assertTrue(q >= 0, "GotoIf without ? in " + p[1]);
                             String dest = args.substring(q + 1);
                             int colon = topLevel(dest, ':');
-                            for (String t : colon < 0 ? List.of(dest) : List.of(dest.substring(0, colon),
-                                    dest.substring(colon + 1))) {
+                            for (String t : colon < 0
+                                    ? List.of(dest)
+                                    : List.of(dest.substring(0, colon), dest.substring(colon + 1))) {
                                 if (!t.isBlank()) {
                                     targets.add(t.strip());
                                 }
@@ -285,8 +333,8 @@ class DialplanTest {
         } else if (parts.length == 2) {
             ext(context, parts[0]);
         } else {
-            assertTrue(priorities.stream().anyMatch(q -> t.equals(q[0])),
-                    "label " + t + " in " + context + "," + exten);
+            assertTrue(
+                    priorities.stream().anyMatch(q -> t.equals(q[0])), "label " + t + " in " + context + "," + exten);
         }
     }
 

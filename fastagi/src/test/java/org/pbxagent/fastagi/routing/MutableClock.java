@@ -9,18 +9,30 @@ import java.time.ZoneOffset;
 final class MutableClock extends Clock {
     private volatile Instant now;
 
-    MutableClock(Instant now) { this.now = now; }
+    MutableClock(Instant now) {
+        this.now = now;
+    }
 
-    void set(Instant instant) { now = instant; }
+    void set(Instant instant) {
+        now = instant;
+    }
 
-    void set(String isoInstant) { now = Instant.parse(isoInstant); }
+    void set(String isoInstant) {
+        now = Instant.parse(isoInstant);
+    }
 
     @Override
-    public ZoneId getZone() { return ZoneOffset.UTC; }
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
 
     @Override
-    public Clock withZone(ZoneId zone) { return this; }
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
 
     @Override
-    public Instant instant() { return now; }
+    public Instant instant() {
+        return now;
+    }
 }

@@ -19,22 +19,43 @@ class RefusedTenantTest {
 
     private static RoutingData dataWithRefusedTenant(int rows) {
         List<RoutingData.Extension> ext = new ArrayList<>();
-        ext.add(new RoutingData.Extension("acme", "1000", "PJSIP/1000", "A", null, false, null, null, null, 20, 0,
-                null));
+        ext.add(new RoutingData.Extension(
+                "acme", "1000", "PJSIP/1000", "A", null, false, null, null, null, 20, 0, null));
         for (int i = 0; i < rows; i++) {
-            ext.add(new RoutingData.Extension("bad name", Integer.toString(2000 + i), "PJSIP/x" + i, "B", null,
-                    false, null, null, null, 20, 0, null));
+            ext.add(new RoutingData.Extension(
+                    "bad name",
+                    Integer.toString(2000 + i),
+                    "PJSIP/x" + i,
+                    "B",
+                    null,
+                    false,
+                    null,
+                    null,
+                    null,
+                    20,
+                    0,
+                    null));
         }
-        return new RoutingData(1, 0, List.of(new RoutingData.Tenant("acme", "UTC"),
-                new RoutingData.Tenant("bad name", "UTC")), ext, List.of(), List.of(), List.of(), List.of(),
-                List.of(), List.of(), List.of());
+        return new RoutingData(
+                1,
+                0,
+                List.of(new RoutingData.Tenant("acme", "UTC"), new RoutingData.Tenant("bad name", "UTC")),
+                ext,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of());
     }
 
     @Test
     void refusedTenantLeavesNoRowsBehindAcrossBuilds() throws Exception {
         for (int i = 0; i < 5; i++) {
             RoutingSnapshot s = RoutingCompiler.compile(dataWithRefusedTenant(1_000));
-            assertTrue(s.problems().stream().anyMatch(p -> p.contains("'bad name'") && p.contains("refused")),
+            assertTrue(
+                    s.problems().stream().anyMatch(p -> p.contains("'bad name'") && p.contains("refused")),
                     s.problems().toString());
         }
         Set<Object> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
@@ -62,8 +83,13 @@ class RefusedTenantTest {
     }
 
     private static int rowsIn(Object o, Set<Object> seen, int depth) throws IllegalAccessException {
-        if (o == null || depth > 3 || !seen.add(o) || o instanceof String || o instanceof Number
-                || o.getClass().isEnum() || o.getClass().getName().startsWith("java.util.regex")) {
+        if (o == null
+                || depth > 3
+                || !seen.add(o)
+                || o instanceof String
+                || o instanceof Number
+                || o.getClass().isEnum()
+                || o.getClass().getName().startsWith("java.util.regex")) {
             return 0;
         }
         if (o instanceof Collection<?> c) {

@@ -29,9 +29,13 @@ public final class RoutingBenchmark {
         int tenants = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int perTenant = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         RoutingData data = synthetic(tenants, perTenant);
-        System.out.printf("data: %d tenants, %d extensions, %d inbound routes, %d ring groups, %d outbound routes%n",
-                data.tenants().size(), data.extensions().size(), data.inboundRoutes().size(),
-                data.ringGroups().size(), data.outboundRoutes().size());
+        System.out.printf(
+                "data: %d tenants, %d extensions, %d inbound routes, %d ring groups, %d outbound routes%n",
+                data.tenants().size(),
+                data.extensions().size(),
+                data.inboundRoutes().size(),
+                data.ringGroups().size(),
+                data.outboundRoutes().size());
 
         long[] builds = new long[10];
         RoutingSnapshot snapshot = null;
@@ -40,8 +44,9 @@ public final class RoutingBenchmark {
             snapshot = RoutingCompiler.compile(data);
             builds[i] = System.nanoTime() - t0;
         }
-        System.out.printf("snapshot build: median %.1f ms (problems: %d)%n", median(builds) / 1e6,
-                snapshot.problems().size());
+        System.out.printf(
+                "snapshot build: median %.1f ms (problems: %d)%n",
+                median(builds) / 1e6, snapshot.problems().size());
 
         CallRouter router = new CallRouter(new CallRouter.State(snapshot, false), Clock.systemUTC());
         AgiRequest[] requests = requests(tenants, perTenant);
@@ -67,8 +72,12 @@ public final class RoutingBenchmark {
         }
         long total = System.nanoTime() - t0;
         Arrays.sort(lat);
-        System.out.printf("decisions, 1 thread: %.0f /s; latency p50 %.2f us, p99 %.2f us, p99.9 %.2f us, max %.1f us%n",
-                n / (total / 1e9), lat[n / 2] / 1e3, lat[(int) (n * 0.99)] / 1e3, lat[(int) (n * 0.999)] / 1e3,
+        System.out.printf(
+                "decisions, 1 thread: %.0f /s; latency p50 %.2f us, p99 %.2f us, p99.9 %.2f us, max %.1f us%n",
+                n / (total / 1e9),
+                lat[n / 2] / 1e3,
+                lat[(int) (n * 0.99)] / 1e3,
+                lat[(int) (n * 0.999)] / 1e3,
                 lat[n - 1] / 1e3);
 
         int threads = Runtime.getRuntime().availableProcessors();
@@ -127,18 +136,23 @@ public final class RoutingBenchmark {
                 reader.version();
                 polls[i] = System.nanoTime() - s;
             }
-            System.out.printf("DB: version poll median %.2f ms; full reload (read + build) median %.0f ms%n",
+            System.out.printf(
+                    "DB: version poll median %.2f ms; full reload (read + build) median %.0f ms%n",
                     median(polls) / 1e6, median(reloads) / 1e6);
 
-            try (RoutingService svc = new RoutingService(db.dataSource(), dir.resolve("routing.snapshot"),
-                    Duration.ofMillis(500), Clock.systemUTC())) {
+            try (RoutingService svc = new RoutingService(
+                    db.dataSource(), dir.resolve("routing.snapshot"), Duration.ofMillis(500), Clock.systemUTC())) {
                 svc.start();
                 int changes = 20;
                 long[] served = new long[changes];
                 for (int i = 0; i < changes; i++) {
                     String endpoint = "PJSIP/bench-" + i;
-                    db.update("UPDATE extension SET endpoint = ? WHERE number = ? AND tenant_id = (SELECT id FROM"
-                            + " tenant WHERE name = ?)", endpoint, "1000", "t0");
+                    db.update(
+                            "UPDATE extension SET endpoint = ? WHERE number = ? AND tenant_id = (SELECT id FROM"
+                                    + " tenant WHERE name = ?)",
+                            endpoint,
+                            "1000",
+                            "t0");
                     long s = System.nanoTime();
                     AgiRequest r = Calls.request("route?tenant=t0&did=5551000", "5550001");
                     while (!endpoint.equals(svc.scripts().get("route").decide(r).get("ROUTE_TARGET"))) {
@@ -151,9 +165,10 @@ public final class RoutingBenchmark {
                     Thread.sleep(137L * (i % 4)); // spread the commits over the poll phase
                 }
                 Arrays.sort(served);
-                System.out.printf("DB change to served answer (refresh 500 ms, %d changes): min %.0f ms, median %.0f"
-                                + " ms, max %.0f ms%n", changes, served[0] / 1e6, served[changes / 2] / 1e6,
-                        served[changes - 1] / 1e6);
+                System.out.printf(
+                        "DB change to served answer (refresh 500 ms, %d changes): min %.0f ms, median %.0f"
+                                + " ms, max %.0f ms%n",
+                        changes, served[0] / 1e6, served[changes / 2] / 1e6, served[changes - 1] / 1e6);
             }
         } finally {
             try (var s = Files.walk(dir)) {
@@ -187,39 +202,79 @@ public final class RoutingBenchmark {
             ts.add(new RoutingData.Tenant(tn, t % 2 == 0 ? "Europe/Berlin" : "America/New_York"));
             for (int e = 0; e < perTenant; e++) {
                 String n = Integer.toString(1000 + e);
-                ext.add(new RoutingData.Extension(tn, n, "PJSIP/" + tn + "-" + n, "User " + n, n + "@" + tn,
-                        e % 10 == 3, e % 10 == 4 ? Integer.toString(1000 + (e + 1) % perTenant) : null,
-                        e % 10 == 5 ? "1000" : null, null, 20, e % 10 == 6 ? 2 : 0, null));
-                in.add(new RoutingData.InboundRoute(tn, "did-" + n, "555" + n, null, 10,
-                        new RoutingData.Destination("EXTENSION", n)));
+                ext.add(new RoutingData.Extension(
+                        tn,
+                        n,
+                        "PJSIP/" + tn + "-" + n,
+                        "User " + n,
+                        n + "@" + tn,
+                        e % 10 == 3,
+                        e % 10 == 4 ? Integer.toString(1000 + (e + 1) % perTenant) : null,
+                        e % 10 == 5 ? "1000" : null,
+                        null,
+                        20,
+                        e % 10 == 6 ? 2 : 0,
+                        null));
+                in.add(new RoutingData.InboundRoute(
+                        tn, "did-" + n, "555" + n, null, 10, new RoutingData.Destination("EXTENSION", n)));
             }
-            tcs.add(new RoutingData.TimeCondition(tn, "hours", null, new RoutingData.Destination("RING_GROUP", "600"),
-                    new RoutingData.Destination("VOICEMAIL", "1000"), week,
+            tcs.add(new RoutingData.TimeCondition(
+                    tn,
+                    "hours",
+                    null,
+                    new RoutingData.Destination("RING_GROUP", "600"),
+                    new RoutingData.Destination("VOICEMAIL", "1000"),
+                    week,
                     List.of(new RoutingData.TimeException("2026-12-25", false, "holiday"))));
-            groups.add(new RoutingData.RingGroup(tn, "600", "all", "RINGALL", 20,
-                    new RoutingData.Destination("VOICEMAIL", "1000"), List.of("1000", "1001", "1002", "1003")));
-            groups.add(new RoutingData.RingGroup(tn, "601", "hunt", "HUNT", 15,
-                    new RoutingData.Destination("ROUTE", "main"), List.of("1001", "1002", "1003")));
-            in.add(new RoutingData.InboundRoute(tn, "main", "5550000", null, 5,
-                    new RoutingData.Destination("TIME_CONDITION", "hours")));
-            in.add(new RoutingData.InboundRoute(tn, "national", "_NXXNXXXXXX", null, 50,
-                    new RoutingData.Destination("ROUTE", "main")));
-            in.add(new RoutingData.InboundRoute(tn, "sales", "_6[0-4]X", null, 50,
-                    new RoutingData.Destination("RING_GROUP", "601")));
-            in.add(new RoutingData.InboundRoute(tn, "rest", "_X.", null, 1000,
-                    new RoutingData.Destination("HANGUP", "1")));
+            groups.add(new RoutingData.RingGroup(
+                    tn,
+                    "600",
+                    "all",
+                    "RINGALL",
+                    20,
+                    new RoutingData.Destination("VOICEMAIL", "1000"),
+                    List.of("1000", "1001", "1002", "1003")));
+            groups.add(new RoutingData.RingGroup(
+                    tn,
+                    "601",
+                    "hunt",
+                    "HUNT",
+                    15,
+                    new RoutingData.Destination("ROUTE", "main"),
+                    List.of("1001", "1002", "1003")));
+            in.add(new RoutingData.InboundRoute(
+                    tn, "main", "5550000", null, 5, new RoutingData.Destination("TIME_CONDITION", "hours")));
+            in.add(new RoutingData.InboundRoute(
+                    tn, "national", "_NXXNXXXXXX", null, 50, new RoutingData.Destination("ROUTE", "main")));
+            in.add(new RoutingData.InboundRoute(
+                    tn, "sales", "_6[0-4]X", null, 50, new RoutingData.Destination("RING_GROUP", "601")));
+            in.add(new RoutingData.InboundRoute(
+                    tn, "rest", "_X.", null, 1000, new RoutingData.Destination("HANGUP", "1")));
             trunks.add(new RoutingData.Trunk(tn, "a", "PJSIP/{number}@a"));
             trunks.add(new RoutingData.Trunk(tn, "b", "PJSIP/{number}@b"));
-            out.add(new RoutingData.OutboundRoute(tn, "emergency", 1, null, null, 120,
-                    List.of(new RoutingData.DialPattern("112", 0, "")), List.of("a")));
-            out.add(new RoutingData.OutboundRoute(tn, "pstn", 10, "5550000", "Main", 120,
+            out.add(new RoutingData.OutboundRoute(
+                    tn,
+                    "emergency",
+                    1,
+                    null,
+                    null,
+                    120,
+                    List.of(new RoutingData.DialPattern("112", 0, "")),
+                    List.of("a")));
+            out.add(new RoutingData.OutboundRoute(
+                    tn,
+                    "pstn",
+                    10,
+                    "5550000",
+                    "Main",
+                    120,
                     List.of(new RoutingData.DialPattern("_0.", 0, ""), new RoutingData.DialPattern("_9.", 1, "")),
                     List.of("a", "b")));
             blocked.add(new RoutingData.BlockedCaller(tn, "_0900.", "premium"));
             blocked.add(new RoutingData.BlockedCaller(tn, "5550666", "nuisance"));
         }
-        return new RoutingData(1, System.currentTimeMillis(), ts, ext, tcs, groups, List.of(), in, trunks, out,
-                blocked);
+        return new RoutingData(
+                1, System.currentTimeMillis(), ts, ext, tcs, groups, List.of(), in, trunks, out, blocked);
     }
 
     /** A mix like a PBX sees: mostly DID calls, some outbound, some next steps. */

@@ -74,15 +74,29 @@ class RoutingOutageTest {
     @Test
     void aChangeInTheDatabaseIsServedWithinOneSecond() throws Exception {
         assertEquals("SIP/1001", call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET"));
-        db.update("UPDATE extension SET endpoint = ? WHERE number = ? AND tenant_id = (SELECT id FROM tenant"
-                + " WHERE name = ?)", "PJSIP/alice-desk", "1001", "acme");
-        long ms = await("new endpoint served", 5000,
-                () -> "PJSIP/alice-desk".equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
+        db.update(
+                "UPDATE extension SET endpoint = ? WHERE number = ? AND tenant_id = (SELECT id FROM tenant"
+                        + " WHERE name = ?)",
+                "PJSIP/alice-desk",
+                "1001",
+                "acme");
+        long ms = await(
+                "new endpoint served",
+                5000,
+                () -> "PJSIP/alice-desk"
+                        .equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
         assertTrue(ms <= 1000, "change served after " + ms + " ms");
-        db.update("UPDATE extension SET endpoint = ? WHERE number = ? AND tenant_id = (SELECT id FROM tenant"
-                + " WHERE name = ?)", "SIP/1001", "1001", "acme");
-        await("endpoint restored", 5000,
-                () -> "SIP/1001".equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
+        db.update(
+                "UPDATE extension SET endpoint = ? WHERE number = ? AND tenant_id = (SELECT id FROM tenant"
+                        + " WHERE name = ?)",
+                "SIP/1001",
+                "1001",
+                "acme");
+        await(
+                "endpoint restored",
+                5000,
+                () -> "SIP/1001"
+                        .equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
         long served = service.snapshot().version();
         await("disk snapshot follows the served version", 5000, () -> SnapshotFileTestAccess.version(file) == served);
     }
@@ -103,8 +117,8 @@ class RoutingOutageTest {
             assertTrue(s.problems().stream().anyMatch(p -> p.startsWith("last refresh failed: DB")), s.toString());
 
             // a second agent started now loads the disk snapshot and says it is degraded
-            try (RoutingService late = new RoutingService(db.dataSource(), file, Duration.ofMillis(250),
-                    Clock.systemUTC())) {
+            try (RoutingService late =
+                    new RoutingService(db.dataSource(), file, Duration.ofMillis(250), Clock.systemUTC())) {
                 late.start();
                 assertEquals("disk", late.status().source());
                 assertTrue(late.status().degraded());
@@ -119,10 +133,15 @@ class RoutingOutageTest {
                 byte[] bytes = Files.readAllBytes(file);
                 bytes[bytes.length - 10] ^= 0x01;
                 Files.write(corrupt, bytes);
-                RoutingSnapshotException e = assertThrows(RoutingSnapshotException.class, () -> new RoutingService(
-                        db.dataSource(), corrupt, Duration.ofMillis(250), Clock.systemUTC()).start());
-                assertTrue(e.getMessage().contains("checksum mismatch") && e.getMessage().contains("not loaded")
-                        && e.getMessage().contains("DB failed"), e.getMessage());
+                RoutingSnapshotException e = assertThrows(
+                        RoutingSnapshotException.class,
+                        () -> new RoutingService(db.dataSource(), corrupt, Duration.ofMillis(250), Clock.systemUTC())
+                                .start());
+                assertTrue(
+                        e.getMessage().contains("checksum mismatch")
+                                && e.getMessage().contains("not loaded")
+                                && e.getMessage().contains("DB failed"),
+                        e.getMessage());
                 byte[] whole = Files.readAllBytes(file);
                 Files.write(corrupt, java.util.Arrays.copyOf(whole, whole.length / 2));
                 e = assertThrows(RoutingSnapshotException.class, () -> new SnapshotFile(corrupt).read());
@@ -130,31 +149,57 @@ class RoutingOutageTest {
                 Files.writeString(corrupt, "{\"version\": 7}");
                 e = assertThrows(RoutingSnapshotException.class, () -> new SnapshotFile(corrupt).read());
                 assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
-                e = assertThrows(RoutingSnapshotException.class, () -> new RoutingService(db.dataSource(),
-                        dir.resolve("missing.snapshot"), Duration.ofMillis(250), Clock.systemUTC()).start());
+                e = assertThrows(
+                        RoutingSnapshotException.class,
+                        () -> new RoutingService(
+                                        db.dataSource(),
+                                        dir.resolve("missing.snapshot"),
+                                        Duration.ofMillis(250),
+                                        Clock.systemUTC())
+                                .start());
                 assertTrue(e.getMessage().startsWith("no routing data: DB failed"), e.getMessage());
 
                 db.restart();
-                await("late agent fresh from the DB", 20_000, () -> "database".equals(late.status().source())
-                        && !late.status().degraded());
+                await(
+                        "late agent fresh from the DB",
+                        20_000,
+                        () -> "database".equals(late.status().source())
+                                && !late.status().degraded());
                 assertEquals("0", call(late, "route?tenant=acme&did=100").get("ROUTE_DEGRADED"));
             }
         } finally {
             db.restart();
         }
-        await("DB back", 20_000, () -> service.status().dbReachable() && !service.status().degraded());
+        await(
+                "DB back",
+                20_000,
+                () -> service.status().dbReachable() && !service.status().degraded());
         assertEquals("0", call(service, "route?tenant=acme&did=100").get("ROUTE_DEGRADED"));
         assertFalse(service.status().problems().stream().anyMatch(p -> p.startsWith("last refresh failed")));
 
         // changes made while it was down and after are picked up
-        db.update("UPDATE inbound_route SET dest_ref = ? WHERE name = ? AND tenant_id = (SELECT id FROM tenant"
-                + " WHERE name = ?)", "1003", "did-100", "acme");
-        await("change after restart", 5000,
-                () -> "SIP/1003".equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
-        db.update("UPDATE inbound_route SET dest_ref = ? WHERE name = ? AND tenant_id = (SELECT id FROM tenant"
-                + " WHERE name = ?)", "1001", "did-100", "acme");
-        await("change reverted", 5000,
-                () -> "SIP/1001".equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
+        db.update(
+                "UPDATE inbound_route SET dest_ref = ? WHERE name = ? AND tenant_id = (SELECT id FROM tenant"
+                        + " WHERE name = ?)",
+                "1003",
+                "did-100",
+                "acme");
+        await(
+                "change after restart",
+                5000,
+                () -> "SIP/1003"
+                        .equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
+        db.update(
+                "UPDATE inbound_route SET dest_ref = ? WHERE name = ? AND tenant_id = (SELECT id FROM tenant"
+                        + " WHERE name = ?)",
+                "1001",
+                "did-100",
+                "acme");
+        await(
+                "change reverted",
+                5000,
+                () -> "SIP/1001"
+                        .equals(call(service, "route?tenant=acme&did=100").get("ROUTE_TARGET")));
     }
 
     /**
@@ -191,8 +236,10 @@ class RoutingOutageTest {
                 db.update("UPDATE routing_version SET version = ? WHERE id = 1", version);
                 cut.set(false);
                 await("DB reachable again", 10_000, () -> svc.status().dbReachable());
-                await("the emptied data is read and refused", 10_000, () -> svc.status().problems().stream()
-                        .anyMatch(p -> p.contains("refused")));
+                await(
+                        "the emptied data is read and refused",
+                        10_000,
+                        () -> svc.status().problems().stream().anyMatch(p -> p.contains("refused")));
                 Thread.sleep(500); // several refreshes of the same version
                 RoutingStatus st = svc.status();
                 assertTrue(st.degraded(), "what is served is not the DB's data: " + st);
@@ -213,30 +260,37 @@ class RoutingOutageTest {
                 cut.set(false);
                 SampleRoutingData.load(real);
             }
-            await("usable data again", 10_000, () -> !svc.status().degraded()
-                    && svc.status().problems().isEmpty());
+            await(
+                    "usable data again",
+                    10_000,
+                    () -> !svc.status().degraded() && svc.status().problems().isEmpty());
             assertEquals("0", call(svc, "route?tenant=acme&did=100").get("ROUTE_DEGRADED"));
         }
-        await("shared service back on the DB's data", 10_000, () -> !service.status().degraded()
-                && service.status().problems().isEmpty());
+        await(
+                "shared service back on the DB's data",
+                10_000,
+                () -> !service.status().degraded()
+                        && service.status().problems().isEmpty());
     }
 
     @Test
     void aCorruptFileIsReplacedWhenTheDatabaseIsUp() throws Exception {
         Path other = dir.resolve("replaced.snapshot");
         Files.writeString(other, "garbage that is not a snapshot\n");
-        try (RoutingService svc = new RoutingService(db.dataSource(), other, Duration.ofMillis(250),
-                Clock.systemUTC())) {
+        try (RoutingService svc =
+                new RoutingService(db.dataSource(), other, Duration.ofMillis(250), Clock.systemUTC())) {
             svc.start();
             assertEquals("database", svc.status().source());
-            assertEquals(svc.snapshot().version(), new SnapshotFile(other).read().version());
+            assertEquals(
+                    svc.snapshot().version(), new SnapshotFile(other).read().version());
         }
     }
 
     @Test
     void badSettingsAreRefusedByName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RoutingService(
-                db.dataSource(), file, Duration.ofMillis(1), Clock.systemUTC()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new RoutingService(db.dataSource(), file, Duration.ofMillis(1), Clock.systemUTC()));
         assertTrue(e.getMessage().contains("refresh interval"), e.getMessage());
     }
 

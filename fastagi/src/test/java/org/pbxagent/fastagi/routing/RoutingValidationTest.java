@@ -32,37 +32,72 @@ class RoutingValidationTest {
         RoutingSchema.migrate(db.dataSource());
         long t = db.insert("INSERT INTO tenant (name, time_zone) VALUES (?, ?)", "broken", "UTC");
         db.insert("INSERT INTO extension (tenant_id, number, endpoint) VALUES (?, ?, ?)", t, "3001", "SIP/3001");
-        db.insert("INSERT INTO extension (tenant_id, number, endpoint, forward_always) VALUES (?, ?, ?, ?)",
-                t, "3002", "SIP/3002", "3003");
-        db.insert("INSERT INTO extension (tenant_id, number, endpoint, forward_always) VALUES (?, ?, ?, ?)",
-                t, "3003", "SIP/3003", "3002");
-        db.insert("INSERT INTO extension (tenant_id, number, endpoint, forward_busy) VALUES (?, ?, ?, ?)",
-                t, "3004", "SIP/3004", "777");
+        db.insert(
+                "INSERT INTO extension (tenant_id, number, endpoint, forward_always) VALUES (?, ?, ?, ?)",
+                t,
+                "3002",
+                "SIP/3002",
+                "3003");
+        db.insert(
+                "INSERT INTO extension (tenant_id, number, endpoint, forward_always) VALUES (?, ?, ?, ?)",
+                t,
+                "3003",
+                "SIP/3003",
+                "3002");
+        db.insert(
+                "INSERT INTO extension (tenant_id, number, endpoint, forward_busy) VALUES (?, ?, ?, ?)",
+                t,
+                "3004",
+                "SIP/3004",
+                "777");
         LabData.inbound(db, t, "good", "8100", null, 10, "EXTENSION", "3001");
         LabData.inbound(db, t, "missing", "8000", null, 10, "EXTENSION", "9999");
         LabData.inbound(db, t, "via-missing", "8001", null, 10, "ROUTE", "missing");
         LabData.inbound(db, t, "loop-a", "8002", null, 10, "ROUTE", "loop-b");
         LabData.inbound(db, t, "loop-b", null, null, 10, "TIME_CONDITION", "tc-loop");
-        db.insert("INSERT INTO time_condition (tenant_id, name, match_type, match_ref, else_type, else_ref)"
-                + " VALUES (?, ?, ?, ?, ?, ?)", t, "tc-loop", "ROUTE", "loop-a", "EXTENSION", "3001");
+        db.insert(
+                "INSERT INTO time_condition (tenant_id, name, match_type, match_ref, else_type, else_ref)"
+                        + " VALUES (?, ?, ?, ?, ?, ?)",
+                t,
+                "tc-loop",
+                "ROUTE",
+                "loop-a",
+                "EXTENSION",
+                "3001");
         LabData.inbound(db, t, "vm-nobox", "8003", null, 10, "VOICEMAIL", "3001");
         LabData.inbound(db, t, "bad-pattern", "_[5-", null, 10, "EXTENSION", "3001");
-        db.insert("INSERT INTO time_condition (tenant_id, name, time_zone, match_type, match_ref, else_type, else_ref)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?)", t, "bad-zone", "Mars/Olympus_Mons", "EXTENSION", "3001",
-                "EXTENSION", "3001");
+        db.insert(
+                "INSERT INTO time_condition (tenant_id, name, time_zone, match_type, match_ref, else_type, else_ref)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                t,
+                "bad-zone",
+                "Mars/Olympus_Mons",
+                "EXTENSION",
+                "3001",
+                "EXTENSION",
+                "3001");
         LabData.inbound(db, t, "mars", "8004", null, 10, "TIME_CONDITION", "bad-zone");
-        long g = db.insert("INSERT INTO ring_group (tenant_id, number, strategy, no_answer_type, no_answer_ref)"
-                + " VALUES (?, ?, ?, ?, ?)", t, "800", "RINGALL", "QUEUE", "nosuchqueue");
-        db.insert("INSERT INTO ring_group_member (ring_group_id, position, extension_id)"
-                + " SELECT ?, 1, id FROM extension WHERE number = ?", g, "3001");
+        long g = db.insert(
+                "INSERT INTO ring_group (tenant_id, number, strategy, no_answer_type, no_answer_ref)"
+                        + " VALUES (?, ?, ?, ?, ?)",
+                t,
+                "800",
+                "RINGALL",
+                "QUEUE",
+                "nosuchqueue");
+        db.insert(
+                "INSERT INTO ring_group_member (ring_group_id, position, extension_id)"
+                        + " SELECT ?, 1, id FROM extension WHERE number = ?",
+                g,
+                "3001");
         LabData.inbound(db, t, "group", "8005", null, 10, "RING_GROUP", "800");
         LabData.inbound(db, t, "cause", "8006", null, 10, "HANGUP", "999");
         LabData.inbound(db, t, "bogus", "8007", null, 10, "FAX", "3001");
         LabData.inbound(db, t, "sound", "8008", null, 10, "PLAYBACK", "../../etc/passwd");
         db.insert("INSERT INTO outbound_route (tenant_id, name) VALUES (?, ?)", t, "no-trunks");
         dir = Files.createTempDirectory("routing-validation");
-        service = new RoutingService(db.dataSource(), dir.resolve("routing.snapshot"), Duration.ofMillis(200),
-                Clock.systemUTC());
+        service = new RoutingService(
+                db.dataSource(), dir.resolve("routing.snapshot"), Duration.ofMillis(200), Clock.systemUTC());
         service.start();
     }
 
@@ -147,8 +182,11 @@ class RoutingValidationTest {
 
     @Test
     void aSnapshotWithoutAnyUsableTenantIsRefusedAndTheOldOneKept() throws Exception {
-        assertThrows(RoutingSnapshotException.class, () -> RoutingCompiler.compile(new RoutingData(1, 0, List.of(),
-                List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of())));
+        assertThrows(
+                RoutingSnapshotException.class,
+                () -> RoutingCompiler.compile(new RoutingData(
+                        1, 0, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+                        List.of())));
         // Its own database and service: it empties the tenants, which the other tests read, so that each test
         // runs alone and in any order.
         Path own = Files.createTempDirectory("routing-validation-refusal");
@@ -157,14 +195,17 @@ class RoutingValidationTest {
             long t = d.insert("INSERT INTO tenant (name, time_zone) VALUES (?, ?)", "broken", "UTC");
             d.insert("INSERT INTO extension (tenant_id, number, endpoint) VALUES (?, ?, ?)", t, "3001", "SIP/3001");
             LabData.inbound(d, t, "good", "8100", null, 10, "EXTENSION", "3001");
-            RoutingService s = new RoutingService(d.dataSource(), own.resolve("routing.snapshot"),
-                    Duration.ofMillis(200), Clock.systemUTC());
+            RoutingService s = new RoutingService(
+                    d.dataSource(), own.resolve("routing.snapshot"), Duration.ofMillis(200), Clock.systemUTC());
             s.start();
             try {
                 assertEquals("SIP/3001", call(s, "route?tenant=broken&did=8100").get("ROUTE_TARGET"));
                 d.update("DELETE FROM tenant");
-                RoutingOutageTest.await("refusal reported", 5000, () -> s.status().problems().stream()
-                        .anyMatch(p -> p.contains("refused: routing data has no usable tenant")));
+                RoutingOutageTest.await(
+                        "refusal reported",
+                        5000,
+                        () -> s.status().problems().stream()
+                                .anyMatch(p -> p.contains("refused: routing data has no usable tenant")));
                 assertEquals("SIP/3001", call(s, "route?tenant=broken&did=8100").get("ROUTE_TARGET"));
                 // The DB is reachable, but what is served is no longer what it holds: the answers say so.
                 assertEquals("1", call(s, "route?tenant=broken&did=8100").get("ROUTE_DEGRADED"));

@@ -22,10 +22,20 @@ class SnapshotFileTest {
         RoutingData.TimeCondition tc = s.timeConditions().get(0);
         List<RoutingData.TimeException> x = new java.util.ArrayList<>(tc.exceptions());
         x.add(new RoutingData.TimeException("2026-12-24", true, "mornings", "09:00:00", "12:00:00"));
-        RoutingData.TimeCondition timed = new RoutingData.TimeCondition(tc.tenant(), tc.name(), "Europe/Paris",
-                tc.match(), tc.otherwise(), tc.ranges(), x);
-        return new RoutingData(42, 1_790_000_000_000L, s.tenants(), s.extensions(), List.of(timed), s.ringGroups(),
-                s.queues(), s.inboundRoutes(), s.trunks(), s.outboundRoutes(), s.blockedCallers());
+        RoutingData.TimeCondition timed = new RoutingData.TimeCondition(
+                tc.tenant(), tc.name(), "Europe/Paris", tc.match(), tc.otherwise(), tc.ranges(), x);
+        return new RoutingData(
+                42,
+                1_790_000_000_000L,
+                s.tenants(),
+                s.extensions(),
+                List.of(timed),
+                s.ringGroups(),
+                s.queues(),
+                s.inboundRoutes(),
+                s.trunks(),
+                s.outboundRoutes(),
+                s.blockedCallers());
     }
 
     @Test
@@ -37,7 +47,9 @@ class SnapshotFileTest {
         f.write(data);
         assertEquals(data, f.read());
         try (var names = Files.list(dir)) {
-            assertEquals(List.of("routing.snapshot"), names.map(p -> p.getFileName().toString()).toList(),
+            assertEquals(
+                    List.of("routing.snapshot"),
+                    names.map(p -> p.getFileName().toString()).toList(),
                     "no temp file left behind");
         }
         assertTrue(Files.readString(file).startsWith("PBXAGENT-ROUTING 1 "));
@@ -53,8 +65,8 @@ class SnapshotFileTest {
             byte[] bad = good.clone();
             bad[pos] ^= 0x20;
             Files.write(file, bad);
-            RoutingSnapshotException e = assertThrows(RoutingSnapshotException.class,
-                    () -> new SnapshotFile(file).read(), "byte " + pos);
+            RoutingSnapshotException e =
+                    assertThrows(RoutingSnapshotException.class, () -> new SnapshotFile(file).read(), "byte " + pos);
             assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
         }
         Files.write(file, new byte[0]);

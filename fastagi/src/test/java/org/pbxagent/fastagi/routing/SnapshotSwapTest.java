@@ -25,13 +25,35 @@ class SnapshotSwapTest {
         RoutingData a = SampleRoutingData.data();
         List<RoutingData.Extension> changed = new ArrayList<>();
         for (RoutingData.Extension e : a.extensions()) {
-            changed.add(e.tenant().equals("acme") && e.number().equals("1001")
-                    ? new RoutingData.Extension("acme", "1001", "PJSIP/alice-mobile", e.displayName(), e.voicemailBox(),
-                    false, null, null, null, 33, 0, null)
-                    : e);
+            changed.add(
+                    e.tenant().equals("acme") && e.number().equals("1001")
+                            ? new RoutingData.Extension(
+                                    "acme",
+                                    "1001",
+                                    "PJSIP/alice-mobile",
+                                    e.displayName(),
+                                    e.voicemailBox(),
+                                    false,
+                                    null,
+                                    null,
+                                    null,
+                                    33,
+                                    0,
+                                    null)
+                            : e);
         }
-        RoutingData b = new RoutingData(2, 0, a.tenants(), changed, a.timeConditions(), a.ringGroups(), a.queues(),
-                a.inboundRoutes(), a.trunks(), a.outboundRoutes(), a.blockedCallers());
+        RoutingData b = new RoutingData(
+                2,
+                0,
+                a.tenants(),
+                changed,
+                a.timeConditions(),
+                a.ringGroups(),
+                a.queues(),
+                a.inboundRoutes(),
+                a.trunks(),
+                a.outboundRoutes(),
+                a.blockedCallers());
         CallRouter.State stateA = new CallRouter.State(RoutingCompiler.compile(a), false);
         CallRouter.State stateB = new CallRouter.State(RoutingCompiler.compile(b), true);
         CallRouter router = new CallRouter(stateA, Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
@@ -46,8 +68,8 @@ class SnapshotSwapTest {
                 try {
                     for (int i = 0; i < 2_000_000 && !stop.get(); i++) {
                         RouteDecision d = router.route(call);
-                        seen.add(d.get("ROUTE_TARGET") + "|" + d.get("ROUTE_TIMEOUT") + "|" + d.get("ROUTE_LIMIT")
-                                + "|" + d.get("ROUTE_DEGRADED"));
+                        seen.add(d.get("ROUTE_TARGET") + "|" + d.get("ROUTE_TIMEOUT") + "|" + d.get("ROUTE_LIMIT") + "|"
+                                + d.get("ROUTE_DEGRADED"));
                     }
                 } catch (Throwable e) {
                     failures.add(e);

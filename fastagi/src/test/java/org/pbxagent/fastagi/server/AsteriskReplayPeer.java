@@ -44,7 +44,9 @@ public final class AsteriskReplayPeer {
         int c;
         while ((c = in.read()) >= 0) {
             b.write(c);
-            if (c == '\n') {break;}
+            if (c == '\n') {
+                break;
+            }
         }
         return b.toString(StandardCharsets.UTF_8);
     }

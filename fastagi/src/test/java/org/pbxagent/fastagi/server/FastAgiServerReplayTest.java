@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.junit.jupiter.api.Test;
 import org.pbxagent.fastagi.AgiRequest;
 import org.pbxagent.fastagi.DecisionScript;
@@ -26,8 +25,8 @@ import org.pbxagent.fastagi.protocol.AgiReply;
 
 /** The server against the sessions recorded with a real Asterisk 20, byte for byte. */
 class FastAgiServerReplayTest {
-    private static final FastAgiServerSettings SETTINGS = FastAgiServerSettings.defaults().withPort(0)
-            .withSelectorThreads(1);
+    private static final FastAgiServerSettings SETTINGS =
+            FastAgiServerSettings.defaults().withPort(0).withSelectorThreads(1);
 
     /** Sends recorded commands one at a time, as the recorded server did, and keeps the parsed replies. */
     static final class ReplayScript implements AgiScript {
@@ -38,7 +37,9 @@ class FastAgiServerReplayTest {
 
         ReplayScript(RecordedAgiSessions.Session s) {
             commands = new ArrayList<>();
-            for (String c : s.commands()) {commands.add(c.substring(0, c.length() - 1));}
+            for (String c : s.commands()) {
+                commands.add(c.substring(0, c.length() - 1));
+            }
         }
 
         @Override
@@ -67,7 +68,9 @@ class FastAgiServerReplayTest {
         List<RecordedAgiSessions.Step> steps = new ArrayList<>();
         for (RecordedAgiSessions.Step st : full.steps()) {
             steps.add(st);
-            if (st.text().equals("\n")) {break;}
+            if (st.text().equals("\n")) {
+                break;
+            }
         }
         steps.add(new RecordedAgiSessions.Step(false, "EXEC MSet \"ROUTE_TARGET=SIP/1001,ROUTE_ACTION=DIAL\"\n"));
         steps.add(new RecordedAgiSessions.Step(true, "200 result=0\n"));
@@ -76,7 +79,10 @@ class FastAgiServerReplayTest {
         AtomicReference<AgiRequest> seen = new AtomicReference<>();
         DecisionScript route = req -> {
             seen.set(req);
-            return RouteDecision.builder().set("ROUTE_TARGET", "SIP/1001").set("ROUTE_ACTION", "DIAL").build();
+            return RouteDecision.builder()
+                    .set("ROUTE_TARGET", "SIP/1001")
+                    .set("ROUTE_ACTION", "DIAL")
+                    .build();
         };
         try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of("route", route))) {
             server.start();
@@ -99,11 +105,17 @@ class FastAgiServerReplayTest {
     @Test
     void nothingMoreIsWrittenUntilTheReplyIsIn() throws Exception {
         RecordedAgiSessions.Session rec = RecordedAgiSessions.session("route?tenant=acme&did=100");
-        DecisionScript route = req -> RouteDecision.builder().set("ROUTE_TARGET", "SIP/1001").set("ROUTE_TIMEOUT", "30")
-                .set("ROUTE_OPTIONS", "tT").set("ROUTE_REASON", "did").set("ROUTE_DEGRADED", "0")
-                .set("CALLERID(name)", "Reception").set("ROUTE_ACTION", "DIAL").build();
+        DecisionScript route = req -> RouteDecision.builder()
+                .set("ROUTE_TARGET", "SIP/1001")
+                .set("ROUTE_TIMEOUT", "30")
+                .set("ROUTE_OPTIONS", "tT")
+                .set("ROUTE_REASON", "did")
+                .set("ROUTE_DEGRADED", "0")
+                .set("CALLERID(name)", "Reception")
+                .set("ROUTE_ACTION", "DIAL")
+                .build();
         try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of("route", route));
-             Socket s = new Socket()) {
+                Socket s = new Socket()) {
             server.start();
             s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
             OutputStream out = s.getOutputStream();
@@ -111,8 +123,10 @@ class FastAgiServerReplayTest {
             out.write(rec.environmentBlock());
             s.setSoTimeout(5000);
             // A name MSet cannot take goes as a SET VARIABLE of its own; ROUTE_ACTION stays in the last command.
-            assertEquals("EXEC MSet \"ROUTE_TARGET=SIP/1001,ROUTE_TIMEOUT=30,ROUTE_OPTIONS=tT,ROUTE_REASON=did,"
-                    + "ROUTE_DEGRADED=0\"\n", AsteriskReplayPeer.readLine(in));
+            assertEquals(
+                    "EXEC MSet \"ROUTE_TARGET=SIP/1001,ROUTE_TIMEOUT=30,ROUTE_OPTIONS=tT,ROUTE_REASON=did,"
+                            + "ROUTE_DEGRADED=0\"\n",
+                    AsteriskReplayPeer.readLine(in));
             assertNothingMore(s);
             out.write("200 result=0\n".getBytes(StandardCharsets.US_ASCII));
             assertEquals("SET VARIABLE CALLERID(name) \"Reception\"\n", AsteriskReplayPeer.readLine(in));
@@ -125,11 +139,12 @@ class FastAgiServerReplayTest {
             assertEquals(1, server.sessionsServed());
             assertEquals(3, server.commandsSent());
         }
-        try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of()); Socket s = new Socket()) {
+        try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of());
+                Socket s = new Socket()) {
             // Three commands queued at once by the script: the session still writes one at a time.
             server.register("steps", ch -> {
-                ch.send("ANSWER", r -> { });
-                ch.send("GET VARIABLE CHANNEL(name)", r -> { });
+                ch.send("ANSWER", r -> {});
+                ch.send("GET VARIABLE CHANNEL(name)", r -> {});
                 ch.setVariable("X", "1", r -> ch.finish());
             });
             server.start();
@@ -138,8 +153,11 @@ class FastAgiServerReplayTest {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
             out.write(AgiCallClient.environmentBlock("127.0.0.1", server.port(), "steps", Map.of(), List.of()));
-            for (String[] step : new String[][] {{"ANSWER\n", "200 result=0\n"},
-                    {"GET VARIABLE CHANNEL(name)\n", "200 result=1 (SIP/x)\n"}, {"SET VARIABLE X \"1\"\n", "200 result=1\n"}}) {
+            for (String[] step : new String[][] {
+                {"ANSWER\n", "200 result=0\n"},
+                {"GET VARIABLE CHANNEL(name)\n", "200 result=1 (SIP/x)\n"},
+                {"SET VARIABLE X \"1\"\n", "200 result=1\n"}
+            }) {
                 assertEquals(step[0], AsteriskReplayPeer.readLine(in));
                 assertNothingMore(s);
                 out.write(step[1].getBytes(StandardCharsets.US_ASCII));
@@ -167,7 +185,8 @@ class FastAgiServerReplayTest {
     void linesSplitAcrossManyReadsAreReassembled() throws Exception {
         RecordedAgiSessions.Session rec = RecordedAgiSessions.session("hangupwait");
         ReplayScript script = new ReplayScript(rec);
-        try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of()); Socket s = new Socket()) {
+        try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of());
+                Socket s = new Socket()) {
             server.register("hangupwait", script);
             server.start();
             s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
@@ -182,7 +201,9 @@ class FastAgiServerReplayTest {
                 out.write(env, i, n);
                 out.flush();
                 i += n;
-                if (random.nextInt(4) == 0) {Thread.sleep(1);}
+                if (random.nextInt(4) == 0) {
+                    Thread.sleep(1);
+                }
             }
             for (RecordedAgiSessions.Step step : rec.afterEnvironment()) {
                 if (step.fromAsterisk()) {
@@ -213,10 +234,14 @@ class FastAgiServerReplayTest {
         ReplayScript closeEarly = new ReplayScript(sessions.get("closeearly"));
         ReplayScript hangupWait = new ReplayScript(sessions.get("hangupwait"));
         try (FastAgiServer server = new FastAgiServer(SETTINGS, Map.of())) {
-            server.register("route", route).register("errors", errors).register("closeearly", closeEarly)
+            server.register("route", route)
+                    .register("errors", errors)
+                    .register("closeearly", closeEarly)
                     .register("hangupwait", hangupWait);
             server.start();
-            for (RecordedAgiSessions.Session s : sessions.values()) {AsteriskReplayPeer.replay(server.port(), s);}
+            for (RecordedAgiSessions.Session s : sessions.values()) {
+                AsteriskReplayPeer.replay(server.port(), s);
+            }
             assertTrue(server.awaitIdle(Duration.ofSeconds(2)));
             assertEquals(4, server.sessionsServed());
             assertEquals(0, server.sessionsMalformed());

@@ -8,13 +8,12 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class FastAgiServerSettingsTest {
     private static void rejects(String key, Map<String, String> props) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FastAgiServerSettings.fromProperties(props));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> FastAgiServerSettings.fromProperties(props));
         assertTrue(e.getMessage().startsWith(key + ":"), e.getMessage());
     }
 
@@ -28,10 +27,25 @@ class FastAgiServerSettingsTest {
 
     @Test
     void readsEveryKey() {
-        FastAgiServerSettings s = FastAgiServerSettings.fromProperties(Map.of("fastagi.bind", "127.0.0.5",
-                "fastagi.port", "4600", "fastagi.allow", "10.0.0.0/8, 127.0.0.1", "fastagi.max-sessions", "50",
-                "fastagi.environment-timeout-ms", "700", "fastagi.reply-timeout-ms", "900",
-                "fastagi.max-line-length", "4096", "fastagi.max-environment-lines", "64", "fastagi.selector-threads", "3"));
+        FastAgiServerSettings s = FastAgiServerSettings.fromProperties(Map.of(
+                "fastagi.bind",
+                "127.0.0.5",
+                "fastagi.port",
+                "4600",
+                "fastagi.allow",
+                "10.0.0.0/8, 127.0.0.1",
+                "fastagi.max-sessions",
+                "50",
+                "fastagi.environment-timeout-ms",
+                "700",
+                "fastagi.reply-timeout-ms",
+                "900",
+                "fastagi.max-line-length",
+                "4096",
+                "fastagi.max-environment-lines",
+                "64",
+                "fastagi.selector-threads",
+                "3"));
         assertEquals("127.0.0.5", s.bindAddress());
         assertEquals(4600, s.port());
         assertEquals(List.of(CidrBlock.parse("10.0.0.0/8"), CidrBlock.parse("127.0.0.1")), s.allow());

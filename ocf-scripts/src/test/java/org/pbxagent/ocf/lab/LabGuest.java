@@ -16,8 +16,7 @@ import java.util.stream.Stream;
  */
 final class LabGuest {
 
-    private LabGuest() {
-    }
+    private LabGuest() {}
 
     /** Where the node's CHAP secret for the second SAN lies in the guest (mode 0600, as a user would keep it). */
     static final String CHAP_SECRET_FILE = "/etc/pbx-agent/iscsi-chap.secret";
@@ -34,12 +33,14 @@ final class LabGuest {
                     + "\\n\\tname = pbx" + i + "\\n\\tcluster = labclu\\n\\n";
         }
         clusterConf += "cluster:\\n\\tnode_count = 2\\n\\tname = labclu\\n";
-        Files.writeString(stage.resolve("node.env"), "NODE=" + node + "\n"
-                + "LINK_IP=192.168.77." + n + "\n"
-                + "INITIATOR=" + KernelLabIT.IQN + node + "\n"
-                + "HOSTS='192.168.77.1 pbx1\\n192.168.77.2 pbx2'\n"
-                + (n == 1 ? "SAN_LINK_IP=" + KernelLabIT.LIO_LINK_NODE + "\n" : "")
-                + "CLUSTER_CONF='" + clusterConf + "'\n");
+        Files.writeString(
+                stage.resolve("node.env"),
+                "NODE=" + node + "\n"
+                        + "LINK_IP=192.168.77." + n + "\n"
+                        + "INITIATOR=" + KernelLabIT.IQN + node + "\n"
+                        + "HOSTS='192.168.77.1 pbx1\\n192.168.77.2 pbx2'\n"
+                        + (n == 1 ? "SAN_LINK_IP=" + KernelLabIT.LIO_LINK_NODE + "\n" : "")
+                        + "CLUSTER_CONF='" + clusterConf + "'\n");
 
         // The agent's classpath, without the embedded MariaDB binaries (140 MB the storage commands never load).
         Path lib = Files.createDirectories(stage.resolve("lib"));
@@ -52,16 +53,21 @@ final class LabGuest {
             }
         }
         if (i == 0) {
-            throw new IllegalStateException("system property agent.cli.classpath is not set (run through Maven failsafe)");
+            throw new IllegalStateException(
+                    "system property agent.cli.classpath is not set (run through Maven failsafe)");
         }
 
         Path ocf = Files.createDirectories(stage.resolve("ocf/lib"));
         try (Stream<Path> libs = Files.list(Path.of("/usr/lib/ocf/lib/heartbeat"))) {
-            for (Path f : libs.filter(p -> p.getFileName().toString().startsWith("ocf-")).toList()) {
+            for (Path f : libs.filter(p -> p.getFileName().toString().startsWith("ocf-"))
+                    .toList()) {
                 Files.copy(f, ocf.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        Files.copy(repo.resolve("ocf-scripts/pbx-storage"), stage.resolve("ocf/pbx-storage"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                repo.resolve("ocf-scripts/pbx-storage"),
+                stage.resolve("ocf/pbx-storage"),
+                StandardCopyOption.REPLACE_EXISTING);
 
         Path etc = Files.createDirectories(stage.resolve("etc"));
         String common = "node.id = " + node + "\n"
@@ -75,32 +81,39 @@ final class LabGuest {
                 // Emulation is 5-10 times slower than hardware: a first mkdir + fsync on a healthy LUN took 5.5 s
                 // at load 40 with the default 5 s, so the lab doubles the budget it then holds every probe to.
                 + "storage.probe-budget-ms = 10000\n";
-        Files.writeString(etc.resolve("pbx-agent.properties"), common
-                + "iscsi.target = " + KernelLabIT.TARGET + "\n"
-                + "iscsi.portals = " + KernelLabIT.CLUSTER_SAN + ":3260\n"
-                + "iscsi.lun = 1\n"
-                + "storage.mount-point = /srv/pbx-shared\n"
-                + "storage.fs-type = ocfs2\n"
-                + "storage.label = pbxshared\n");
-        Files.writeString(etc.resolve("local.properties"), common
-                + "iscsi.target = " + KernelLabIT.LOCAL_TARGET + "\n"
-                + "iscsi.portals = " + KernelLabIT.LOCAL_SAN + ":3260\n"
-                + "iscsi.lun = " + n + "\n"
-                // The second SAN admits by name and CHAP: the lab checks that the secret reaches no command line.
-                + "iscsi.chap-user = " + node + "\n"
-                + "iscsi.chap-secret = file:" + CHAP_SECRET_FILE + "\n"
-                + "storage.mount-point = /srv/pbx-local\n"
-                + "storage.fs-type = ext4\n"
-                + "storage.label = pbxlocal\n");
+        Files.writeString(
+                etc.resolve("pbx-agent.properties"),
+                common
+                        + "iscsi.target = " + KernelLabIT.TARGET + "\n"
+                        + "iscsi.portals = " + KernelLabIT.CLUSTER_SAN + ":3260\n"
+                        + "iscsi.lun = 1\n"
+                        + "storage.mount-point = /srv/pbx-shared\n"
+                        + "storage.fs-type = ocfs2\n"
+                        + "storage.label = pbxshared\n");
+        Files.writeString(
+                etc.resolve("local.properties"),
+                common
+                        + "iscsi.target = " + KernelLabIT.LOCAL_TARGET + "\n"
+                        + "iscsi.portals = " + KernelLabIT.LOCAL_SAN + ":3260\n"
+                        + "iscsi.lun = " + n + "\n"
+                        // The second SAN admits by name and CHAP: the lab checks that the secret reaches no command
+                        // line.
+                        + "iscsi.chap-user = " + node + "\n"
+                        + "iscsi.chap-secret = file:" + CHAP_SECRET_FILE + "\n"
+                        + "storage.mount-point = /srv/pbx-local\n"
+                        + "storage.fs-type = ext4\n"
+                        + "storage.label = pbxlocal\n");
 
         // pbx1's LUN on the LIO SAN guest, reached over its own link (no CHAP: the ACL by name is what is fenced).
-        Files.writeString(etc.resolve("lio.properties"), common
-                + "iscsi.target = " + KernelLabIT.LIO_TARGET + "\n"
-                + "iscsi.portals = " + KernelLabIT.LIO_LINK_SAN + ":3260\n"
-                + "iscsi.lun = 0\n"
-                + "storage.mount-point = /srv/pbx-lio\n"
-                + "storage.fs-type = ext4\n"
-                + "storage.label = pbxlio\n");
+        Files.writeString(
+                etc.resolve("lio.properties"),
+                common
+                        + "iscsi.target = " + KernelLabIT.LIO_TARGET + "\n"
+                        + "iscsi.portals = " + KernelLabIT.LIO_LINK_SAN + ":3260\n"
+                        + "iscsi.lun = 0\n"
+                        + "storage.mount-point = /srv/pbx-lio\n"
+                        + "storage.fs-type = ext4\n"
+                        + "storage.label = pbxlio\n");
         Path secret = etc.resolve("iscsi-chap.secret");
         Files.writeString(secret, chapSecret + "\n");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
@@ -119,32 +132,43 @@ final class LabGuest {
         // The SAN's fencing account: the project's pbx-san-fence, its configuration for this target and pbx1, the
         // fencing key forced to it, one sudo rule (as storage/README.md, "The SAN side of fencing").
         Path san = Files.createDirectories(stage.resolve("san"));
-        Files.copy(repo.resolve("storage/san/pbx-san-fence"), san.resolve("pbx-san-fence"),
+        Files.copy(
+                repo.resolve("storage/san/pbx-san-fence"),
+                san.resolve("pbx-san-fence"),
                 StandardCopyOption.REPLACE_EXISTING);
-        Files.writeString(san.resolve("pbx-san-fence.conf"), "backend = lio\n"
-                + "target = " + KernelLabIT.LIO_TARGET + "\n"
-                + "initiators = " + KernelLabIT.IQN + "pbx1\n"
-                + "tpg = 1\n"
-                + "log-file = /var/log/pbx-san-fence.log\n"
-                // targetcli is Python: several seconds a call under TCG.
-                + "command-timeout-s = 90\n");
+        Files.writeString(
+                san.resolve("pbx-san-fence.conf"),
+                "backend = lio\n"
+                        + "target = " + KernelLabIT.LIO_TARGET + "\n"
+                        + "initiators = " + KernelLabIT.IQN + "pbx1\n"
+                        + "tpg = 1\n"
+                        + "log-file = /var/log/pbx-san-fence.log\n"
+                        // targetcli is Python: several seconds a call under TCG.
+                        + "command-timeout-s = 90\n");
         String command = "/usr/local/sbin/pbx-san-fence /etc/pbx-san-fence.conf";
-        Files.writeString(san.resolve("authorized_keys"), "restrict,command=\"sudo -n " + command + "\" "
-                + Files.readString(fencingKey).strip() + "\n");
-        Files.writeString(san.resolve("sudoers"), "Defaults!/usr/local/sbin/pbx-san-fence env_keep += \"SSH_ORIGINAL_COMMAND SSH_CLIENT\"\n"
-                + "pbxfence ALL=(root) NOPASSWD: " + command + "\n");
+        Files.writeString(
+                san.resolve("authorized_keys"),
+                "restrict,command=\"sudo -n " + command + "\" "
+                        + Files.readString(fencingKey).strip() + "\n");
+        Files.writeString(
+                san.resolve("sudoers"),
+                "Defaults!/usr/local/sbin/pbx-san-fence env_keep += \"SSH_ORIGINAL_COMMAND SSH_CLIENT\"\n"
+                        + "pbxfence ALL=(root) NOPASSWD: " + command + "\n");
         for (String f : new String[] {"boot.sh", "control.sh"}) {
             Files.copy(repo.resolve("storage/lab/guest/" + f), stage.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
-        Files.writeString(stage.resolve("node.env"), "NODE=lio\n"
-                + "ROLE=lio\n"
-                + "LINK_IP=" + KernelLabIT.LIO_LINK_SAN + "\n"
-                + "HOSTS='" + KernelLabIT.LIO_LINK_NODE + " pbx1'\n"
-                + "TARGET=" + KernelLabIT.LIO_TARGET + "\n"
-                + "ADMIT=" + KernelLabIT.IQN + "pbx1\n");
+        Files.writeString(
+                stage.resolve("node.env"),
+                "NODE=lio\n"
+                        + "ROLE=lio\n"
+                        + "LINK_IP=" + KernelLabIT.LIO_LINK_SAN + "\n"
+                        + "HOSTS='" + KernelLabIT.LIO_LINK_NODE + " pbx1'\n"
+                        + "TARGET=" + KernelLabIT.LIO_TARGET + "\n"
+                        + "ADMIT=" + KernelLabIT.IQN + "pbx1\n");
         Path ssh = Files.createDirectories(stage.resolve("ssh"));
         Files.copy(hostKey, ssh.resolve("ssh_host_ed25519_key"), StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(ssh.resolve("ssh_host_ed25519_key"), PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(
+                ssh.resolve("ssh_host_ed25519_key"), PosixFilePermissions.fromString("rw-------"));
         Files.copy(authorizedKey, ssh.resolve("authorized_keys"), StandardCopyOption.REPLACE_EXISTING);
         Path tar = dir.resolve("lio.tar");
         Labs.exec(Duration.ofSeconds(120), "tar", "-cf", tar.toString(), "-C", stage.toString(), ".");

@@ -17,8 +17,11 @@ record LabImage(Path dir, String qemu, String versions, long prepareMillis) {
     /** Why the lab cannot run on this machine, or null when QEMU and the preparation tools are there. */
     static String missingTools() {
         for (String tool : new String[] {QEMU, "debootstrap", "tgtd", "sshd", "unshare", "nsenter"}) {
-            if (Labs.run(Duration.ofSeconds(10), "sh", "-c", "command -v \"$0\" || test -x /usr/sbin/\"$0\"", tool).rc() != 0) {
-                return tool + " is not installed (.ci/run installs qemu-system-x86 debootstrap busybox-static tgt openssh-server)";
+            if (Labs.run(Duration.ofSeconds(10), "sh", "-c", "command -v \"$0\" || test -x /usr/sbin/\"$0\"", tool)
+                            .rc()
+                    != 0) {
+                return tool
+                        + " is not installed (.ci/run installs qemu-system-x86 debootstrap busybox-static tgt openssh-server)";
             }
         }
         if (!"0".equals(Labs.run(Duration.ofSeconds(10), "id", "-u").out().strip())) {
@@ -31,8 +34,8 @@ record LabImage(Path dir, String qemu, String versions, long prepareMillis) {
         String cache = System.getProperty("kernel.lab.cache", "/var/cache/pbx-agent/kernel-lab");
         long t0 = System.nanoTime();
         // A cold build: about 3-5 minutes (debootstrap); a warm one: seconds.
-        Labs.Result r = Labs.run(Duration.ofMinutes(30), Map.of(), null,
-                java.util.List.of("bash", script.toString(), cache));
+        Labs.Result r =
+                Labs.run(Duration.ofMinutes(30), Map.of(), null, java.util.List.of("bash", script.toString(), cache));
         long ms = (System.nanoTime() - t0) / 1_000_000L;
         if (r.rc() != 0) {
             throw new IllegalStateException("prepare-image.sh exited " + r.rc() + ":\n" + r.out());

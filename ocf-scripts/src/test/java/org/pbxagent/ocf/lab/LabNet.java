@@ -27,13 +27,16 @@ final class LabNet implements AutoCloseable {
         }
         sh.append("echo up; exec sleep 86400");
         Process p = new ProcessBuilder("unshare", "--net", "sh", "-c", sh.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("netns.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("netns.log").toFile())
+                .start();
         LabNet net = new LabNet(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!Files.readString(dir.resolve("netns.log")).contains("up")) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 net.close();
-                throw new IllegalStateException("network namespace not ready: " + Files.readString(dir.resolve("netns.log")));
+                throw new IllegalStateException(
+                        "network namespace not ready: " + Files.readString(dir.resolve("netns.log")));
             }
             Thread.sleep(20);
         }

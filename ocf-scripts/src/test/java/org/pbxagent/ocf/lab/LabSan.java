@@ -28,22 +28,31 @@ final class LabSan implements AutoCloseable {
         this.process = process;
     }
 
-    static LabSan start(LabNet net, Path dir, String name, String address, String target, List<String> lunSizes,
-            List<String> initiators) throws Exception {
+    static LabSan start(
+            LabNet net,
+            Path dir,
+            String name,
+            String address,
+            String target,
+            List<String> lunSizes,
+            List<String> initiators)
+            throws Exception {
         int control;
         do {
             control = ThreadLocalRandom.current().nextInt(20000, 32000);
         } while (Files.exists(Path.of("/var/run/tgtd/socket." + control)));
-        Process p = new ProcessBuilder(net.inside("tgtd", "-f", "-C", Integer.toString(control), "--iscsi",
-                "portal=" + address + ":3260"))
-                .redirectErrorStream(true).redirectOutput(dir.resolve(name + "-tgtd.log").toFile()).start();
+        Process p = new ProcessBuilder(net.inside(
+                        "tgtd", "-f", "-C", Integer.toString(control), "--iscsi", "portal=" + address + ":3260"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + "-tgtd.log").toFile())
+                .start();
         LabSan san = new LabSan(address, target, control, p);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!san.tgtadmQuiet("--op", "show", "--mode", "target")) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("tgtd " + name + " did not come up: "
-                            + Files.readString(dir.resolve(name + "-tgtd.log")));
+                    throw new IllegalStateException(
+                            "tgtd " + name + " did not come up: " + Files.readString(dir.resolve(name + "-tgtd.log")));
                 }
                 Thread.sleep(50);
             }
@@ -52,8 +61,17 @@ final class LabSan implements AutoCloseable {
             for (String size : lunSizes) {
                 Path f = dir.resolve(name + "-lun" + lun + ".img");
                 Labs.exec(Duration.ofSeconds(30), "truncate", "-s", size, f.toString());
-                san.tgtadm("--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", Integer.toString(lun),
-                        "-b", f.toString());
+                san.tgtadm(
+                        "--op",
+                        "new",
+                        "--mode",
+                        "logicalunit",
+                        "--tid",
+                        "1",
+                        "--lun",
+                        Integer.toString(lun),
+                        "-b",
+                        f.toString());
                 lun++;
             }
             for (String i : initiators) {
@@ -77,7 +95,9 @@ final class LabSan implements AutoCloseable {
     }
 
     private boolean tgtadmQuiet(String... args) {
-        return Labs.run(Duration.ofSeconds(10), argv(args).toArray(String[]::new)).rc() == 0;
+        return Labs.run(Duration.ofSeconds(10), argv(args).toArray(String[]::new))
+                        .rc()
+                == 0;
     }
 
     String show() {

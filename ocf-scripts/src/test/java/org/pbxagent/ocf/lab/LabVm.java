@@ -28,8 +28,7 @@ import java.util.regex.Pattern;
 final class LabVm implements AutoCloseable {
 
     /** A line of the guest's console, with the host's {@link System#nanoTime()} when it was read. */
-    record Line(long nanos, String text) {
-    }
+    record Line(long nanos, String text) {}
 
     /** A command's answer: exit code, output, time inside the guest and as seen from the host. */
     record Answer(int rc, String out, double guestSeconds, long hostMillis) {
@@ -64,8 +63,9 @@ final class LabVm implements AutoCloseable {
      * Starts the VM inside {@code net}. {@code linkLocal}/{@code linkPeer} are the UDP ports of the cluster link
      * (a stateless QEMU socket link: either side may restart).
      */
-    static LabVm start(LabNet net, LabImage image, Path dir, String name, int nodeNumber, Path tar, int linkLocal,
-            int linkPeer) throws Exception {
+    static LabVm start(
+            LabNet net, LabImage image, Path dir, String name, int nodeNumber, Path tar, int linkLocal, int linkPeer)
+            throws Exception {
         return start(net, image, dir, name, nodeNumber, tar, linkLocal, linkPeer, "", List.of());
     }
 
@@ -73,8 +73,18 @@ final class LabVm implements AutoCloseable {
      * As above, with options for the user-mode network ({@code ",hostfwd=..."}) and more QEMU arguments (a third
      * network card: eth2).
      */
-    static LabVm start(LabNet net, LabImage image, Path dir, String name, int nodeNumber, Path tar, int linkLocal,
-            int linkPeer, String userNetOptions, List<String> extra) throws Exception {
+    static LabVm start(
+            LabNet net,
+            LabImage image,
+            Path dir,
+            String name,
+            int nodeNumber,
+            Path tar,
+            int linkLocal,
+            int linkPeer,
+            String userNetOptions,
+            List<String> extra)
+            throws Exception {
         // A node booted again keeps the console of its earlier life: "pbx2-console.txt", "pbx2.2-console.txt".
         String file = name;
         for (int boot = 2; Files.exists(dir.resolve(file + "-console.txt")); boot++) {
@@ -84,23 +94,53 @@ final class LabVm implements AutoCloseable {
         Files.createFile(console);
         Path sock = dir.resolve(file + "-ctl.sock");
         Files.deleteIfExists(sock);
-        List<String> argv = new ArrayList<>(List.of(image.qemu(), "-accel", "tcg", "-cpu", "max", "-m", "768",
-                "-smp", "1", "-nodefaults", "-display", "none", "-vga", "none", "-monitor", "none", "-no-reboot",
-                "-kernel", image.dir().resolve("vmlinuz").toString(),
-                "-initrd", image.dir().resolve("initrd.img").toString(),
-                "-append", "console=ttyS0,115200 loglevel=7 panic=-1 random.trust_cpu=on net.ifnames=0",
-                "-serial", "file:" + console,
-                "-chardev", "socket,id=ctl,path=" + sock + ",server=on,wait=off",
-                "-serial", "chardev:ctl",
-                "-drive", "file=" + image.dir().resolve("rootfs.img") + ",if=virtio,format=raw,snapshot=on",
-                "-drive", "file=" + tar + ",if=virtio,format=raw,readonly=on",
-                "-netdev", "user,id=san,ipv6=off" + userNetOptions,
-                "-device", "virtio-net-pci,netdev=san,mac=52:54:00:12:00:0" + nodeNumber,
-                "-netdev", "socket,id=link,udp=127.0.0.1:" + linkPeer + ",localaddr=127.0.0.1:" + linkLocal,
-                "-device", "virtio-net-pci,netdev=link,mac=52:54:00:77:00:0" + nodeNumber));
+        List<String> argv = new ArrayList<>(List.of(
+                image.qemu(),
+                "-accel",
+                "tcg",
+                "-cpu",
+                "max",
+                "-m",
+                "768",
+                "-smp",
+                "1",
+                "-nodefaults",
+                "-display",
+                "none",
+                "-vga",
+                "none",
+                "-monitor",
+                "none",
+                "-no-reboot",
+                "-kernel",
+                image.dir().resolve("vmlinuz").toString(),
+                "-initrd",
+                image.dir().resolve("initrd.img").toString(),
+                "-append",
+                "console=ttyS0,115200 loglevel=7 panic=-1 random.trust_cpu=on net.ifnames=0",
+                "-serial",
+                "file:" + console,
+                "-chardev",
+                "socket,id=ctl,path=" + sock + ",server=on,wait=off",
+                "-serial",
+                "chardev:ctl",
+                "-drive",
+                "file=" + image.dir().resolve("rootfs.img") + ",if=virtio,format=raw,snapshot=on",
+                "-drive",
+                "file=" + tar + ",if=virtio,format=raw,readonly=on",
+                "-netdev",
+                "user,id=san,ipv6=off" + userNetOptions,
+                "-device",
+                "virtio-net-pci,netdev=san,mac=52:54:00:12:00:0" + nodeNumber,
+                "-netdev",
+                "socket,id=link,udp=127.0.0.1:" + linkPeer + ",localaddr=127.0.0.1:" + linkLocal,
+                "-device",
+                "virtio-net-pci,netdev=link,mac=52:54:00:77:00:0" + nodeNumber));
         argv.addAll(extra);
-        Process p = new ProcessBuilder(net.inside(argv.toArray(String[]::new))).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(file + "-qemu.log").toFile()).start();
+        Process p = new ProcessBuilder(net.inside(argv.toArray(String[]::new)))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(file + "-qemu.log").toFile())
+                .start();
         LabVm vm = new LabVm(name, console, p);
         vm.qemuLog = dir.resolve(file + "-qemu.log");
         try {
@@ -116,8 +156,8 @@ final class LabVm implements AutoCloseable {
         long deadline = System.nanoTime() + budget.toNanos();
         while (true) {
             if (!qemu.isAlive()) {
-                throw new IllegalStateException(name + ": qemu exited with " + qemu.exitValue() + ": "
-                        + Files.readString(qemuLog));
+                throw new IllegalStateException(
+                        name + ": qemu exited with " + qemu.exitValue() + ": " + Files.readString(qemuLog));
             }
             if (Files.exists(sock)) {
                 try {
@@ -173,7 +213,8 @@ final class LabVm implements AutoCloseable {
             hello = true;
         } else if (f[0].equals("@@RESULT") && f.length >= 4) {
             String out = f.length == 5 && !f[4].isBlank()
-                    ? new String(Base64.getDecoder().decode(f[4].strip()), StandardCharsets.UTF_8) : "";
+                    ? new String(Base64.getDecoder().decode(f[4].strip()), StandardCharsets.UTF_8)
+                    : "";
             answers.put(f[1], new Answer(Integer.parseInt(f[2]), out, Double.parseDouble(f[3]), -1));
         }
     }
@@ -241,7 +282,8 @@ final class LabVm implements AutoCloseable {
                 Thread.sleep(300); // the follower's last read
                 List<Line> last = lines();
                 for (int i = from; i < last.size(); i++) {
-                    if (last.get(i).nanos >= since && p.matcher(last.get(i).text).find()) {
+                    if (last.get(i).nanos >= since
+                            && p.matcher(last.get(i).text).find()) {
                         return last.get(i);
                     }
                 }

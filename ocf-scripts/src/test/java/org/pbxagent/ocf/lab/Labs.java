@@ -13,11 +13,9 @@ import java.util.concurrent.TimeUnit;
 /** Host-side commands of the lab, each with a time limit. */
 final class Labs {
 
-    private Labs() {
-    }
+    private Labs() {}
 
-    record Result(int rc, String out, long millis) {
-    }
+    record Result(int rc, String out, long millis) {}
 
     static Result run(Duration limit, String... argv) {
         return run(limit, Map.of(), null, List.of(argv));
@@ -27,7 +25,8 @@ final class Labs {
         try {
             Path out = Files.createTempFile("lab-out", ".txt");
             try {
-                ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile());
+                ProcessBuilder pb =
+                        new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile());
                 pb.environment().putAll(env);
                 Path in = null;
                 if (stdin != null) {

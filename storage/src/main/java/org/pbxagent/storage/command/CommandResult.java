@@ -4,8 +4,14 @@ import java.time.Duration;
 import java.util.List;
 
 /** What became of one {@link BoundedCommand}: how it ended, its exit code, its (capped) output and a short reason. */
-public record CommandResult(List<String> argv, Outcome outcome, int exitCode, String stdout, String stderr,
-                            boolean truncated, Duration elapsed) {
+public record CommandResult(
+        List<String> argv,
+        Outcome outcome,
+        int exitCode,
+        String stdout,
+        String stderr,
+        boolean truncated,
+        Duration elapsed) {
 
     public enum Outcome {
         /** The program ran and exited by itself; see {@link #exitCode()}. */
@@ -26,8 +32,10 @@ public record CommandResult(List<String> argv, Outcome outcome, int exitCode, St
     public String reason() {
         String program = argv.isEmpty() ? "?" : argv.get(0);
         return switch (outcome) {
-            case EXITED -> exitCode == 0 ? program + " succeeded"
-                    : program + " exited " + exitCode + lastLine(stderr.isBlank() ? stdout : stderr);
+            case EXITED ->
+                exitCode == 0
+                        ? program + " succeeded"
+                        : program + " exited " + exitCode + lastLine(stderr.isBlank() ? stdout : stderr);
             case TIMED_OUT -> program + " timed out after " + elapsed.toMillis() + " ms and was killed";
             case NOT_INSTALLED -> program + " is not installed (not found on PATH or not executable)";
             case FAILED_TO_START -> program + " could not be started" + lastLine(stderr);

@@ -52,14 +52,15 @@ public final class ProcessCommandRunner implements CommandRunner {
         this(Duration.ofMillis(300));
     }
 
-    @SuppressWarnings("FutureReturnValueIgnored") // the stdin writer handles its own IOException; the exit code tells the outcome
+    @SuppressWarnings(
+            "FutureReturnValueIgnored") // the stdin writer handles its own IOException; the exit code tells the outcome
     @Override
     public CommandResult run(BoundedCommand command) {
         long start = System.nanoTime();
         Optional<Path> exe = resolve(command.program());
         if (exe.isEmpty()) {
-            return new CommandResult(command.argv(), CommandResult.Outcome.NOT_INSTALLED, -1, "", "", false,
-                    Duration.ZERO);
+            return new CommandResult(
+                    command.argv(), CommandResult.Outcome.NOT_INSTALLED, -1, "", "", false, Duration.ZERO);
         }
         List<String> argv = new ArrayList<>(command.argv().size() + 1);
         if (setsid != null) {
@@ -69,14 +70,20 @@ public final class ProcessCommandRunner implements CommandRunner {
         argv.addAll(command.argv().subList(1, command.argv().size()));
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().put("LC_ALL", "C");
-        pb.redirectInput(command.stdin() == null ? ProcessBuilder.Redirect.from(DEV_NULL)
-                : ProcessBuilder.Redirect.PIPE);
+        pb.redirectInput(
+                command.stdin() == null ? ProcessBuilder.Redirect.from(DEV_NULL) : ProcessBuilder.Redirect.PIPE);
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
-            return new CommandResult(command.argv(), CommandResult.Outcome.FAILED_TO_START, -1, "",
-                    String.valueOf(e.getMessage()), false, elapsed(start));
+            return new CommandResult(
+                    command.argv(),
+                    CommandResult.Outcome.FAILED_TO_START,
+                    -1,
+                    "",
+                    String.valueOf(e.getMessage()),
+                    false,
+                    elapsed(start));
         }
         Future<Capture> out = PUMPS.submit(() -> Capture.read(process.getInputStream(), command.outputCap()));
         Future<Capture> err = PUMPS.submit(() -> Capture.read(process.getErrorStream(), command.outputCap()));
@@ -108,9 +115,14 @@ public final class ProcessCommandRunner implements CommandRunner {
         Capture o = collect(out, deadline, process, killed);
         Capture e = collect(err, deadline, process, killed);
         int exit = process.isAlive() ? -1 : process.exitValue();
-        return new CommandResult(command.argv(),
+        return new CommandResult(
+                command.argv(),
                 timedOut ? CommandResult.Outcome.TIMED_OUT : CommandResult.Outcome.EXITED,
-                timedOut ? -1 : exit, o.text(), e.text(), o.truncated || e.truncated, elapsed(start));
+                timedOut ? -1 : exit,
+                o.text(),
+                e.text(),
+                o.truncated || e.truncated,
+                elapsed(start));
     }
 
     /**
@@ -162,7 +174,8 @@ public final class ProcessCommandRunner implements CommandRunner {
         members.forEach(ProcessHandle::destroy);
         process.destroy();
         long graceEnd = start + termGrace.toNanos();
-        while (System.nanoTime() < graceEnd && (process.isAlive() || members.stream().anyMatch(ProcessHandle::isAlive))) {
+        while (System.nanoTime() < graceEnd
+                && (process.isAlive() || members.stream().anyMatch(ProcessHandle::isAlive))) {
             sleep(10);
         }
         // Members may have forked while we waited: look again, then KILL whatever is left.
@@ -171,7 +184,8 @@ public final class ProcessCommandRunner implements CommandRunner {
         process.destroyForcibly();
         // A process in uninterruptible I/O (a hung device) dies only when its I/O ends: wait briefly, never for that.
         long killEnd = System.nanoTime() + KILL_WAIT.toNanos();
-        while (System.nanoTime() < killEnd && (process.isAlive() || members.stream().anyMatch(m -> isRunning(m.pid())))) {
+        while (System.nanoTime() < killEnd
+                && (process.isAlive() || members.stream().anyMatch(m -> isRunning(m.pid())))) {
             sleep(10);
         }
     }

@@ -15,8 +15,7 @@ final class AddressAcl {
     private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
-    private AddressAcl() {
-    }
+    private AddressAcl() {}
 
     /** An ACL line is an initiator name when it has the iqn./eui./naa. form; anything else is an address rule. */
     static boolean isName(String entry) {

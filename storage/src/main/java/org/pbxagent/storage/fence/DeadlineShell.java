@@ -40,8 +40,11 @@ final class DeadlineShell implements SanShell {
     }
 
     private SanAccessException spent(List<String> argv) {
-        return new SanAccessException(SanAccessException.Kind.TIMED_OUT, "power_timeout of " + budget.toMillis()
-                + " ms used up before " + argv.get(0) + " on the SAN finished (the SAN answers too slowly)", null);
+        return new SanAccessException(
+                SanAccessException.Kind.TIMED_OUT,
+                "power_timeout of " + budget.toMillis() + " ms used up before " + argv.get(0)
+                        + " on the SAN finished (the SAN answers too slowly)",
+                null);
     }
 
     @Override

@@ -97,13 +97,21 @@ public final class FenceAgent {
         long deadline = start + settings.powerTimeout().toNanos();
         SshEndpoint ep = settings.ssh();
         if (settings.powerTimeout().compareTo(ep.connectTimeout()) < 0) {
-            ep = new SshEndpoint(ep.host(), ep.port(), ep.user(), ep.identityFile(), ep.knownHostsFile(),
+            ep = new SshEndpoint(
+                    ep.host(),
+                    ep.port(),
+                    ep.user(),
+                    ep.identityFile(),
+                    ep.knownHostsFile(),
                     settings.powerTimeout().isZero() ? Duration.ofMillis(1) : settings.powerTimeout());
         }
         try (SanShell shell = new DeadlineShell(SshSanShell.connect(ep), deadline, settings.powerTimeout())) {
             step("connected to " + settings.ssh().host() + ":" + settings.ssh().port());
             SanBackend backend = settings.backend(shell);
-            SanFence fence = new SanFence(backend, settings.powerTimeout(), deadline,
+            SanFence fence = new SanFence(
+                    backend,
+                    settings.powerTimeout(),
+                    deadline,
                     settings.initiatorMap().values());
             return switch (action) {
                 case "off" -> {
@@ -265,8 +273,9 @@ public final class FenceAgent {
         for (FenceParameter p : FenceParameter.ALL) {
             String opt = (p.shortOpt() != null ? "-" + p.shortOpt() + ", " : "    ") + "--" + p.longOpt()
                     + (p.isFlag() ? "" : "=<" + p.name() + ">");
-            out.printf("  %-40s %s%s%n", opt, p.description(),
-                    p.defaultValue() != null ? " (default " + p.defaultValue() + ")" : "");
+            out.printf(
+                    "  %-40s %s%s%n",
+                    opt, p.description(), p.defaultValue() != null ? " (default " + p.defaultValue() + ")" : "");
         }
     }
 
@@ -289,12 +298,22 @@ public final class FenceAgent {
     }
 
     /** Validated settings; every message names the bad parameter. */
-    record FenceSettings(SshEndpoint ssh, String sanType, IscsiName target, int tpg, OptionalInt tgtControlPort,
-                         Map<String, String> initiatorMap, IscsiName victim, Duration shellTimeout,
-                         Duration powerTimeout, Duration delay) {
+    record FenceSettings(
+            SshEndpoint ssh,
+            String sanType,
+            IscsiName target,
+            int tpg,
+            OptionalInt tgtControlPort,
+            Map<String, String> initiatorMap,
+            IscsiName victim,
+            Duration shellTimeout,
+            Duration powerTimeout,
+            Duration delay) {
 
         static FenceSettings from(Map<String, String> p, String action) {
-            boolean needsVictim = action.equals("off") || action.equals("on") || action.equals("status")
+            boolean needsVictim = action.equals("off")
+                    || action.equals("on")
+                    || action.equals("status")
                     || (action.equals("validate-all") && p.containsKey("plug"));
             String ip = required(p, "ipaddr");
             int port = integer(p, "ipport", 1, 65535);
@@ -313,7 +332,8 @@ public final class FenceAgent {
             }
             int tpg = integer(p, "tpg", 1, 65535);
             OptionalInt control = p.containsKey("tgt_control_port")
-                    ? OptionalInt.of(integer(p, "tgt_control_port", 0, 65535)) : OptionalInt.empty();
+                    ? OptionalInt.of(integer(p, "tgt_control_port", 0, 65535))
+                    : OptionalInt.empty();
             Map<String, String> map = initiatorMap(p.get("initiator_map"));
             IscsiName victim = null;
             if (needsVictim) {
@@ -325,8 +345,8 @@ public final class FenceAgent {
                 try {
                     victim = IscsiName.parse(iqn);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("plug '" + plug + "' is neither a node in initiator_map nor"
-                            + " an iSCSI initiator name");
+                    throw new IllegalArgumentException(
+                            "plug '" + plug + "' is neither a node in initiator_map nor" + " an iSCSI initiator name");
                 }
             }
             Duration login_ = seconds(p, "login_timeout");
@@ -374,7 +394,8 @@ public final class FenceAgent {
                 }
                 return n;
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be an integer " + min + ".." + max + ", not '" + v + "'");
+                throw new IllegalArgumentException(
+                        key + " must be an integer " + min + ".." + max + ", not '" + v + "'");
             }
         }
 
@@ -405,7 +426,9 @@ public final class FenceAgent {
                     throw new IllegalArgumentException("initiator_map entry '" + entry + "' is not node=iqn");
                 }
                 try {
-                    map.put(entry.substring(0, eq).strip(), IscsiName.parse(entry.substring(eq + 1)).value());
+                    map.put(
+                            entry.substring(0, eq).strip(),
+                            IscsiName.parse(entry.substring(eq + 1)).value());
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("initiator_map entry '" + entry + "': " + e.getMessage());
                 }

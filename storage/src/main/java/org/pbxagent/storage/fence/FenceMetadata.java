@@ -3,13 +3,13 @@ package org.pbxagent.storage.fence;
 /** The fence-agents metadata document Pacemaker's fencer reads ({@code stonith_admin --metadata}). */
 final class FenceMetadata {
 
-    private FenceMetadata() {
-    }
+    private FenceMetadata() {}
 
     static String xml() {
         StringBuilder x = new StringBuilder(4096);
         x.append("<?xml version=\"1.0\" ?>\n");
-        x.append("<resource-agent name=\"fence_pbx_san\" shortdesc=\"Fabric fencing of a PBX node off the iSCSI SAN\">\n");
+        x.append(
+                "<resource-agent name=\"fence_pbx_san\" shortdesc=\"Fabric fencing of a PBX node off the iSCSI SAN\">\n");
         x.append("<longdesc>fence_pbx_san cuts a failed PBX node off the shared iSCSI LUN: over SSH to the SAN node it"
                 + " removes the node's initiator from the target's ACL (targetcli for LIO, or tgtadm for tgt), ends"
                 + " the node's live sessions, and reports success only after verifying both. The on action restores"
@@ -39,8 +39,11 @@ final class FenceMetadata {
     }
 
     private static void param(StringBuilder x, String name, FenceParameter p, boolean deprecated) {
-        x.append("\t<parameter name=\"").append(name).append("\" unique=\"0\" required=\"")
-                .append(p.required() && !deprecated && !name.equals("action") ? "1" : "0").append('"');
+        x.append("\t<parameter name=\"")
+                .append(name)
+                .append("\" unique=\"0\" required=\"")
+                .append(p.required() && !deprecated && !name.equals("action") ? "1" : "0")
+                .append('"');
         if (deprecated) {
             x.append(" deprecated=\"1\"");
         }
@@ -49,7 +52,9 @@ final class FenceMetadata {
                 + (deprecated ? name : p.longOpt()) + (p.isFlag() ? "" : "=[" + name + "]");
         x.append("\t\t<getopt mixed=\"").append(escape(getopt)).append("\" />\n");
         if (p.type().equals("select")) {
-            x.append("\t\t<content type=\"select\" default=\"").append(escape(p.defaultValue())).append("\">\n");
+            x.append("\t\t<content type=\"select\" default=\"")
+                    .append(escape(p.defaultValue()))
+                    .append("\">\n");
             x.append("\t\t\t<option value=\"targetcli\" />\n\t\t\t<option value=\"tgtadm\" />\n");
             x.append("\t\t</content>\n");
         } else {

@@ -30,7 +30,10 @@ public record InitiatorAccess(boolean inAcl, int liveSessions, List<String> addr
 
     /** The first address rule that may admit the node (with its address unknown, any rule may), or null. */
     public String admittingAddressAcl() {
-        return addressRules.stream().filter(r -> AddressAcl.mayAdmit(r, addresses)).findFirst().orElse(null);
+        return addressRules.stream()
+                .filter(r -> AddressAcl.mayAdmit(r, addresses))
+                .findFirst()
+                .orElse(null);
     }
 
     public boolean fenced() {

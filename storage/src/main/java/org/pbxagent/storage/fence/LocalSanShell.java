@@ -25,6 +25,5 @@ public final class LocalSanShell implements SanShell {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

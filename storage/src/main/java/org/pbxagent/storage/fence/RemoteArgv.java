@@ -8,8 +8,7 @@ import java.util.List;
  */
 final class RemoteArgv {
 
-    private RemoteArgv() {
-    }
+    private RemoteArgv() {}
 
     static String quote(List<String> argv) {
         StringBuilder sb = new StringBuilder();

@@ -20,7 +20,8 @@ import org.pbxagent.storage.iscsi.IscsiName;
 public final class SanFence {
 
     public enum Result {
-        DONE, ALREADY
+        DONE,
+        ALREADY
     }
 
     private static final ConcurrentHashMap<String, ReentrantLock> VICTIM_LOCKS = new ConcurrentHashMap<>();
@@ -91,8 +92,8 @@ public final class SanFence {
                 }
                 pause();
             } while (System.nanoTime() < deadline);
-            throw new FenceException("could not verify that " + victim + " is back in the ACL within "
-                    + budget.toMillis() + " ms");
+            throw new FenceException(
+                    "could not verify that " + victim + " is back in the ACL within " + budget.toMillis() + " ms");
         } finally {
             lock.unlock();
         }
@@ -133,7 +134,10 @@ public final class SanFence {
         if (!isMapped(victim.value())) {
             return;
         }
-        List<String> unnamed = backend.initiators().stream().filter(i -> !isMapped(i)).distinct().toList();
+        List<String> unnamed = backend.initiators().stream()
+                .filter(i -> !isMapped(i))
+                .distinct()
+                .toList();
         if (!unnamed.isEmpty()) {
             throw new FenceException(victim + " is not on the target, but the target still admits " + unnamed
                     + ", which initiator_map does not name: if one of them is this node, correct initiator_map"

@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /** The SAN's SSH service: who we are (key), who it must be (known_hosts), and how long we wait to get in. */
-public record SshEndpoint(String host, int port, String user, Path identityFile, Path knownHostsFile,
-                          Duration connectTimeout) {
+public record SshEndpoint(
+        String host, int port, String user, Path identityFile, Path knownHostsFile, Duration connectTimeout) {
 
     public SshEndpoint {
         Objects.requireNonNull(host, "host");

@@ -35,20 +35,24 @@ public final class SshSanShell implements SanShell {
 
     public static SshSanShell connect(SshEndpoint endpoint) throws SanAccessException {
         if (!Files.isReadable(endpoint.identityFile())) {
-            throw new SanAccessException(SanAccessException.Kind.LOCAL_SETUP,
-                    "identity_file is missing or unreadable: " + endpoint.identityFile(), null);
+            throw new SanAccessException(
+                    SanAccessException.Kind.LOCAL_SETUP,
+                    "identity_file is missing or unreadable: " + endpoint.identityFile(),
+                    null);
         }
         if (!Files.isReadable(endpoint.knownHostsFile())) {
-            throw new SanAccessException(SanAccessException.Kind.LOCAL_SETUP,
-                    "known_hosts file is missing or unreadable: " + endpoint.knownHostsFile(), null);
+            throw new SanAccessException(
+                    SanAccessException.Kind.LOCAL_SETUP,
+                    "known_hosts file is missing or unreadable: " + endpoint.knownHostsFile(),
+                    null);
         }
         JSch jsch = new JSch();
         try {
             jsch.setKnownHosts(endpoint.knownHostsFile().toString());
             jsch.addIdentity(endpoint.identityFile().toString());
         } catch (JSchException e) {
-            throw new SanAccessException(SanAccessException.Kind.LOCAL_SETUP,
-                    "cannot load SSH key or known_hosts: " + e.getMessage(), e);
+            throw new SanAccessException(
+                    SanAccessException.Kind.LOCAL_SETUP, "cannot load SSH key or known_hosts: " + e.getMessage(), e);
         }
         Session session = null;
         try {
@@ -73,30 +77,41 @@ public final class SshSanShell implements SanShell {
     private static SanAccessException classify(SshEndpoint ep, JSchException e) {
         String where = ep.user() + "@" + ep.host() + ":" + ep.port();
         if (e instanceof JSchChangedHostKeyException) {
-            return new SanAccessException(SanAccessException.Kind.HOST_KEY_REJECTED,
-                    "host key of " + where + " differs from known_hosts: refusing to connect", e);
+            return new SanAccessException(
+                    SanAccessException.Kind.HOST_KEY_REJECTED,
+                    "host key of " + where + " differs from known_hosts: refusing to connect",
+                    e);
         }
         if (e instanceof JSchHostKeyException) {
-            return new SanAccessException(SanAccessException.Kind.HOST_KEY_REJECTED,
-                    "host key of " + where + " is not in known_hosts: refusing to connect", e);
+            return new SanAccessException(
+                    SanAccessException.Kind.HOST_KEY_REJECTED,
+                    "host key of " + where + " is not in known_hosts: refusing to connect",
+                    e);
         }
         if (String.valueOf(e.getMessage()).startsWith("Auth fail")
                 || String.valueOf(e.getMessage()).startsWith("Auth cancel")) {
-            return new SanAccessException(SanAccessException.Kind.LOGIN_DENIED,
-                    "SSH key authentication to " + where + " was refused", e);
+            return new SanAccessException(
+                    SanAccessException.Kind.LOGIN_DENIED, "SSH key authentication to " + where + " was refused", e);
         }
         Throwable cause = e.getCause();
-        if (cause instanceof SocketTimeoutException || String.valueOf(e.getMessage()).contains("timeout")) {
-            return new SanAccessException(SanAccessException.Kind.TIMED_OUT,
-                    "SSH to " + where + " timed out after " + ep.connectTimeout().toMillis() + " ms", e);
+        if (cause instanceof SocketTimeoutException
+                || String.valueOf(e.getMessage()).contains("timeout")) {
+            return new SanAccessException(
+                    SanAccessException.Kind.TIMED_OUT,
+                    "SSH to " + where + " timed out after "
+                            + ep.connectTimeout().toMillis() + " ms",
+                    e);
         }
-        if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
+        if (cause instanceof ConnectException
+                || cause instanceof NoRouteToHostException
                 || cause instanceof UnknownHostException) {
-            return new SanAccessException(SanAccessException.Kind.UNREACHABLE,
-                    "cannot reach SAN SSH at " + where + ": " + cause.getMessage(), e);
+            return new SanAccessException(
+                    SanAccessException.Kind.UNREACHABLE,
+                    "cannot reach SAN SSH at " + where + ": " + cause.getMessage(),
+                    e);
         }
-        return new SanAccessException(SanAccessException.Kind.UNREACHABLE,
-                "SSH to " + where + " failed: " + e.getMessage(), e);
+        return new SanAccessException(
+                SanAccessException.Kind.UNREACHABLE, "SSH to " + where + " failed: " + e.getMessage(), e);
     }
 
     @Override
@@ -123,22 +138,34 @@ public final class SshSanShell implements SanShell {
                     break;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new SanAccessException(SanAccessException.Kind.TIMED_OUT, argv.get(0)
-                            + " on the SAN did not finish within " + timeout.toMillis() + " ms", null);
+                    throw new SanAccessException(
+                            SanAccessException.Kind.TIMED_OUT,
+                            argv.get(0) + " on the SAN did not finish within " + timeout.toMillis() + " ms",
+                            null);
                 }
                 if (!session.isConnected()) {
-                    throw new SanAccessException(SanAccessException.Kind.UNREACHABLE,
-                            "SSH connection to the SAN dropped while running " + argv.get(0), null);
+                    throw new SanAccessException(
+                            SanAccessException.Kind.UNREACHABLE,
+                            "SSH connection to the SAN dropped while running " + argv.get(0),
+                            null);
                 }
                 if (!moved) {
                     Thread.sleep(5);
                 }
             }
-            return new CommandResult(argv, CommandResult.Outcome.EXITED, channel.getExitStatus(), text(o), text(e),
-                    false, Duration.ofNanos(System.nanoTime() - start));
+            return new CommandResult(
+                    argv,
+                    CommandResult.Outcome.EXITED,
+                    channel.getExitStatus(),
+                    text(o),
+                    text(e),
+                    false,
+                    Duration.ofNanos(System.nanoTime() - start));
         } catch (JSchException | IOException ex) {
-            throw new SanAccessException(SanAccessException.Kind.UNREACHABLE,
-                    "SSH command " + argv.get(0) + " failed: " + ex.getMessage(), ex);
+            throw new SanAccessException(
+                    SanAccessException.Kind.UNREACHABLE,
+                    "SSH command " + argv.get(0) + " failed: " + ex.getMessage(),
+                    ex);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new SanAccessException(SanAccessException.Kind.TIMED_OUT, "interrupted", ex);

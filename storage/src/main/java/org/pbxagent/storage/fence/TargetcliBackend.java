@@ -108,8 +108,8 @@ public final class TargetcliBackend implements SanBackend {
     private void save() throws SanAccessException, FenceException {
         CommandResult r = shell.run(List.of("targetcli", "saveconfig"), commandTimeout);
         if (!r.ok()) {
-            throw new FenceException("targetcli saveconfig failed (the change holds until the SAN reboots): "
-                    + r.reason());
+            throw new FenceException(
+                    "targetcli saveconfig failed (the change holds until the SAN reboots): " + r.reason());
         }
     }
 

@@ -14,8 +14,7 @@ import java.util.regex.Pattern;
 public record TgtTarget(int tid, String name, List<String> acl, List<Nexus> nexuses) {
 
     /** One session: its id, the initiator name (lower case), its connection ids and the addresses they come from. */
-    public record Nexus(int sid, String initiator, List<Integer> connections, List<String> addresses) {
-    }
+    public record Nexus(int sid, String initiator, List<Integer> connections, List<String> addresses) {}
 
     private static final Pattern TARGET = Pattern.compile("^Target (\\d+): (\\S+)\\s*$");
     private static final Pattern SECTION = Pattern.compile("^ {4}(\\S[^:]*):\\s*$");
@@ -85,8 +84,8 @@ public record TgtTarget(int tid, String name, List<String> acl, List<Nexus> nexu
         return targets;
     }
 
-    private static void closeNexus(List<Nexus> nexuses, int sid, String initiator, List<Integer> conns,
-                                   List<String> addrs) {
+    private static void closeNexus(
+            List<Nexus> nexuses, int sid, String initiator, List<Integer> conns, List<String> addrs) {
         if (sid >= 0 && initiator != null) {
             nexuses.add(new Nexus(sid, initiator, List.copyOf(conns), List.copyOf(addrs)));
         }
@@ -97,7 +96,9 @@ public record TgtTarget(int tid, String name, List<String> acl, List<Nexus> nexu
      * and a node logs in with its name as configured, in whatever case: every entry equal but for case may be its.
      */
     public List<String> nameEntriesFor(String initiator) {
-        return acl.stream().filter(a -> AddressAcl.isName(a) && a.equalsIgnoreCase(initiator)).toList();
+        return acl.stream()
+                .filter(a -> AddressAcl.isName(a) && a.equalsIgnoreCase(initiator))
+                .toList();
     }
 
     public boolean aclGrants(String initiator) {
@@ -111,18 +112,24 @@ public record TgtTarget(int tid, String name, List<String> acl, List<Nexus> nexu
 
     /** Addresses the initiator's live sessions come from. */
     public List<String> addressesOf(String initiator) {
-        return nexuses.stream().filter(n -> n.initiator().equalsIgnoreCase(initiator))
-                .flatMap(n -> n.addresses().stream()).distinct().toList();
+        return nexuses.stream()
+                .filter(n -> n.initiator().equalsIgnoreCase(initiator))
+                .flatMap(n -> n.addresses().stream())
+                .distinct()
+                .toList();
     }
 
     /** Every initiator name the target knows: name entries and session initiators. */
     public List<String> initiators() {
-        List<String> all = new ArrayList<>(acl.stream().filter(AddressAcl::isName).toList());
+        List<String> all =
+                new ArrayList<>(acl.stream().filter(AddressAcl::isName).toList());
         nexuses.forEach(n -> all.add(n.initiator()));
         return all;
     }
 
     public int sessionsOf(String initiator) {
-        return (int) nexuses.stream().filter(n -> n.initiator().equalsIgnoreCase(initiator)).count();
+        return (int) nexuses.stream()
+                .filter(n -> n.initiator().equalsIgnoreCase(initiator))
+                .count();
     }
 }

@@ -71,8 +71,11 @@ public final class TgtadmBackend implements SanBackend {
     @Override
     public InitiatorAccess access(IscsiName initiator) throws SanAccessException, FenceException {
         TgtTarget t = show();
-        return new InitiatorAccess(t.aclGrants(initiator.value()), t.sessionsOf(initiator.value()),
-                t.addressesOf(initiator.value()), t.addressEntries());
+        return new InitiatorAccess(
+                t.aclGrants(initiator.value()),
+                t.sessionsOf(initiator.value()),
+                t.addressesOf(initiator.value()),
+                t.addressEntries());
     }
 
     @Override
@@ -82,8 +85,9 @@ public final class TgtadmBackend implements SanBackend {
         String tid = Integer.toString(t.tid());
         // Each entry exactly as stored: tgt matches names byte for byte, so "...:PBX2" is unbound as "...:PBX2".
         for (String entry : t.nameEntriesFor(initiator.value())) {
-            CommandResult r = shell.run(tgtadm("--mode", "target", "--op", "unbind", "--tid", tid,
-                    "--initiator-name", entry), commandTimeout);
+            CommandResult r = shell.run(
+                    tgtadm("--mode", "target", "--op", "unbind", "--tid", tid, "--initiator-name", entry),
+                    commandTimeout);
             if (r.ok()) {
                 continue;
             }
@@ -103,11 +107,22 @@ public final class TgtadmBackend implements SanBackend {
                 continue;
             }
             for (int cid : n.connections()) {
-                CommandResult r = shell.run(tgtadm("--mode", "conn", "--op", "delete", "--tid", tid,
-                        "--sid", Integer.toString(n.sid()), "--cid", Integer.toString(cid)), commandTimeout);
+                CommandResult r = shell.run(
+                        tgtadm(
+                                "--mode",
+                                "conn",
+                                "--op",
+                                "delete",
+                                "--tid",
+                                tid,
+                                "--sid",
+                                Integer.toString(n.sid()),
+                                "--cid",
+                                Integer.toString(cid)),
+                        commandTimeout);
                 if (!r.ok() && !(r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() == 22)) {
-                    throw new FenceException("ending session " + n.sid() + " of " + initiator + " failed: "
-                            + r.reason());
+                    throw new FenceException(
+                            "ending session " + n.sid() + " of " + initiator + " failed: " + r.reason());
                 }
             }
         }
@@ -119,8 +134,17 @@ public final class TgtadmBackend implements SanBackend {
         if (t.aclGrants(initiator.value())) {
             return;
         }
-        CommandResult r = shell.run(tgtadm("--mode", "target", "--op", "bind", "--tid", Integer.toString(t.tid()),
-                "--initiator-name", initiator.value()), commandTimeout);
+        CommandResult r = shell.run(
+                tgtadm(
+                        "--mode",
+                        "target",
+                        "--op",
+                        "bind",
+                        "--tid",
+                        Integer.toString(t.tid()),
+                        "--initiator-name",
+                        initiator.value()),
+                commandTimeout);
         if (!r.ok() && !(r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() == 22)) {
             throw new FenceException("adding " + initiator + " to the ACL failed: " + r.reason());
         }

@@ -21,6 +21,7 @@ public final class IscsiInitiator {
 
     /** iscsiadm exit codes (open-iscsi iscsi_err.h) the agent acts on. */
     static final int ERR_TRANS_TIMEOUT = 8;
+
     static final int ERR_SESS_EXISTS = 15;
     static final int ERR_NO_OBJS_FOUND = 21;
     static final int ERR_LOGIN_AUTH_FAILED = 24;
@@ -71,8 +72,10 @@ public final class IscsiInitiator {
         for (String portal : settings.portals()) {
             List<String> offered = discover(portal);
             if (!offered.contains(settings.target().value())) {
-                throw new StorageException(StorageException.Kind.NOT_CONFIGURED, "portal " + portal
-                        + " does not offer target " + settings.target() + " (it offers " + offered + ")");
+                throw new StorageException(
+                        StorageException.Kind.NOT_CONFIGURED,
+                        "portal " + portal + " does not offer target " + settings.target() + " (it offers " + offered
+                                + ")");
             }
             if (settings.chap()) {
                 update(portal, "node.session.auth.authmethod", "CHAP");
@@ -88,8 +91,8 @@ public final class IscsiInitiator {
     }
 
     private void update(String portal, String key, String value) throws StorageException {
-        CommandResult r = iscsiadm("-m", "node", "-T", settings.target().value(), "-p", portal, "-o", "update",
-                "-n", key, "-v", value);
+        CommandResult r = iscsiadm(
+                "-m", "node", "-T", settings.target().value(), "-p", portal, "-o", "update", "-n", key, "-v", value);
         if (!r.ok()) {
             // the reason names the key, never the value (it may be the CHAP secret)
             throw failure("setting " + key + " for " + portal, r);
@@ -123,7 +126,10 @@ public final class IscsiInitiator {
             return e.getMessage();
         }
         for (String portal : settings.portals()) {
-            IscsiSession s = sessions.stream().filter(x -> x.portalAddress().equals(portal)).findFirst().orElse(null);
+            IscsiSession s = sessions.stream()
+                    .filter(x -> x.portalAddress().equals(portal))
+                    .findFirst()
+                    .orElse(null);
             if (s == null) {
                 return "no iSCSI session to " + settings.target() + " on " + portal;
             }
@@ -188,9 +194,11 @@ public final class IscsiInitiator {
         try {
             for (MountEntry m : MountTable.read()) {
                 String src = m.source();
-                if (src.equals(real.toString()) || src.equals(dev.toString())
-                        || (src.startsWith(real.toString()) && src.length() > real.toString().length()
-                        && Character.isDigit(src.charAt(src.length() - 1)))) {
+                if (src.equals(real.toString())
+                        || src.equals(dev.toString())
+                        || (src.startsWith(real.toString())
+                                && src.length() > real.toString().length()
+                                && Character.isDigit(src.charAt(src.length() - 1)))) {
                     return name + " is mounted on " + m.mountPoint();
                 }
             }
@@ -225,7 +233,8 @@ public final class IscsiInitiator {
                     for (Path fd : fds) {
                         try {
                             if (Files.readSymbolicLink(fd).toString().equals(device)) {
-                                String comm = Files.readString(proc.resolve("comm")).strip();
+                                String comm =
+                                        Files.readString(proc.resolve("comm")).strip();
                                 return comm + "[" + pid + "]";
                             }
                         } catch (IOException | RuntimeException e) {
@@ -244,8 +253,8 @@ public final class IscsiInitiator {
 
     private StorageException failure(String what, CommandResult r) {
         if (r.outcome() == CommandResult.Outcome.NOT_INSTALLED) {
-            return new StorageException(StorageException.Kind.NOT_INSTALLED,
-                    what + ": iscsiadm is not installed (package open-iscsi)");
+            return new StorageException(
+                    StorageException.Kind.NOT_INSTALLED, what + ": iscsiadm is not installed (package open-iscsi)");
         }
         if (r.outcome() == CommandResult.Outcome.TIMED_OUT) {
             return StorageException.failed(what + ": iscsiadm timed out after "

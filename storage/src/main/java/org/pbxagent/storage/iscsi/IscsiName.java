@@ -8,13 +8,17 @@ import java.util.regex.Pattern;
  */
 public record IscsiName(String value) {
 
-    private static final Pattern IQN = Pattern.compile("iqn\\.[0-9]{4}-[0-9]{2}\\.[a-z0-9][a-z0-9.-]*(:[a-z0-9.:_-]+)?");
+    private static final Pattern IQN =
+            Pattern.compile("iqn\\.[0-9]{4}-[0-9]{2}\\.[a-z0-9][a-z0-9.-]*(:[a-z0-9.:_-]+)?");
     private static final Pattern EUI = Pattern.compile("eui\\.[0-9a-f]{16}");
     private static final Pattern NAA = Pattern.compile("naa\\.[0-9a-f]{16}([0-9a-f]{16})?");
 
     public IscsiName {
-        if (value == null || value.length() > 223 || !(IQN.matcher(value).matches() || EUI.matcher(value).matches()
-                || NAA.matcher(value).matches())) {
+        if (value == null
+                || value.length() > 223
+                || !(IQN.matcher(value).matches()
+                        || EUI.matcher(value).matches()
+                        || NAA.matcher(value).matches())) {
             throw new IllegalArgumentException("not a valid iSCSI name (iqn.YYYY-MM.reversed.domain[:id], eui. or naa."
                     + " form, lower case): " + value);
         }

@@ -10,8 +10,7 @@ import java.util.List;
  */
 public final class IscsiSessionTable {
 
-    private IscsiSessionTable() {
-    }
+    private IscsiSessionTable() {}
 
     public static List<IscsiSession> parse(String output) {
         List<IscsiSession> sessions = new ArrayList<>();
@@ -47,7 +46,8 @@ public final class IscsiSessionTable {
                     b.sid = -1;
                 }
             } else if (b != null && line.startsWith("iSCSI Connection State: ")) {
-                b.connection = line.substring("iSCSI Connection State: ".length()).strip();
+                b.connection =
+                        line.substring("iSCSI Connection State: ".length()).strip();
             } else if (b != null && line.startsWith("iSCSI Session State: ")) {
                 b.session = line.substring("iSCSI Session State: ".length()).strip();
             } else if (b != null && line.startsWith("Attached scsi disk ")) {
@@ -64,8 +64,14 @@ public final class IscsiSessionTable {
 
     private static Builder flush(List<IscsiSession> sessions, Builder b) {
         if (b != null && b.sid >= 0 && b.target != null) {
-            sessions.add(new IscsiSession(b.target, b.portal == null ? "" : b.portal, b.sid, b.initiator,
-                    b.connection, b.session, List.copyOf(b.disks)));
+            sessions.add(new IscsiSession(
+                    b.target,
+                    b.portal == null ? "" : b.portal,
+                    b.sid,
+                    b.initiator,
+                    b.connection,
+                    b.session,
+                    List.copyOf(b.disks)));
         }
         return null;
     }

@@ -9,11 +9,19 @@ import java.util.regex.Pattern;
  * This node's iSCSI side: the target, the portals it is reached on (one session each; several give multipath), the
  * LUN, this node's initiator name, optional CHAP credentials, and the time budgets.
  */
-public record IscsiSettings(IscsiName target, List<String> portals, int lun, IscsiName initiator, String chapUser,
-                            String chapSecret, Duration commandTimeout, Duration deviceWait) {
+public record IscsiSettings(
+        IscsiName target,
+        List<String> portals,
+        int lun,
+        IscsiName initiator,
+        String chapUser,
+        String chapSecret,
+        Duration commandTimeout,
+        Duration deviceWait) {
 
     /** The LUN numbers a target may give (SAM's flat space addressing, as LIO and tgt use it). */
     public static final int MIN_LUN = 0;
+
     public static final int MAX_LUN = 16383;
 
     // A portal as iscsiadm takes it: a host name or IPv4 literal, or a bracketed IPv6 literal, and a port.

@@ -1,6 +1,7 @@
 package org.pbxagent.storage.iscsi;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.pbxagent.storage.StorageException;
@@ -28,8 +28,7 @@ final class NodeRecords {
     /** Debian and Ubuntu keep the node database here, Red Hat and SUSE under /var/lib/iscsi. */
     static final List<Path> DEFAULT_DBS = List.of(Path.of("/etc/iscsi/nodes"), Path.of("/var/lib/iscsi/nodes"));
 
-    private NodeRecords() {
-    }
+    private NodeRecords() {}
 
     /** The first default database that exists (the one iscsiadm of this distribution uses). */
     static Path defaultDb() {
@@ -52,11 +51,13 @@ final class NodeRecords {
         Path dir = db.resolve(target);
         List<Path> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
-            throw new StorageException(StorageException.Kind.NOT_CONFIGURED, "no iSCSI node record of " + target
-                    + " on " + portal + " under " + db + " (discovery should have created it)");
+            throw new StorageException(
+                    StorageException.Kind.NOT_CONFIGURED,
+                    "no iSCSI node record of " + target + " on " + portal + " under " + db
+                            + " (discovery should have created it)");
         }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, e -> e.getFileName().toString()
-                .startsWith(prefix))) {
+        try (DirectoryStream<Path> entries =
+                Files.newDirectoryStream(dir, e -> e.getFileName().toString().startsWith(prefix))) {
             for (Path e : entries) {
                 if (Files.isRegularFile(e)) {
                     out.add(e);
@@ -67,12 +68,15 @@ final class NodeRecords {
                 }
             }
         } catch (IOException e) {
-            throw new StorageException(StorageException.Kind.NOT_CONFIGURED, "cannot read the iSCSI node records of "
-                    + target + " under " + dir + ": " + e.getMessage());
+            throw new StorageException(
+                    StorageException.Kind.NOT_CONFIGURED,
+                    "cannot read the iSCSI node records of " + target + " under " + dir + ": " + e.getMessage());
         }
         if (out.isEmpty()) {
-            throw new StorageException(StorageException.Kind.NOT_CONFIGURED, "no iSCSI node record of " + target
-                    + " on " + portal + " under " + dir + " (discovery should have created it)");
+            throw new StorageException(
+                    StorageException.Kind.NOT_CONFIGURED,
+                    "no iSCSI node record of " + target + " on " + portal + " under " + dir
+                            + " (discovery should have created it)");
         }
         return out;
     }
@@ -80,15 +84,18 @@ final class NodeRecords {
     /** Sets the CHAP secret in every record of {@code target} on {@code portal}. The secret is never in a message. */
     static void setSecret(Path db, String target, String portal, String secret) throws StorageException {
         if (secret.indexOf('\n') >= 0 || secret.indexOf('\r') >= 0 || secret.indexOf('\0') >= 0) {
-            throw new StorageException(StorageException.Kind.NOT_CONFIGURED,
+            throw new StorageException(
+                    StorageException.Kind.NOT_CONFIGURED,
                     "the CHAP secret holds a line break or NUL, which a node record cannot carry");
         }
         for (Path record : records(db, target, portal)) {
             try {
                 replace(record, withSecret(Files.readAllLines(record, StandardCharsets.UTF_8), secret));
             } catch (IOException e) {
-                throw new StorageException(StorageException.Kind.NOT_CONFIGURED, "cannot write the CHAP secret into "
-                        + record + ": " + e.getClass().getSimpleName());
+                throw new StorageException(
+                        StorageException.Kind.NOT_CONFIGURED,
+                        "cannot write the CHAP secret into " + record + ": "
+                                + e.getClass().getSimpleName());
             }
         }
     }
@@ -118,10 +125,14 @@ final class NodeRecords {
 
     /** Written beside the record with mode 0600 from its creation, synced, then renamed over it. */
     private static void replace(Path record, List<String> lines) throws IOException {
-        Path tmp = Files.createTempFile(record.getParent(), ".pbx-agent-", ".tmp",
+        Path tmp = Files.createTempFile(
+                record.getParent(),
+                ".pbx-agent-",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(java.nio.ByteBuffer.wrap((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8)));
                 ch.force(true);
             }

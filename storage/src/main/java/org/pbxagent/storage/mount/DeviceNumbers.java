@@ -6,8 +6,7 @@ import java.nio.file.Path;
 /** Major and minor numbers of a block device node (following /dev/disk/by-* links), or null if it is not one. */
 final class DeviceNumbers {
 
-    private DeviceNumbers() {
-    }
+    private DeviceNumbers() {}
 
     static int[] of(Path device) {
         try {
@@ -32,5 +31,4 @@ final class DeviceNumbers {
     static boolean isBlockDevice(Path device) {
         return of(device) != null;
     }
-
 }

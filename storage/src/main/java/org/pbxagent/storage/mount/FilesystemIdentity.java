@@ -45,7 +45,8 @@ public record FilesystemIdentity(String type, String label, String uuid) {
         if (s.expectedLabel() != null && !s.expectedLabel().equals(label)) {
             return s.device() + " has label '" + label + "', expected '" + s.expectedLabel() + "'";
         }
-        if (s.expectedUuid() != null && (uuid == null || !normalize(s.expectedUuid()).equals(normalize(uuid)))) {
+        if (s.expectedUuid() != null
+                && (uuid == null || !normalize(s.expectedUuid()).equals(normalize(uuid)))) {
             return s.device() + " has UUID " + uuid + ", expected " + s.expectedUuid();
         }
         return null;

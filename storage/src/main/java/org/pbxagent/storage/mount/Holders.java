@@ -21,8 +21,7 @@ import java.util.stream.Collectors;
  */
 public final class Holders {
 
-    private Holders() {
-    }
+    private Holders() {}
 
     /** Holders of whatever is mounted at this path in this process's namespace (none if nothing is). */
     public static List<Holder> of(Path mountPoint) {
@@ -38,7 +37,11 @@ public final class Holders {
                 return List.of();
             }
             int[] dev = {top.major(), top.minor()};
-            return of(dev, MountNamespaces.mountsOf(dev).stream().map(p -> p.entry().id()).collect(Collectors.toSet()));
+            return of(
+                    dev,
+                    MountNamespaces.mountsOf(dev).stream()
+                            .map(p -> p.entry().id())
+                            .collect(Collectors.toSet()));
         } catch (IOException e) {
             return List.of();
         }
@@ -67,8 +70,8 @@ public final class Holders {
         return holders;
     }
 
-    private static String holds(Path proc, int[] dev, Set<Integer> mountIds, String ownNs,
-                                Map<String, List<MountEntry>> tables) {
+    private static String holds(
+            Path proc, int[] dev, Set<Integer> mountIds, String ownNs, Map<String, List<MountEntry>> tables) {
         List<MountEntry> table = table(proc, ownNs, tables);
         String root = readLink(proc.resolve("root"));
         if (table != null) {
@@ -81,8 +84,12 @@ public final class Holders {
         }
         // Where the device shows in this process's namespace: only a file below one of these can be on it, so
         // fdinfo (the proof) is read for those alone, which keeps a scan of JVMs with hundreds of jars cheap.
-        List<String> ours = table == null ? null : table.stream()
-                .filter(e -> e.sameDevice(dev) || mountIds.contains(e.id())).map(MountEntry::mountPoint).toList();
+        List<String> ours = table == null
+                ? null
+                : table.stream()
+                        .filter(e -> e.sameDevice(dev) || mountIds.contains(e.id()))
+                        .map(MountEntry::mountPoint)
+                        .toList();
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
             for (Path fd : fds) {
                 String target = readLink(fd);
@@ -91,8 +98,11 @@ public final class Holders {
                     continue;
                 }
                 String t = relativeTo(target, root);
-                if (ours != null && ours.stream().noneMatch(mp -> under(t, mp) || under(t + " (deleted)", mp)
-                        || (t.endsWith(" (deleted)") && under(t.substring(0, t.length() - 10), mp)))) {
+                if (ours != null
+                        && ours.stream()
+                                .noneMatch(mp -> under(t, mp)
+                                        || under(t + " (deleted)", mp)
+                                        || (t.endsWith(" (deleted)") && under(t.substring(0, t.length() - 10), mp)))) {
                     continue;
                 }
                 Integer mnt = mountIdOf(proc.resolve("fdinfo").resolve(fd.getFileName()));
@@ -150,7 +160,9 @@ public final class Holders {
         String p = path.endsWith(" (deleted)") ? path.substring(0, path.length() - 10) : path;
         MountEntry best = null;
         for (MountEntry e : table) {
-            if (under(p, e.mountPoint()) && (best == null || e.mountPoint().length() >= best.mountPoint().length())) {
+            if (under(p, e.mountPoint())
+                    && (best == null
+                            || e.mountPoint().length() >= best.mountPoint().length())) {
                 best = e;
             }
         }
@@ -164,7 +176,8 @@ public final class Holders {
         if (mp.equals("/")) {
             return path.startsWith("/");
         }
-        return path.equals(mp) || (path.startsWith(mp) && path.length() > mp.length() && path.charAt(mp.length()) == '/');
+        return path.equals(mp)
+                || (path.startsWith(mp) && path.length() > mp.length() && path.charAt(mp.length()) == '/');
     }
 
     /** A maps line "addr perms offset MAJ:MIN inode path" (hex device numbers) of a file on this device. */
@@ -208,7 +221,8 @@ public final class Holders {
 
     private static String command(Path proc) {
         try {
-            return Files.readString(proc.resolve("comm"), StandardCharsets.UTF_8).strip();
+            return Files.readString(proc.resolve("comm"), StandardCharsets.UTF_8)
+                    .strip();
         } catch (IOException e) {
             return "?";
         }

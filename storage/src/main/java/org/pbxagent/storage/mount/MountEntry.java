@@ -5,8 +5,8 @@ package org.pbxagent.storage.mount;
  * system-wide id (what /proc/PID/fdinfo calls mnt_id) and the directory of the file system it shows ("/" for the
  * whole file system, a subdirectory for a bind mount of it).
  */
-public record MountEntry(String mountPoint, String source, String fsType, int major, int minor, String options,
-                         int id, String root) {
+public record MountEntry(
+        String mountPoint, String source, String fsType, int major, int minor, String options, int id, String root) {
 
     public boolean sameDevice(int[] dev) {
         return dev != null && dev[0] == major && dev[1] == minor;

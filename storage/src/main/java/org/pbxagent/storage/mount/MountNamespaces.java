@@ -17,15 +17,12 @@ import java.util.Map;
 final class MountNamespaces {
 
     /** One namespace: its id (the ns/mnt link), a process in it, its mounts, and whether it is this process's own. */
-    record Namespace(String id, long pid, List<MountEntry> mounts, boolean own) {
-    }
+    record Namespace(String id, long pid, List<MountEntry> mounts, boolean own) {}
 
     /** A mount of the device, and the namespace that shows it. */
-    record Placed(Namespace ns, MountEntry entry) {
-    }
+    record Placed(Namespace ns, MountEntry entry) {}
 
-    private MountNamespaces() {
-    }
+    private MountNamespaces() {}
 
     static List<Namespace> scan() {
         String own = link(Path.of("/proc/self/ns/mnt"));

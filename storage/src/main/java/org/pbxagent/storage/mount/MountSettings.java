@@ -8,8 +8,16 @@ import java.util.Objects;
  * The shared file system of this node: which device, where, which type (ocfs2 in production), options, the label or
  * UUID the device must carry, this node's cluster name, and the time budgets of mount and unmount.
  */
-public record MountSettings(Path device, Path mountPoint, String fsType, String options, String expectedLabel,
-                            String expectedUuid, String nodeName, Duration mountTimeout, Duration unmountBudget) {
+public record MountSettings(
+        Path device,
+        Path mountPoint,
+        String fsType,
+        String options,
+        String expectedLabel,
+        String expectedUuid,
+        String nodeName,
+        Duration mountTimeout,
+        Duration unmountBudget) {
 
     public MountSettings {
         Objects.requireNonNull(device, "device");

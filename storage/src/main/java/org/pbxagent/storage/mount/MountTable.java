@@ -13,8 +13,7 @@ public final class MountTable {
 
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
-    private MountTable() {
-    }
+    private MountTable() {}
 
     public static List<MountEntry> read() throws IOException {
         return parse(Files.readString(MOUNTINFO, StandardCharsets.UTF_8));
@@ -56,8 +55,14 @@ public final class MountTable {
             }
             String[] mm = f[2].split(":");
             try {
-                entries.add(new MountEntry(unescape(f[4]), unescape(f[dash + 2]), f[dash + 1],
-                        Integer.parseInt(mm[0]), Integer.parseInt(mm[1]), f[5], Integer.parseInt(f[0]),
+                entries.add(new MountEntry(
+                        unescape(f[4]),
+                        unescape(f[dash + 2]),
+                        f[dash + 1],
+                        Integer.parseInt(mm[0]),
+                        Integer.parseInt(mm[1]),
+                        f[5],
+                        Integer.parseInt(f[0]),
                         unescape(f[3])));
             } catch (RuntimeException e) {
                 // a line we cannot read is not ours to judge

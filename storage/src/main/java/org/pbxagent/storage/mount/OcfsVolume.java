@@ -37,7 +37,8 @@ public final class OcfsVolume {
         try {
             return Integer.parseInt(r.stdout().strip().replace("\\n", ""));
         } catch (NumberFormatException e) {
-            throw StorageException.failed("tunefs.ocfs2 printed no slot count: " + r.stdout().strip());
+            throw StorageException.failed(
+                    "tunefs.ocfs2 printed no slot count: " + r.stdout().strip());
         }
     }
 

@@ -26,7 +26,8 @@ import org.pbxagent.storage.command.ProcessCommandRunner;
 public final class SharedMount {
 
     public enum Result {
-        DONE, ALREADY
+        DONE,
+        ALREADY
     }
 
     private final MountSettings settings;
@@ -51,8 +52,8 @@ public final class SharedMount {
     public Optional<MountEntry> current() throws StorageException {
         Optional<MountEntry> e = at();
         if (e.isPresent() && !isOurs(e.get())) {
-            throw StorageException.failed("mount point " + settings.mountPoint() + " is busy: " + e.get().source()
-                    + " (" + e.get().fsType() + ") is mounted there, not " + settings.device());
+            throw StorageException.failed("mount point " + settings.mountPoint() + " is busy: "
+                    + e.get().source() + " (" + e.get().fsType() + ") is mounted there, not " + settings.device());
         }
         if (e.isPresent() && !e.get().root().equals("/")) {
             throw StorageException.failed("mount point " + settings.mountPoint() + " is busy: a bind mount of "
@@ -181,8 +182,7 @@ public final class SharedMount {
     }
 
     /** How a stop went: done or already, and which holders it ended. */
-    public record Unmounted(Result result, List<Ended> ended) {
-    }
+    public record Unmounted(Result result, List<Ended> ended) {}
 
     public Result unmount() throws StorageException {
         return stop().result();
@@ -270,7 +270,8 @@ public final class SharedMount {
                 argv.add("/proc/" + p.ns().pid() + "/ns/mnt");
             }
             argv.add(p.entry().mountPoint());
-            Duration t = Duration.ofNanos(Math.max(deadline - System.nanoTime(), Duration.ofSeconds(1).toNanos()));
+            Duration t = Duration.ofNanos(
+                    Math.max(deadline - System.nanoTime(), Duration.ofSeconds(1).toNanos()));
             CommandResult r = runner.run(BoundedCommand.of(t, argv));
             if (r.outcome() == CommandResult.Outcome.NOT_INSTALLED) {
                 throw StorageException.of("umount", r);
@@ -292,7 +293,8 @@ public final class SharedMount {
      * table: the file system then lives on, invisible to mountinfo, until its write-back ends. Never "unmounted" then.
      */
     private void refuseWhileAnUmountLingers() throws StorageException {
-        List<String> names = new ArrayList<>(List.of(settings.mountPoint().toString(), settings.device().toString()));
+        List<String> names = new ArrayList<>(
+                List.of(settings.mountPoint().toString(), settings.device().toString()));
         names.add(mountPoint().toString());
         try (var procs = Files.newDirectoryStream(Path.of("/proc"))) {
             for (Path proc : procs) {
@@ -348,7 +350,12 @@ public final class SharedMount {
             if (i > 0) {
                 sb.append(", ");
             }
-            sb.append(h.command()).append('[').append(h.pid()).append("] (").append(h.how()).append(')');
+            sb.append(h.command())
+                    .append('[')
+                    .append(h.pid())
+                    .append("] (")
+                    .append(h.how())
+                    .append(')');
         }
         return sb.toString();
     }

@@ -6,8 +6,8 @@ import java.time.Duration;
  * The outcome of one probe: healthy, or which step failed and why. {@code notRunning} marks the clean "not mounted"
  * case (OCF 7), as opposed to a failure (OCF 1).
  */
-public record ProbeReport(int depth, boolean healthy, boolean notRunning, String failedStep, String message,
-                          Duration elapsed) {
+public record ProbeReport(
+        int depth, boolean healthy, boolean notRunning, String failedStep, String message, Duration elapsed) {
 
     static ProbeReport ok(int depth, Duration elapsed) {
         return new ProbeReport(depth, true, false, null, "healthy at depth " + depth, elapsed);

@@ -33,6 +33,7 @@ public final class StorageProbe {
     private static final Duration REPORT_MARGIN = Duration.ofMillis(250);
     /** The probe answers at the latest this long before its deadline, whatever a step is still doing. */
     private static final Duration ANSWER_MARGIN = Duration.ofMillis(300);
+
     private static final AtomicInteger STEP_IDS = new AtomicInteger();
     // Daemon threads: a step abandoned at the probe's deadline never keeps the JVM alive.
     private static final ExecutorService STEPS = Executors.newCachedThreadPool(r -> {
@@ -50,8 +51,8 @@ public final class StorageProbe {
     /** A step the probe answered without (at its deadline) while the runner was still ending it. */
     private volatile Future<CommandResult> lingering;
 
-    public StorageProbe(SharedMount mount, SessionCheck session, CommandRunner runner, String nodeName,
-                        Duration budget) {
+    public StorageProbe(
+            SharedMount mount, SessionCheck session, CommandRunner runner, String nodeName, Duration budget) {
         if (!nodeName.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             throw new IllegalArgumentException("bad node name for the status file: " + nodeName);
         }
@@ -85,13 +86,24 @@ public final class StorageProbe {
             if (depth >= 10 && earlier != null && !earlier.isDone()) {
                 // A step this probe gave up on is still running: a new one would race it (an old write landing
                 // after the new one), and the device that held it is most likely still stuck.
-                return ProbeReport.failed(depth, "previous", "an I/O step of an earlier probe has not ended yet"
-                        + " (device hung?)", since(start));
+                return ProbeReport.failed(
+                        depth,
+                        "previous",
+                        "an I/O step of an earlier probe has not ended yet" + " (device hung?)",
+                        since(start));
             }
             if (depth >= 10) {
                 String device = mount.settings().device().toString();
-                CommandResult r = io(deadline, null, "dd", "if=" + device, "of=/dev/null", "bs=" + BLOCK, "count=1",
-                        "iflag=direct", "status=none");
+                CommandResult r = io(
+                        deadline,
+                        null,
+                        "dd",
+                        "if=" + device,
+                        "of=/dev/null",
+                        "bs=" + BLOCK,
+                        "count=1",
+                        "iflag=direct",
+                        "status=none");
                 if (!r.ok()) {
                     return ProbeReport.failed(depth, "read", "direct read of " + device + ": " + why(r), since(start));
                 }
@@ -104,26 +116,28 @@ public final class StorageProbe {
                     return ProbeReport.failed(depth, "write", "creating " + dir + ": " + why(mk), since(start));
                 }
                 byte[] content = statusBlock();
-                CommandResult w = io(deadline, content, "dd", "of=" + file, "bs=" + BLOCK, "conv=fsync",
-                        "status=none");
+                CommandResult w = io(deadline, content, "dd", "of=" + file, "bs=" + BLOCK, "conv=fsync", "status=none");
                 if (!w.ok()) {
                     return ProbeReport.failed(depth, "write", "write+fsync of " + file + ": " + why(w), since(start));
                 }
-                CommandResult rb = io(deadline, null, "dd", "if=" + file, "bs=" + BLOCK, "count=1", "iflag=direct",
-                        "status=none");
+                CommandResult rb =
+                        io(deadline, null, "dd", "if=" + file, "bs=" + BLOCK, "count=1", "iflag=direct", "status=none");
                 if (!rb.ok()) {
-                    return ProbeReport.failed(depth, "read-back", "reading back " + file + ": " + why(rb),
-                            since(start));
+                    return ProbeReport.failed(
+                            depth, "read-back", "reading back " + file + ": " + why(rb), since(start));
                 }
                 if (!Arrays.equals(rb.stdout().getBytes(StandardCharsets.ISO_8859_1), content)) {
-                    return ProbeReport.failed(depth, "read-back", file + " read back differs from what was written",
-                            since(start));
+                    return ProbeReport.failed(
+                            depth, "read-back", file + " read back differs from what was written", since(start));
                 }
             }
             return ProbeReport.ok(depth, since(start));
         } catch (BudgetExhausted e) {
-            return ProbeReport.failed(depth, e.getMessage(), "probe budget of " + budget.toMillis()
-                    + " ms used up before this step", since(start));
+            return ProbeReport.failed(
+                    depth,
+                    e.getMessage(),
+                    "probe budget of " + budget.toMillis() + " ms used up before this step",
+                    since(start));
         }
     }
 
@@ -143,15 +157,33 @@ public final class StorageProbe {
             return f.get(Math.max(0, deadline - System.nanoTime() - ANSWER_MARGIN.toNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             lingering = f;
-            return new CommandResult(command.argv(), CommandResult.Outcome.TIMED_OUT, -1, "", "", false,
+            return new CommandResult(
+                    command.argv(),
+                    CommandResult.Outcome.TIMED_OUT,
+                    -1,
+                    "",
+                    "",
+                    false,
                     Duration.ofNanos(System.nanoTime() - t0));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new CommandResult(command.argv(), CommandResult.Outcome.TIMED_OUT, -1, "", "", false,
+            return new CommandResult(
+                    command.argv(),
+                    CommandResult.Outcome.TIMED_OUT,
+                    -1,
+                    "",
+                    "",
+                    false,
                     Duration.ofNanos(System.nanoTime() - t0));
         } catch (ExecutionException e) {
-            return new CommandResult(command.argv(), CommandResult.Outcome.FAILED_TO_START, -1, "",
-                    String.valueOf(e.getCause()), false, Duration.ofNanos(System.nanoTime() - t0));
+            return new CommandResult(
+                    command.argv(),
+                    CommandResult.Outcome.FAILED_TO_START,
+                    -1,
+                    "",
+                    String.valueOf(e.getCause()),
+                    false,
+                    Duration.ofNanos(System.nanoTime() - t0));
         }
     }
 

@@ -20,7 +20,8 @@ class ProcessCommandRunnerTest {
 
     @Test
     void exitCodeOutputAndReasonAreReported() {
-        CommandResult r = runner.run(BoundedCommand.of(Duration.ofSeconds(5), "sh", "-c", "echo out; echo bad thing >&2; exit 3"));
+        CommandResult r = runner.run(
+                BoundedCommand.of(Duration.ofSeconds(5), "sh", "-c", "echo out; echo bad thing >&2; exit 3"));
         assertEquals(CommandResult.Outcome.EXITED, r.outcome());
         assertEquals(3, r.exitCode());
         assertEquals("out\n", r.stdout());

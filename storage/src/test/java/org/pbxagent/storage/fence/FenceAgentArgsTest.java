@@ -12,14 +12,14 @@ import org.junit.jupiter.api.Test;
 /** Parameter handling of the fence agent, as validate-all sees it (no SAN contacted). */
 class FenceAgentArgsTest {
 
-    record Run(int rc, String out, String err) {
-    }
+    record Run(int rc, String out, String err) {}
 
     static Run run(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = new FenceAgent(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
+        int rc = new FenceAgent(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
                 .run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -55,8 +55,17 @@ class FenceAgentArgsTest {
 
     @Test
     void optionsInEveryGetoptForm() {
-        Run r = run("", "-o", "validate-all", "-a127.0.0.1", "--identity-file=/k", "--target",
-                "iqn.2026-11.org.pbxagent:shared", "-n", "iqn.2026-11.org.pbxagent:pbx2", "-v");
+        Run r = run(
+                "",
+                "-o",
+                "validate-all",
+                "-a127.0.0.1",
+                "--identity-file=/k",
+                "--target",
+                "iqn.2026-11.org.pbxagent:shared",
+                "-n",
+                "iqn.2026-11.org.pbxagent:pbx2",
+                "-v");
         assertEquals(0, r.rc(), r.err());
         Run bad = run("", "--no-such-option=1");
         assertEquals(1, bad.rc());
@@ -70,7 +79,8 @@ class FenceAgentArgsTest {
         assertTrue(run(VALID.replace("ipaddr=127.0.0.1\n", "")).err().contains("ipaddr is required"));
         assertTrue(run(VALID + "san_type=iet\n").err().contains("san_type must be targetcli or tgtadm"));
         assertTrue(run(VALID + "power_timeout=-1\n").err().contains("power_timeout"));
-        assertTrue(run(VALID.replace("target=iqn.2026-11.org.pbxagent:shared", "target=shared")).err()
+        assertTrue(run(VALID.replace("target=iqn.2026-11.org.pbxagent:shared", "target=shared"))
+                .err()
                 .startsWith("Failed: target:"));
         assertTrue(run(VALID + "login=root;id\n").err().contains("ipaddr/login"));
         assertEquals(1, run("action=dance\n").rc());

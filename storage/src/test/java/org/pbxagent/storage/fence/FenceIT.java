@@ -40,6 +40,7 @@ class FenceIT {
 
     @TempDir
     static Path dir;
+
     static TgtdSan san;
     static SshdSan sshd;
     static final ProcessCommandRunner RUNNER = new ProcessCommandRunner();
@@ -63,7 +64,8 @@ class FenceIT {
     @AfterEach
     void unfenceBoth() {
         // Each test starts from both nodes admitted and nothing else, whatever the previous one did.
-        TgtTarget t = TgtTarget.parse(san.tgtadm("--op", "show", "--mode", "target")).get(TgtdSan.TARGET);
+        TgtTarget t =
+                TgtTarget.parse(san.tgtadm("--op", "show", "--mode", "target")).get(TgtdSan.TARGET);
         for (String entry : t.acl()) {
             if (AddressAcl.isName(entry) && !List.of(NODE1, NODE2).contains(entry)) {
                 san.tgtadm("--op", "unbind", "--mode", "target", "--tid", "1", "--initiator-name", entry);
@@ -89,14 +91,14 @@ class FenceIT {
                 + "login_timeout=3\nshell_timeout=5\npower_timeout=20\n";
     }
 
-    record Run(int rc, String out, String err) {
-    }
+    record Run(int rc, String out, String err) {}
 
     static Run agent(String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = new FenceAgent(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
+        int rc = new FenceAgent(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
                 .run(new String[0], new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -106,10 +108,13 @@ class FenceIT {
         List<String> argv = new java.util.ArrayList<>();
         argv.add("env");
         argv.add("PBX_AGENT_CLASSPATH=" + System.getProperty("java.class.path"));
-        argv.add(Path.of("..", "ocf-scripts", "fence_pbx_san").toAbsolutePath().normalize().toString());
+        argv.add(Path.of("..", "ocf-scripts", "fence_pbx_san")
+                .toAbsolutePath()
+                .normalize()
+                .toString());
         argv.addAll(List.of(args));
-        CommandResult r = RUNNER.run(new BoundedCommand(argv, Duration.ofSeconds(60),
-                stdin.getBytes(StandardCharsets.UTF_8), 1 << 20));
+        CommandResult r = RUNNER.run(
+                new BoundedCommand(argv, Duration.ofSeconds(60), stdin.getBytes(StandardCharsets.UTF_8), 1 << 20));
         return new Run(r.exitCode(), r.stdout(), r.stderr());
     }
 
@@ -118,7 +123,8 @@ class FenceIT {
     }
 
     static boolean refused(CommandResult r) {
-        return r.outcome() == CommandResult.Outcome.EXITED && r.exitCode() != 0
+        return r.outcome() == CommandResult.Outcome.EXITED
+                && r.exitCode() != 0
                 && (r.stdout() + r.stderr()).contains("Login Failed");
     }
 
@@ -127,7 +133,9 @@ class FenceIT {
         assertTrue(inquiry(NODE2).ok(), "victim must reach the LUN before the fence");
         // A live session of the victim, reading the LUN continuously, as a PBX with the file system mounted would.
         Process session = new ProcessBuilder("iscsi-perf", "-i", NODE2, san.lunUrl())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("perf.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("perf.log").toFile())
+                .start();
         try {
             awaitSession(NODE2, true);
 
@@ -164,7 +172,8 @@ class FenceIT {
 
     private static void awaitSession(String initiator, boolean present) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
-            boolean has = san.tgtadm("--op", "show", "--mode", "conn", "--tid", "1").contains("Initiator: " + initiator);
+            boolean has =
+                    san.tgtadm("--op", "show", "--mode", "conn", "--tid", "1").contains("Initiator: " + initiator);
             if (has == present) {
                 return;
             }
@@ -180,9 +189,24 @@ class FenceIT {
         assertEquals("Success: Powered OFF\n", off.out());
         assertTrue(refused(inquiry(NODE2)));
 
-        Run status = script("", "-o", "status", "-n", "pbx2", "-a", "127.0.0.1", "-u", Integer.toString(sshd.port),
-                "-l", "root", "-k", sshd.identity.toString(), "--known-hosts=" + sshd.knownHosts, "--san-type=tgtadm",
-                "--target=" + TgtdSan.TARGET, "--tgt-control-port=" + san.controlPort,
+        Run status = script(
+                "",
+                "-o",
+                "status",
+                "-n",
+                "pbx2",
+                "-a",
+                "127.0.0.1",
+                "-u",
+                Integer.toString(sshd.port),
+                "-l",
+                "root",
+                "-k",
+                sshd.identity.toString(),
+                "--known-hosts=" + sshd.knownHosts,
+                "--san-type=tgtadm",
+                "--target=" + TgtdSan.TARGET,
+                "--tgt-control-port=" + san.controlPort,
                 "--initiator-map=pbx1=" + NODE1 + ";pbx2=" + NODE2);
         assertEquals(2, status.rc(), status.err());
         assertEquals("Status: OFF\n", status.out());
@@ -215,15 +239,17 @@ class FenceIT {
         String[] pub = Files.readString(Path.of(otherKey + ".pub")).strip().split(" ");
         Path wrongKnownHosts = dir.resolve("wrong_known_hosts");
         Files.writeString(wrongKnownHosts, "[127.0.0.1]:" + sshd.port + " " + pub[0] + " " + pub[1] + "\n");
-        Run changed = agent(params("off", "pbx2").replace("known_hosts=" + sshd.knownHosts,
-                "known_hosts=" + wrongKnownHosts));
+        Run changed = agent(
+                params("off", "pbx2").replace("known_hosts=" + sshd.knownHosts, "known_hosts=" + wrongKnownHosts));
         assertEquals(3, changed.rc(), changed.err());
-        assertTrue(changed.err().contains("differs from known_hosts") || changed.err().contains("not in known_hosts"),
+        assertTrue(
+                changed.err().contains("differs from known_hosts")
+                        || changed.err().contains("not in known_hosts"),
                 changed.err());
 
         Path emptyKnownHosts = Files.writeString(dir.resolve("empty_known_hosts"), "");
-        Run unknown = agent(params("off", "pbx2").replace("known_hosts=" + sshd.knownHosts,
-                "known_hosts=" + emptyKnownHosts));
+        Run unknown = agent(
+                params("off", "pbx2").replace("known_hosts=" + sshd.knownHosts, "known_hosts=" + emptyKnownHosts));
         assertEquals(3, unknown.rc(), unknown.err());
         assertTrue(unknown.err().contains("not in known_hosts"), unknown.err());
         assertTrue(inquiry(NODE2).ok(), "a refused connection must change nothing");
@@ -279,8 +305,8 @@ class FenceIT {
 
     @Test
     void aMissingTargetOrAnAllowAllRuleIsAnErrorNotASuccess() {
-        Run missing = agent(params("off", "pbx2").replace("target=" + TgtdSan.TARGET,
-                "target=iqn.2026-11.org.pbxagent:nosuch"));
+        Run missing = agent(
+                params("off", "pbx2").replace("target=" + TgtdSan.TARGET, "target=iqn.2026-11.org.pbxagent:nosuch"));
         assertEquals(1, missing.rc(), missing.err());
         assertTrue(missing.err().contains("does not exist"), missing.err());
 
@@ -315,7 +341,9 @@ class FenceIT {
     /** A live session of the victim, reading the LUN continuously, as a PBX with the file system mounted would. */
     private Process liveSession(String initiator) throws Exception {
         Process p = new ProcessBuilder("iscsi-perf", "-i", initiator, san.lunUrl())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         awaitSession(initiator, true);
         return p;
     }

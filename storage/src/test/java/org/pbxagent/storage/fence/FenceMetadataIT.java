@@ -23,20 +23,22 @@ class FenceMetadataIT {
     void stonithAdminAcceptsTheMetadata() throws Exception {
         String name = "fence_pbx_san_test" + UUID.randomUUID().toString().substring(0, 8);
         Path launcher = Path.of("/usr/sbin", name);
-        Path script = Path.of("..", "ocf-scripts", "fence_pbx_san").toAbsolutePath().normalize();
-        String body = "#!/bin/sh\nPBX_AGENT_CLASSPATH=" + quote(System.getProperty("java.class.path"))
-                + " exec " + quote(script.toString()) + " \"$@\"\n";
+        Path script =
+                Path.of("..", "ocf-scripts", "fence_pbx_san").toAbsolutePath().normalize();
+        String body = "#!/bin/sh\nPBX_AGENT_CLASSPATH=" + quote(System.getProperty("java.class.path")) + " exec "
+                + quote(script.toString()) + " \"$@\"\n";
         Files.writeString(launcher, body);
         try {
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-            CommandResult r = new ProcessCommandRunner().run(
-                    BoundedCommand.of(Duration.ofSeconds(60), "stonith_admin", "--metadata", "--agent", name));
+            CommandResult r = new ProcessCommandRunner()
+                    .run(BoundedCommand.of(Duration.ofSeconds(60), "stonith_admin", "--metadata", "--agent", name));
             assertTrue(r.ok(), r.reason() + "\n" + r.stderr());
             String xml = r.stdout();
             // What stonith_admin prints is its own re-serialisation: an unparseable document comes out empty.
             assertTrue(xml.contains("<resource-agent name=\"fence_pbx_san\""), xml);
-            for (String p : new String[] {"plug", "ipaddr", "identity_file", "known_hosts", "san_type", "target",
-                    "initiator_map", "power_timeout"}) {
+            for (String p : new String[] {
+                "plug", "ipaddr", "identity_file", "known_hosts", "san_type", "target", "initiator_map", "power_timeout"
+            }) {
                 assertTrue(xml.contains("<parameter name=\"" + p + "\""), "missing parameter " + p + "\n" + xml);
             }
             for (String a : new String[] {"off", "status", "list", "monitor", "metadata", "validate-all"}) {
@@ -54,8 +56,8 @@ class FenceMetadataIT {
         Path file = Files.createTempFile("fence_pbx_san", ".xml");
         try {
             Files.writeString(file, FenceMetadata.xml());
-            CommandResult r = new ProcessCommandRunner().run(
-                    BoundedCommand.of(Duration.ofSeconds(30), "xmllint", "--noout", file.toString()));
+            CommandResult r = new ProcessCommandRunner()
+                    .run(BoundedCommand.of(Duration.ofSeconds(30), "xmllint", "--noout", file.toString()));
             assertEquals(0, r.exitCode(), r.stderr());
         } finally {
             Files.deleteIfExists(file);

@@ -25,7 +25,8 @@ class RecordedTgtadmTest {
         assertEquals(1, t.tid());
         assertEquals("iqn.2026-12.lab.example:ocfs2lun", t.name());
         assertEquals(List.of("iqn.2026-12.lab.example:nodea", "iqn.2026-12.lab.example:nodeb"), t.acl());
-        assertEquals(List.of(1, 2), t.nexuses().stream().map(TgtTarget.Nexus::sid).toList());
+        assertEquals(
+                List.of(1, 2), t.nexuses().stream().map(TgtTarget.Nexus::sid).toList());
         assertEquals("iqn.2026-12.lab.example:nodeb", t.nexuses().get(1).initiator(), "the alias is not the name");
         assertEquals(List.of(0), t.nexuses().get(1).connections());
     }
@@ -34,7 +35,8 @@ class RecordedTgtadmTest {
     void afterTheRevokeNeitherTheAclEntryNorTheSessionOfTheVictimIsLeft() throws Exception {
         TgtTarget t = target("tgtadm-show-after-revoke.txt");
         assertEquals(List.of("iqn.2026-12.lab.example:nodea"), t.acl());
-        assertEquals(List.of("iqn.2026-12.lab.example:nodea"),
+        assertEquals(
+                List.of("iqn.2026-12.lab.example:nodea"),
                 t.nexuses().stream().map(TgtTarget.Nexus::initiator).toList());
     }
 }

@@ -53,17 +53,20 @@ class SanBackendTest {
                 out = String.join("\n", acls) + "\n";
             } else if (argv.get(0).equals("cat") && argv.get(1).endsWith("/info")) {
                 out = "No active iSCSI Session for Initiator Endpoint: x\n";
-            } else if (argv.get(0).equals("targetcli") && argv.size() == 4 && argv.get(2).equals("delete")) {
+            } else if (argv.get(0).equals("targetcli")
+                    && argv.size() == 4
+                    && argv.get(2).equals("delete")) {
                 rc = acls.remove(argv.get(3)) ? 0 : 1;
-            } else if (argv.get(0).equals("targetcli") && argv.size() == 4 && argv.get(2).equals("create")) {
+            } else if (argv.get(0).equals("targetcli")
+                    && argv.size() == 4
+                    && argv.get(2).equals("create")) {
                 acls.add(argv.get(3));
             }
             return new CommandResult(argv, CommandResult.Outcome.EXITED, rc, out, "", false, Duration.ZERO);
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     static final IscsiName TARGET = IscsiName.parse("iqn.2003-01.org.linux-iscsi.san:sn.pbx");
@@ -74,14 +77,17 @@ class SanBackendTest {
         FakeLio lio = new FakeLio();
         lio.acls.add(VICTIM.value());
         lio.acls.add("iqn.2026-11.org.pbxagent:pbx1");
-        SanFence fence = new SanFence(new TargetcliBackend(lio, TARGET, 1, Duration.ofSeconds(5)), Duration.ofSeconds(2));
+        SanFence fence =
+                new SanFence(new TargetcliBackend(lio, TARGET, 1, Duration.ofSeconds(5)), Duration.ofSeconds(2));
         assertEquals(SanFence.Result.DONE, fence.off(VICTIM));
         assertFalse(lio.acls.contains(VICTIM.value()));
-        assertTrue(lio.calls.contains(List.of("targetcli", "/iscsi/" + TARGET + "/tpg1/acls", "delete", VICTIM.value())));
+        assertTrue(
+                lio.calls.contains(List.of("targetcli", "/iscsi/" + TARGET + "/tpg1/acls", "delete", VICTIM.value())));
         assertTrue(lio.calls.contains(List.of("targetcli", "saveconfig")));
         assertEquals(SanFence.Result.ALREADY, fence.off(VICTIM));
         assertEquals(SanFence.Result.DONE, fence.on(VICTIM));
-        assertTrue(lio.calls.contains(List.of("targetcli", "/iscsi/" + TARGET + "/tpg1/acls", "create", VICTIM.value())));
+        assertTrue(
+                lio.calls.contains(List.of("targetcli", "/iscsi/" + TARGET + "/tpg1/acls", "create", VICTIM.value())));
         assertTrue(fence.isOn(VICTIM));
     }
 
@@ -90,21 +96,26 @@ class SanBackendTest {
         FakeLio lio = new FakeLio();
         lio.generateNodeAcls = "1";
         lio.acls.add(VICTIM.value());
-        SanFence fence = new SanFence(new TargetcliBackend(lio, TARGET, 1, Duration.ofSeconds(5)), Duration.ofSeconds(2));
+        SanFence fence =
+                new SanFence(new TargetcliBackend(lio, TARGET, 1, Duration.ofSeconds(5)), Duration.ofSeconds(2));
         FenceException e = assertThrows(FenceException.class, () -> fence.off(VICTIM));
         assertTrue(e.getMessage().contains("demo mode"), e.getMessage());
     }
 
     @Test
     void remoteArgvIsQuotedForTheRemoteShell() {
-        assertEquals("'tgtadm' '--op' 'it'\\''s; rm -rf /'", RemoteArgv.quote(List.of("tgtadm", "--op", "it's; rm -rf /")));
+        assertEquals(
+                "'tgtadm' '--op' 'it'\\''s; rm -rf /'", RemoteArgv.quote(List.of("tgtadm", "--op", "it's; rm -rf /")));
         assertThrows(IllegalArgumentException.class, () -> RemoteArgv.quote(List.of("a\nb")));
     }
 
     @Test
     void initiatorMapAcceptsNodeEqualsIqnPairs() {
-        assertEquals(List.of("pbx1", "pbx2"), List.copyOf(FenceAgent.FenceSettings.initiatorMap(
-                "pbx1=iqn.2026-11.org.pbxagent:pbx1; pbx2=iqn.2026-11.org.pbxagent:pbx2").keySet()));
+        assertEquals(
+                List.of("pbx1", "pbx2"),
+                List.copyOf(FenceAgent.FenceSettings.initiatorMap(
+                                "pbx1=iqn.2026-11.org.pbxagent:pbx1; pbx2=iqn.2026-11.org.pbxagent:pbx2")
+                        .keySet()));
         assertThrows(IllegalArgumentException.class, () -> FenceAgent.FenceSettings.initiatorMap("pbx1:iqn.x"));
     }
 }

@@ -43,6 +43,7 @@ class SanFenceCommandIT {
 
     @TempDir
     static Path dir;
+
     static TgtdSan san;
     static Process sshd;
     static int port;
@@ -65,14 +66,17 @@ class SanFenceCommandIT {
         Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path command = Path.of("san", "pbx-san-fence").toAbsolutePath();
         log = ssh.resolve("pbx-san-fence.log");
-        Path conf = Files.writeString(ssh.resolve("pbx-san-fence.conf"), String.join("\n",
-                "backend = tgt",
-                "target = " + TgtdSan.TARGET,
-                "initiators = " + NODE1 + ", " + NODE2,
-                "tgt-control-port = " + san.controlPort,
-                "log-file = " + log,
-                "command-timeout-s = 10",
-                ""));
+        Path conf = Files.writeString(
+                ssh.resolve("pbx-san-fence.conf"),
+                String.join(
+                        "\n",
+                        "backend = tgt",
+                        "target = " + TgtdSan.TARGET,
+                        "initiators = " + NODE1 + ", " + NODE2,
+                        "tgt-control-port = " + san.controlPort,
+                        "log-file = " + log,
+                        "command-timeout-s = 10",
+                        ""));
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-r--r--"));
 
         Path hostKey = ssh.resolve("host_key");
@@ -81,17 +85,22 @@ class SanFenceCommandIT {
         Exec.ok("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pbx1-fencing", "-f", key.toString());
         port = FreePort.pick();
         String[] hostPub = Files.readString(ssh.resolve("host_key.pub")).strip().split(" ");
-        knownHosts = Files.writeString(ssh.resolve("known_hosts"),
-                "[127.0.0.1]:" + port + " " + hostPub[0] + " " + hostPub[1] + "\n");
+        knownHosts = Files.writeString(
+                ssh.resolve("known_hosts"), "[127.0.0.1]:" + port + " " + hostPub[0] + " " + hostPub[1] + "\n");
         // As the storage README says to install it.
-        Path authorized = Files.writeString(ssh.resolve("authorized_keys"), "restrict,command=\"sudo -n " + command
-                + " " + conf + "\" " + Files.readString(ssh.resolve("fence_key.pub")).strip() + "\n");
-        Path sudoers = Files.writeString(ssh.resolve("sudoers"), String.join("\n",
-                "Defaults env_reset",
-                "Defaults!" + command + " env_keep += \"SSH_ORIGINAL_COMMAND SSH_CLIENT\"",
-                "root ALL=(ALL:ALL) ALL",
-                USER + " ALL=(root) NOPASSWD: " + command + " " + conf,
-                ""));
+        Path authorized = Files.writeString(
+                ssh.resolve("authorized_keys"),
+                "restrict,command=\"sudo -n " + command + " " + conf + "\" "
+                        + Files.readString(ssh.resolve("fence_key.pub")).strip() + "\n");
+        Path sudoers = Files.writeString(
+                ssh.resolve("sudoers"),
+                String.join(
+                        "\n",
+                        "Defaults env_reset",
+                        "Defaults!" + command + " env_keep += \"SSH_ORIGINAL_COMMAND SSH_CLIENT\"",
+                        "root ALL=(ALL:ALL) ALL",
+                        USER + " ALL=(root) NOPASSWD: " + command + " " + conf,
+                        ""));
         Files.setPosixFilePermissions(sudoers, PosixFilePermissions.fromString("r--r-----"));
 
         // A free uid for the account, private to the namespace.
@@ -102,33 +111,48 @@ class SanFenceCommandIT {
         }
         Path home = Files.createDirectories(ssh.resolve("home"));
         Exec.ok("chown", uid + ":" + uid, home.toString());
-        Path passwd = Files.writeString(ssh.resolve("passwd"), passwdText
-                + USER + ":x:" + uid + ":" + uid + "::" + home + ":/bin/sh\n");
-        Path group = Files.writeString(ssh.resolve("group"), Files.readString(Path.of("/etc/group"))
-                + USER + ":x:" + uid + ":\n");
-        Path shadow = Files.writeString(ssh.resolve("shadow"), Files.readString(Path.of("/etc/shadow"))
-                + USER + ":*:20000:0:99999:7:::\n");
+        Path passwd = Files.writeString(
+                ssh.resolve("passwd"), passwdText + USER + ":x:" + uid + ":" + uid + "::" + home + ":/bin/sh\n");
+        Path group = Files.writeString(
+                ssh.resolve("group"), Files.readString(Path.of("/etc/group")) + USER + ":x:" + uid + ":\n");
+        Path shadow = Files.writeString(
+                ssh.resolve("shadow"), Files.readString(Path.of("/etc/shadow")) + USER + ":*:20000:0:99999:7:::\n");
         Files.setPosixFilePermissions(shadow, PosixFilePermissions.fromString("rw-------"));
-        Path config = Files.writeString(ssh.resolve("sshd_config"), String.join("\n",
-                "ListenAddress 127.0.0.1:" + port,
-                "HostKey " + hostKey,
-                "PidFile " + ssh.resolve("sshd.pid"),
-                "AuthorizedKeysFile " + authorized,
-                "AllowUsers " + USER,
-                "PermitRootLogin no",
-                "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no",
-                "UsePAM no",
-                "StrictModes no",
-                "LogLevel ERROR",
-                ""));
+        Path config = Files.writeString(
+                ssh.resolve("sshd_config"),
+                String.join(
+                        "\n",
+                        "ListenAddress 127.0.0.1:" + port,
+                        "HostKey " + hostKey,
+                        "PidFile " + ssh.resolve("sshd.pid"),
+                        "AuthorizedKeysFile " + authorized,
+                        "AllowUsers " + USER,
+                        "PermitRootLogin no",
+                        "PasswordAuthentication no",
+                        "KbdInteractiveAuthentication no",
+                        "UsePAM no",
+                        "StrictModes no",
+                        "LogLevel ERROR",
+                        ""));
         Files.createDirectories(Path.of("/run/sshd"));
-        sshd = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/group && mount --bind \"$3\" /etc/shadow"
-                        + " && mount --bind \"$4\" /etc/sudoers || exit 97; exec /usr/sbin/sshd -D -e -f \"$5\"",
-                "sshd-ns", passwd.toString(), group.toString(), shadow.toString(), sudoers.toString(),
-                config.toString())
-                .redirectErrorStream(true).redirectOutput(ssh.resolve("sshd.log").toFile()).start();
+        sshd = new ProcessBuilder(
+                        "unshare",
+                        "--mount",
+                        "--propagation",
+                        "private",
+                        "sh",
+                        "-c",
+                        "mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/group && mount --bind \"$3\" /etc/shadow"
+                                + " && mount --bind \"$4\" /etc/sudoers || exit 97; exec /usr/sbin/sshd -D -e -f \"$5\"",
+                        "sshd-ns",
+                        passwd.toString(),
+                        group.toString(),
+                        shadow.toString(),
+                        sudoers.toString(),
+                        config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ssh.resolve("sshd.log").toFile())
+                .start();
         FreePort.awaitListening(port, Duration.ofSeconds(10), sshd);
     }
 
@@ -155,8 +179,7 @@ class SanFenceCommandIT {
         }
     }
 
-    record Remote(int exit, String out, String err) {
-    }
+    record Remote(int exit, String out, String err) {}
 
     /** Sends {@code command} as the raw SSH command line, exactly as typed, with the fencing key. */
     static Remote ssh(String command) throws Exception {
@@ -197,7 +220,8 @@ class SanFenceCommandIT {
                 Thread.sleep(10);
             }
             assertTrue(c.isClosed(), "remote command did not end: " + command);
-            return new Remote(c.getExitStatus(), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+            return new Remote(
+                    c.getExitStatus(), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
             s.disconnect();
         }
@@ -246,8 +270,17 @@ class SanFenceCommandIT {
                 tgtadm("--mode", "target", "--op", "bind", "--tid", "1", "--initiator-name", STRANGER),
                 tgtadm("--mode", "target", "--op", "bind", "--tid", "1", "--initiator-address", "ALL"),
                 tgtadm("--mode", "target", "--op", "bind", "--tid", "1", "--initiator-name", NODE1, "--force"),
-                tgtadm("--mode", "target", "--op", "update", "--tid", "1", "--name", "MaxRecvDataSegmentLength",
-                        "--value", "1"),
+                tgtadm(
+                        "--mode",
+                        "target",
+                        "--op",
+                        "update",
+                        "--tid",
+                        "1",
+                        "--name",
+                        "MaxRecvDataSegmentLength",
+                        "--value",
+                        "1"),
                 tgtadm("--mode", "account", "--op", "new", "--user", "x", "--password", "y"),
                 tgtadm("--mode", "logicalunit", "--op", "new", "--tid", "1", "--lun", "9", "-b", "/etc/shadow"),
                 tgtadm("--mode", "conn", "--op", "delete", "--tid", "2", "--sid", "1", "--cid", "0"),
@@ -296,7 +329,9 @@ class SanFenceCommandIT {
         assertTrue(inquiry(NODE2).ok(), "the victim reaches the LUN before the fence");
         // A live session of the victim, which the fence must end.
         Process session = new ProcessBuilder("iscsi-perf", "-i", NODE2, san.lunUrl())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("perf.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("perf.log").toFile())
+                .start();
         try {
             for (int i = 0; i < 100 && !targetBlock(1).contains("Initiator: " + NODE2); i++) {
                 Thread.sleep(50);

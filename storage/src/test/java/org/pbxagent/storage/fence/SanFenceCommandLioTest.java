@@ -34,6 +34,7 @@ class SanFenceCommandLioTest {
 
     @TempDir
     Path dir;
+
     Path configfs;
     Path conf;
     Path calls;
@@ -50,35 +51,46 @@ class SanFenceCommandLioTest {
         }
         Files.createDirectories(configfs.resolve("iqn.2003-01.org.linux-iscsi.san:sn.other/tpgt_1/acls/" + NODE1));
         calls = dir.resolve("targetcli.calls");
-        Path targetcli = Files.writeString(dir.resolve("targetcli"), String.join("\n",
-                "#!/bin/sh",
-                "echo \"$*\" >> '" + calls + "'",
-                "[ \"$1\" = saveconfig ] && exit 0",
-                "t=${1#/iscsi/}; t=${t%%/*}",
-                "case \"$2\" in",
-                "  delete) rm -r '" + configfs + "'/\"$t\"/tpgt_1/acls/\"$3\" ;;",
-                "  create) mkdir '" + configfs + "'/\"$t\"/tpgt_1/acls/\"$3\" ;;",
-                "esac",
-                ""));
+        Path targetcli = Files.writeString(
+                dir.resolve("targetcli"),
+                String.join(
+                        "\n",
+                        "#!/bin/sh",
+                        "echo \"$*\" >> '" + calls + "'",
+                        "[ \"$1\" = saveconfig ] && exit 0",
+                        "t=${1#/iscsi/}; t=${t%%/*}",
+                        "case \"$2\" in",
+                        "  delete) rm -r '" + configfs + "'/\"$t\"/tpgt_1/acls/\"$3\" ;;",
+                        "  create) mkdir '" + configfs + "'/\"$t\"/tpgt_1/acls/\"$3\" ;;",
+                        "esac",
+                        ""));
         Files.setPosixFilePermissions(targetcli, PosixFilePermissions.fromString("rwxr-xr-x"));
-        conf = Files.writeString(dir.resolve("pbx-san-fence.conf"), String.join("\n",
-                "# test SAN",
-                "backend = lio",
-                "target = " + TARGET,
-                "initiators = " + NODE1 + "," + NODE2,
-                "tpg = 1",
-                "targetcli = " + targetcli,
-                "configfs = " + configfs,
-                "log-file = " + dir.resolve("fence.log"),
-                ""));
+        conf = Files.writeString(
+                dir.resolve("pbx-san-fence.conf"),
+                String.join(
+                        "\n",
+                        "# test SAN",
+                        "backend = lio",
+                        "target = " + TARGET,
+                        "initiators = " + NODE1 + "," + NODE2,
+                        "tpg = 1",
+                        "targetcli = " + targetcli,
+                        "configfs = " + configfs,
+                        "log-file = " + dir.resolve("fence.log"),
+                        ""));
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     /** The command as sshd starts it for the forced key, with {@code commandLine} as the PBX sent it. */
     CommandResult command(String commandLine) {
-        List<String> argv = new ArrayList<>(List.of("env", "-i", "SSH_ORIGINAL_COMMAND=" + commandLine,
-                "SSH_CLIENT=192.0.2.21 50000 22", "SUDO_USER=pbxfence",
-                Path.of("san", "pbx-san-fence").toAbsolutePath().toString(), conf.toString()));
+        List<String> argv = new ArrayList<>(List.of(
+                "env",
+                "-i",
+                "SSH_ORIGINAL_COMMAND=" + commandLine,
+                "SSH_CLIENT=192.0.2.21 50000 22",
+                "SUDO_USER=pbxfence",
+                Path.of("san", "pbx-san-fence").toAbsolutePath().toString(),
+                conf.toString()));
         return RUNNER.run(new BoundedCommand(argv, Duration.ofSeconds(20), new byte[0], 1 << 20));
     }
 
@@ -91,8 +103,7 @@ class SanFenceCommandLioTest {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
@@ -107,8 +118,13 @@ class SanFenceCommandLioTest {
         assertFalse(lio.access(victim).inAcl());
         lio.restore(victim);
         assertTrue(lio.access(victim).inAcl());
-        assertEquals(List.of("/iscsi/" + TARGET + "/tpg1/acls delete " + NODE2, "saveconfig",
-                "/iscsi/" + TARGET + "/tpg1/acls create " + NODE2, "saveconfig"), Files.readAllLines(calls));
+        assertEquals(
+                List.of(
+                        "/iscsi/" + TARGET + "/tpg1/acls delete " + NODE2,
+                        "saveconfig",
+                        "/iscsi/" + TARGET + "/tpg1/acls create " + NODE2,
+                        "saveconfig"),
+                Files.readAllLines(calls));
         String log = Files.readString(dir.resolve("fence.log"));
         assertTrue(log.contains("pbxfence from 192.0.2.21: allowed: delete acl " + NODE2), log);
     }
@@ -140,7 +156,10 @@ class SanFenceCommandLioTest {
         assertFalse(Files.exists(calls), "targetcli ran: " + (Files.exists(calls) ? Files.readString(calls) : ""));
         assertTrue(Files.isDirectory(configfs.resolve(TARGET).resolve("tpgt_1/acls/iqn.2026-11.org.pbxagent:backup")));
         String log = Files.readString(dir.resolve("fence.log"), StandardCharsets.UTF_8);
-        assertEquals(hostile.size(), log.lines().filter(l -> l.contains(": refused: ")).count(), log);
+        assertEquals(
+                hostile.size(),
+                log.lines().filter(l -> l.contains(": refused: ")).count(),
+                log);
     }
 
     @Test

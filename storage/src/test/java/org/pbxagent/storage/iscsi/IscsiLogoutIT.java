@@ -27,8 +27,9 @@ class IscsiLogoutIT {
             Exec.ok("umount", mnt.toString());
             assertNull(IscsiInitiator.busy(img.device));
 
-            Process reader = new ProcessBuilder("sh", "-c", "exec 3<\"$1\"; exec sleep 1000", "r",
-                    img.device.toString()).start();
+            Process reader = new ProcessBuilder(
+                            "sh", "-c", "exec 3<\"$1\"; exec sleep 1000", "r", img.device.toString())
+                    .start();
             try {
                 String open = null;
                 for (int i = 0; i < 100 && open == null; i++) {

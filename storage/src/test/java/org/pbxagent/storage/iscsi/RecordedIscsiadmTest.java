@@ -61,11 +61,18 @@ class RecordedIscsiadmTest {
     @Test
     void aCutOffNodesMonitorNamesThePortalAndTheState() throws Exception {
         String out = recorded("session-P3-failed.txt");
-        IscsiSettings settings = new IscsiSettings(IscsiName.parse("iqn.2026-12.lab.example:ocfs2lun"),
-                List.of("10.0.2.2:3261"), 1, null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(5));
-        IscsiInitiator initiator = new IscsiInitiator(settings,
-                new ScriptedRunner(argv -> ScriptedRunner.exit(argv, 0, out, "")));
-        assertEquals("iSCSI session 1 on 10.0.2.2:3261 is FAILED (connection TRANSPORT WAIT)",
-                initiator.sessionProblem());
+        IscsiSettings settings = new IscsiSettings(
+                IscsiName.parse("iqn.2026-12.lab.example:ocfs2lun"),
+                List.of("10.0.2.2:3261"),
+                1,
+                null,
+                null,
+                null,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5));
+        IscsiInitiator initiator =
+                new IscsiInitiator(settings, new ScriptedRunner(argv -> ScriptedRunner.exit(argv, 0, out, "")));
+        assertEquals(
+                "iSCSI session 1 on 10.0.2.2:3261 is FAILED (connection TRANSPORT WAIT)", initiator.sessionProblem());
     }
 }

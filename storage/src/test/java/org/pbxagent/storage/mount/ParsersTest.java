@@ -15,7 +15,7 @@ class ParsersTest {
     void mountinfoLinesWithOptionalFieldsAndEscapedSpaces() {
         List<MountEntry> e = MountTable.parse(
                 "36 35 98:0 / /srv/pbx\\040shared rw,noatime master:1 - ocfs2 /dev/sdb rw,_netdev,heartbeat=local\n"
-                + "87 27 0:42 / /tmp/hm rw,nosuid - fuse.hangfs /tmp/hm/disk rw,user_id=0\n");
+                        + "87 27 0:42 / /tmp/hm rw,nosuid - fuse.hangfs /tmp/hm/disk rw,user_id=0\n");
         assertEquals("/srv/pbx shared", e.get(0).mountPoint());
         assertEquals("ocfs2", e.get(0).fsType());
         assertEquals(98, e.get(0).major());
@@ -33,8 +33,10 @@ class ParsersTest {
         assertEquals(List.of(), OcfsVolume.parseHolders(full, "/dev/sdc"));
         assertThrows(StorageException.class, () -> OcfsVolume.parseHolders(header, "/dev/sdb"));
         // As mounted.ocfs2 printed it for an image file here (o2cb, no cluster name).
-        assertEquals(List.of(), OcfsVolume.parseHolders(
-                "Device   Stack  Cluster  F  Nodes\no2.img   o2cb               Not mounted\n", "o2.img"));
+        assertEquals(
+                List.of(),
+                OcfsVolume.parseHolders(
+                        "Device   Stack  Cluster  F  Nodes\no2.img   o2cb               Not mounted\n", "o2.img"));
     }
 
     @Test
@@ -49,13 +51,27 @@ class ParsersTest {
     void blkidExportAndMismatchMessages() {
         FilesystemIdentity id = FilesystemIdentity.parse("DEVNAME=/dev/sdb\nLABEL=pbxshared\n"
                 + "UUID=47623128-2f5a-436d-8ff2-74eef7dab3ea\nTYPE=ocfs2\nUSAGE=filesystem\n");
-        MountSettings s = new MountSettings(java.nio.file.Path.of("/dev/sdb"), java.nio.file.Path.of("/srv/pbx"),
-                "ocfs2", null, "pbxshared", "476231282F5A436D8FF274EEF7DAB3EA", "pbx1",
-                java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1));
+        MountSettings s = new MountSettings(
+                java.nio.file.Path.of("/dev/sdb"),
+                java.nio.file.Path.of("/srv/pbx"),
+                "ocfs2",
+                null,
+                "pbxshared",
+                "476231282F5A436D8FF274EEF7DAB3EA",
+                "pbx1",
+                java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(1));
         assertEquals(null, id.mismatch(s));
-        MountSettings other = new MountSettings(java.nio.file.Path.of("/dev/sdb"), java.nio.file.Path.of("/srv/pbx"),
-                "ocfs2", null, null, "00000000-2f5a-436d-8ff2-74eef7dab3ea", "pbx1",
-                java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1));
+        MountSettings other = new MountSettings(
+                java.nio.file.Path.of("/dev/sdb"),
+                java.nio.file.Path.of("/srv/pbx"),
+                "ocfs2",
+                null,
+                null,
+                "00000000-2f5a-436d-8ff2-74eef7dab3ea",
+                "pbx1",
+                java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(1));
         assertTrue(id.mismatch(other).contains("has UUID"));
     }
 }

@@ -18,7 +18,10 @@ class RecordedOcfs2ToolsTest {
 
     @Test
     void holdersOfAVolumeMountedOnTwoNodesThenOnTheSurvivorOnly() throws Exception {
-        assertEquals(List.of("nodea", "nodeb"), OcfsVolume.parseHolders(recorded("mounted.ocfs2-f-two-nodes.txt"), "/dev/sda"));
-        assertEquals(List.of("nodea"), OcfsVolume.parseHolders(recorded("mounted.ocfs2-f-after-fence.txt"), "/dev/sda"));
+        assertEquals(
+                List.of("nodea", "nodeb"),
+                OcfsVolume.parseHolders(recorded("mounted.ocfs2-f-two-nodes.txt"), "/dev/sda"));
+        assertEquals(
+                List.of("nodea"), OcfsVolume.parseHolders(recorded("mounted.ocfs2-f-after-fence.txt"), "/dev/sda"));
     }
 }

@@ -1,7 +1,6 @@
 package org.pbxagent.storage.mount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,8 +49,16 @@ class SharedMountIT {
     }
 
     private MountSettings settings(LoopImage i, String type, String label, Duration unmountBudget) {
-        return new MountSettings(i.device, dir.resolve("mnt"), type, "noatime", label, null, "pbx1",
-                Duration.ofSeconds(10), unmountBudget);
+        return new MountSettings(
+                i.device,
+                dir.resolve("mnt"),
+                type,
+                "noatime",
+                label,
+                null,
+                "pbx1",
+                Duration.ofSeconds(10),
+                unmountBudget);
     }
 
     @Test
@@ -76,18 +83,21 @@ class SharedMountIT {
     @Test
     void aWrongFileSystemOrLabelIsRefusedBeforeMounting() {
         LoopImage ext4 = image("mkfs.ext4", "-q", "-L", "scratch");
-        StorageException wrongLabel = assertThrows(StorageException.class,
+        StorageException wrongLabel = assertThrows(
+                StorageException.class,
                 () -> new SharedMount(settings(ext4, "ext4", "pbxshared", Duration.ofSeconds(5)), runner).mount());
         assertEquals(StorageException.Kind.NOT_CONFIGURED, wrongLabel.kind());
         assertTrue(wrongLabel.getMessage().contains("label 'scratch', expected 'pbxshared'"), wrongLabel.getMessage());
 
         LoopImage o2 = image("mkfs.ocfs2", "-q", "-F", "-L", "pbxshared", "-N", "2");
-        StorageException wrongType = assertThrows(StorageException.class,
+        StorageException wrongType = assertThrows(
+                StorageException.class,
                 () -> new SharedMount(settings(o2, "ext4", null, Duration.ofSeconds(5)), runner).mount());
         assertTrue(wrongType.getMessage().contains("holds ocfs2, expected ext4"), wrongType.getMessage());
 
         LoopImage blank = image();
-        StorageException none = assertThrows(StorageException.class,
+        StorageException none = assertThrows(
+                StorageException.class,
                 () -> new SharedMount(settings(blank, "ext4", null, Duration.ofSeconds(5)), runner).mount());
         assertTrue(none.getMessage().contains("no file system found"), none.getMessage());
         assertTrue(notMounted());
@@ -96,7 +106,8 @@ class SharedMountIT {
     @Test
     void ocfs2IsNotMountedWhileTheClusterStackIsOffline() {
         LoopImage o2 = image("mkfs.ocfs2", "-q", "-F", "-L", "pbxshared", "-N", "2");
-        StorageException e = assertThrows(StorageException.class,
+        StorageException e = assertThrows(
+                StorageException.class,
                 () -> new SharedMount(settings(o2, "ocfs2", "pbxshared", Duration.ofSeconds(5)), runner).mount());
         // This kernel has no ocfs2 module: exactly the "stack offline" case.
         assertTrue(e.getMessage().startsWith("cluster stack offline:"), e.getMessage());
@@ -105,19 +116,36 @@ class SharedMountIT {
 
     @Test
     void aMissingDeviceOrABusyMountPointIsAClearError() throws Exception {
-        MountSettings missing = new MountSettings(Path.of("/dev/disk/by-path/ip-127.0.0.1:3260-iscsi-iqn.2026-11.org.pbxagent:none-lun-1"),
-                dir.resolve("mnt"), "ext4", null, null, null, "pbx1", Duration.ofSeconds(5), Duration.ofSeconds(5));
+        MountSettings missing = new MountSettings(
+                Path.of("/dev/disk/by-path/ip-127.0.0.1:3260-iscsi-iqn.2026-11.org.pbxagent:none-lun-1"),
+                dir.resolve("mnt"),
+                "ext4",
+                null,
+                null,
+                null,
+                "pbx1",
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5));
         StorageException e = assertThrows(StorageException.class, () -> new SharedMount(missing, runner).mount());
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
 
         LoopImage img = image("mkfs.ext4", "-q", "-L", "pbxshared");
         Files.createDirectories(dir.resolve("mnt"));
-        Exec.ok("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir.resolve("mnt").toString());
-        StorageException busy = assertThrows(StorageException.class,
+        Exec.ok(
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                "size=1m",
+                "tmpfs",
+                dir.resolve("mnt").toString());
+        StorageException busy = assertThrows(
+                StorageException.class,
                 () -> new SharedMount(settings(img, "ext4", "pbxshared", Duration.ofSeconds(5)), runner).mount());
         assertTrue(busy.getMessage().contains("is busy: tmpfs (tmpfs)"), busy.getMessage());
         // Unmount must not take someone else's file system down either.
-        assertThrows(StorageException.class,
+        assertThrows(
+                StorageException.class,
                 () -> new SharedMount(settings(img, "ext4", "pbxshared", Duration.ofSeconds(5)), runner).unmount());
         assertEquals("tmpfs", MountTable.at(dir.resolve("mnt")).orElseThrow().fsType());
     }
@@ -129,9 +157,9 @@ class SharedMountIT {
         m.mount();
         Path mnt = dir.resolve("mnt");
         Files.writeString(mnt.resolve("moh.wav"), "music");
-        holders.add(holder(mnt, "cd \"$1\" && exec sleep 1000"));                         // cwd
-        holders.add(holder(mnt, "exec 3<\"$1/moh.wav\"; exec sleep 1000"));               // open file
-        holders.add(holder(mnt, "trap '' TERM; cd \"$1\" && exec sleep 1000"));           // ignores TERM
+        holders.add(holder(mnt, "cd \"$1\" && exec sleep 1000")); // cwd
+        holders.add(holder(mnt, "exec 3<\"$1/moh.wav\"; exec sleep 1000")); // open file
+        holders.add(holder(mnt, "trap '' TERM; cd \"$1\" && exec sleep 1000")); // ignores TERM
         awaitHolders(mnt, 3);
 
         long t0 = System.nanoTime();
@@ -145,10 +173,15 @@ class SharedMountIT {
         assertTrue(ms < 6_000, "unmount took " + ms + " ms for a 4 s budget");
         // The stop says whom it ended: every holder by pid and command name, KILL for the one that ignored TERM.
         for (Process p : holders) {
-            assertTrue(stop.ended().stream().anyMatch(e -> e.pid() == p.pid() && e.command().equals("sleep")),
+            assertTrue(
+                    stop.ended().stream()
+                            .anyMatch(e -> e.pid() == p.pid() && e.command().equals("sleep")),
                     p.pid() + " not in " + stop.ended());
         }
-        assertTrue(stop.ended().stream().anyMatch(e -> e.pid() == holders.get(2).pid() && e.signal().equals("KILL")),
+        assertTrue(
+                stop.ended().stream()
+                        .anyMatch(e ->
+                                e.pid() == holders.get(2).pid() && e.signal().equals("KILL")),
                 stop.ended().toString());
     }
 
@@ -160,7 +193,14 @@ class SharedMountIT {
         Path mnt = dir.resolve("mnt");
         // A second mount stacked on a directory inside keeps ours busy: no process to kill, umount says busy.
         Files.createDirectories(mnt.resolve("spool"));
-        Exec.ok("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.resolve("spool").toString());
+        Exec.ok(
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                "size=1m",
+                "tmpfs",
+                mnt.resolve("spool").toString());
         try {
             StorageException e = assertThrows(StorageException.class, m::unmount);
             assertTrue(e.getMessage().contains("still mounted"), e.getMessage());
@@ -220,7 +260,9 @@ class SharedMountIT {
         // A namespace made after the mount holds a private copy of it (as a service's private namespace would);
         // its only process neither uses the file system nor keeps it alive by anything but the namespace.
         Process ns = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sleep", "1000")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         holders.add(ns);
         awaitMountIn(ns, dir.resolve("mnt").toString(), true);
         assertEquals(SharedMount.Result.DONE, m.unmount());
@@ -235,22 +277,34 @@ class SharedMountIT {
         m.mount();
         Path mnt = dir.resolve("mnt");
         // In its own namespace it drops the copy of our mount and works in a tmpfs at the very same path.
-        Process other = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "umount \"$1\" && mount -t tmpfs -o size=1m other \"$1\" && cd \"$1\" && exec sleep 1000",
-                "other", mnt.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process other = new ProcessBuilder(
+                        "unshare",
+                        "--mount",
+                        "--propagation",
+                        "private",
+                        "sh",
+                        "-c",
+                        "umount \"$1\" && mount -t tmpfs -o size=1m other \"$1\" && cd \"$1\" && exec sleep 1000",
+                        "other",
+                        mnt.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         holders.add(other);
         awaitMountIn(other, mnt.toString(), false);
         Process mine = holder(mnt, "cd \"$1\" && exec sleep 1000");
         holders.add(mine);
         awaitHolders(mnt, 1);
-        assertEquals(List.of(mine.pid()), Holders.of(mnt).stream().map(Holder::pid).toList());
+        assertEquals(
+                List.of(mine.pid()), Holders.of(mnt).stream().map(Holder::pid).toList());
 
         SharedMount.Unmounted stop = m.stop();
         assertEquals(SharedMount.Result.DONE, stop.result());
         assertTrue(mine.waitFor(5, TimeUnit.SECONDS), "the real holder survived");
         assertTrue(other.isAlive(), "a process on another file system was killed");
-        assertEquals(List.of(mine.pid()), stop.ended().stream().map(SharedMount.Ended::pid).toList());
+        assertEquals(
+                List.of(mine.pid()),
+                stop.ended().stream().map(SharedMount.Ended::pid).toList());
     }
 
     /** Waits until the process's namespace shows our ext4 at the path (or, with ext4=false, a tmpfs there). */
@@ -258,9 +312,12 @@ class SharedMountIT {
         for (int i = 0; i < 200; i++) {
             try {
                 for (MountEntry e : MountTable.of(Path.of("/proc/" + p.pid()))) {
-                    if (e.mountPoint().equals(path) && e.fsType().equals(ext4 ? "ext4" : "tmpfs")
-                            && (ext4 || Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd")).toString()
-                            .equals(path))) {
+                    if (e.mountPoint().equals(path)
+                            && e.fsType().equals(ext4 ? "ext4" : "tmpfs")
+                            && (ext4
+                                    || Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd"))
+                                            .toString()
+                                            .equals(path))) {
                         return;
                     }
                 }
@@ -295,11 +352,20 @@ class SharedMountIT {
         Exec.ok("truncate", "-s", "32M", backing.toString());
         Exec.ok("mkfs.ext4", "-q", "-L", "pbxshared", backing.toString());
         HangFs disk = HangFs.backedBy(dir, backing);
-        String loop = Exec.ok("losetup", "--find", "--show", disk.disk.toString()).strip();
+        String loop =
+                Exec.ok("losetup", "--find", "--show", disk.disk.toString()).strip();
         Path mnt = dir.resolve("mnt");
         try {
-            MountSettings s = new MountSettings(Path.of(loop), mnt, "ext4", "noatime", "pbxshared", null, "pbx1",
-                    Duration.ofSeconds(10), Duration.ofSeconds(3));
+            MountSettings s = new MountSettings(
+                    Path.of(loop),
+                    mnt,
+                    "ext4",
+                    "noatime",
+                    "pbxshared",
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(3));
             SharedMount m = new SharedMount(s, runner);
             m.mount();
             Files.write(mnt.resolve("recording.wav"), new byte[4 << 20]);
@@ -307,12 +373,14 @@ class SharedMountIT {
             long t0 = System.nanoTime();
             StorageException e = assertThrows(StorageException.class, m::stop);
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(e.getMessage().contains("did not finish") || e.getMessage().contains("still mounted"),
+            assertTrue(
+                    e.getMessage().contains("did not finish") || e.getMessage().contains("still mounted"),
                     e.getMessage());
             assertTrue(ms < 10_000, "a stop with a 3 s budget took " + ms + " ms");
             // And again: a second stop must not take the detached mount for "already unmounted".
             StorageException again = assertThrows(StorageException.class, m::stop);
-            assertTrue(again.getMessage().contains(loop) || again.getMessage().contains("did not finish"),
+            assertTrue(
+                    again.getMessage().contains(loop) || again.getMessage().contains("did not finish"),
                     again.getMessage());
         } finally {
             // Killing the FUSE daemon fails the pending I/O; the stuck umount then ends and the loop can go.
@@ -337,7 +405,9 @@ class SharedMountIT {
 
     static Process holder(Path mnt, String script) throws IOException {
         return new ProcessBuilder("sh", "-c", script, "holder", mnt.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
     }
 
     static void awaitHolders(Path mnt, int n) throws InterruptedException {

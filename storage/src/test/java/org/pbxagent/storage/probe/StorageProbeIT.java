@@ -26,8 +26,16 @@ class StorageProbeIT {
     @Test
     void everyDepthIsHealthyOnAHealthyDeviceAndNotMountedIsNotRunning() throws Exception {
         try (LoopImage img = LoopImage.create(dir, "shared.img", "32M", "mkfs.ext4", "-q", "-L", "pbxshared")) {
-            MountSettings s = new MountSettings(img.device, dir.resolve("mnt"), "ext4", null, "pbxshared", null,
-                    "pbx1", Duration.ofSeconds(10), Duration.ofSeconds(5));
+            MountSettings s = new MountSettings(
+                    img.device,
+                    dir.resolve("mnt"),
+                    "ext4",
+                    null,
+                    "pbxshared",
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(5));
             SharedMount mount = new SharedMount(s, runner);
             StorageProbe probe = new StorageProbe(mount, null, runner, "pbx1", Duration.ofSeconds(5));
             ProbeReport down = probe.run(0);
@@ -48,10 +56,18 @@ class StorageProbeIT {
     @Test
     void aDeviceWhoseReadsHangFailsTheReadStepWithinTheBudget() throws Exception {
         try (HangFs hung = HangFs.mount(dir, false)) {
-            MountSettings s = new MountSettings(hung.disk, hung.mountPoint, hung.fsType(), null, null, null, "pbx1",
-                    Duration.ofSeconds(5), Duration.ofSeconds(5));
-            StorageProbe probe = new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1",
-                    Duration.ofSeconds(3));
+            MountSettings s = new MountSettings(
+                    hung.disk,
+                    hung.mountPoint,
+                    hung.fsType(),
+                    null,
+                    null,
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5));
+            StorageProbe probe =
+                    new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1", Duration.ofSeconds(3));
             assertTrue(probe.run(0).healthy(), "depth 0 reads only the mount table and must not touch the device");
 
             long t0 = System.nanoTime();
@@ -67,10 +83,18 @@ class StorageProbeIT {
     @Test
     void aFileSystemWhoseWritesHangFailsTheWriteStepWithinTheBudget() throws Exception {
         try (HangFs hung = HangFs.mount(dir, true)) {
-            MountSettings s = new MountSettings(hung.disk, hung.mountPoint, hung.fsType(), null, null, null, "pbx1",
-                    Duration.ofSeconds(5), Duration.ofSeconds(5));
-            StorageProbe probe = new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1",
-                    Duration.ofSeconds(3));
+            MountSettings s = new MountSettings(
+                    hung.disk,
+                    hung.mountPoint,
+                    hung.fsType(),
+                    null,
+                    null,
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5));
+            StorageProbe probe =
+                    new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1", Duration.ofSeconds(3));
             assertTrue(probe.run(10).healthy(), "reads are answered in this mode");
             long t0 = System.nanoTime();
             ProbeReport r = probe.run(20);
@@ -84,12 +108,20 @@ class StorageProbeIT {
     @Test
     void aFailingSessionCheckNamesTheSessionStep() throws Exception {
         try (LoopImage img = LoopImage.create(dir, "s.img", "16M", "mkfs.ext4", "-q")) {
-            MountSettings s = new MountSettings(img.device, dir.resolve("mnt2"), "ext4", null, null, null, "pbx1",
-                    Duration.ofSeconds(10), Duration.ofSeconds(5));
+            MountSettings s = new MountSettings(
+                    img.device,
+                    dir.resolve("mnt2"),
+                    "ext4",
+                    null,
+                    null,
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(5));
             SharedMount mount = new SharedMount(s, runner);
             mount.mount();
-            StorageProbe probe = new StorageProbe(mount, t -> "session 3 to 127.0.0.1:3260 is FAILED", runner,
-                    "pbx1", Duration.ofSeconds(5));
+            StorageProbe probe = new StorageProbe(
+                    mount, t -> "session 3 to 127.0.0.1:3260 is FAILED", runner, "pbx1", Duration.ofSeconds(5));
             ProbeReport r = probe.run(0);
             assertFalse(r.healthy());
             assertEquals("session", r.failedStep());
@@ -106,12 +138,21 @@ class StorageProbeIT {
         try (HangFs hung = HangFs.mount(dir, false)) {
             for (int i = 0; i < n; i++) {
                 burners.add(new ProcessBuilder("timeout", "60", "sh", "-c", "while :; do :; done")
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start());
             }
-            MountSettings s = new MountSettings(hung.disk, hung.mountPoint, hung.fsType(), null, null, null, "pbx1",
-                    Duration.ofSeconds(5), Duration.ofSeconds(5));
-            StorageProbe probe = new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1",
-                    Duration.ofSeconds(3));
+            MountSettings s = new MountSettings(
+                    hung.disk,
+                    hung.mountPoint,
+                    hung.fsType(),
+                    null,
+                    null,
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5));
+            StorageProbe probe =
+                    new StorageProbe(new SharedMount(s, runner), null, runner, "pbx1", Duration.ofSeconds(3));
             for (int round = 0; round < 3; round++) {
                 long t0 = System.nanoTime();
                 ProbeReport r = probe.run(10);
@@ -145,10 +186,18 @@ class StorageProbeIT {
             return r;
         };
         try (HangFs hung = HangFs.mount(dir, false)) {
-            MountSettings s = new MountSettings(hung.disk, hung.mountPoint, hung.fsType(), null, null, null, "pbx1",
-                    Duration.ofSeconds(5), Duration.ofSeconds(5));
-            StorageProbe probe = new StorageProbe(new SharedMount(s, runner), null, slow, "pbx1",
-                    Duration.ofSeconds(2));
+            MountSettings s = new MountSettings(
+                    hung.disk,
+                    hung.mountPoint,
+                    hung.fsType(),
+                    null,
+                    null,
+                    null,
+                    "pbx1",
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5));
+            StorageProbe probe =
+                    new StorageProbe(new SharedMount(s, runner), null, slow, "pbx1", Duration.ofSeconds(2));
             long t0 = System.nanoTime();
             ProbeReport first = probe.run(10);
             long ms = (System.nanoTime() - t0) / 1_000_000;

@@ -10,8 +10,7 @@ public final class Exec {
 
     private static final ProcessCommandRunner RUNNER = new ProcessCommandRunner();
 
-    private Exec() {
-    }
+    private Exec() {}
 
     public static CommandResult run(String... argv) {
         return RUNNER.run(BoundedCommand.of(Duration.ofSeconds(30), argv));
@@ -20,7 +19,8 @@ public final class Exec {
     public static String ok(String... argv) {
         CommandResult r = run(argv);
         if (!r.ok()) {
-            throw new IllegalStateException(String.join(" ", argv) + ": " + r.reason() + "\n" + r.stdout() + r.stderr());
+            throw new IllegalStateException(
+                    String.join(" ", argv) + ": " + r.reason() + "\n" + r.stdout() + r.stderr());
         }
         return r.stdout();
     }

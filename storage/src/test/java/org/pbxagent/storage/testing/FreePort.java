@@ -10,8 +10,7 @@ import java.time.Duration;
 /** Free loopback ports and waiting for a listener, for real parts started by tests. */
 public final class FreePort {
 
-    private FreePort() {
-    }
+    private FreePort() {}
 
     public static int pick() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -24,8 +23,8 @@ public final class FreePort {
         long deadline = System.nanoTime() + budget.toNanos();
         while (System.nanoTime() < deadline) {
             if (owner != null && !owner.isAlive()) {
-                throw new IllegalStateException("process exited with " + owner.exitValue() + " before listening on "
-                        + port);
+                throw new IllegalStateException(
+                        "process exited with " + owner.exitValue() + " before listening on " + port);
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -50,15 +50,17 @@ public final class HangFs implements AutoCloseable {
         Path bin = dir.resolve("hangfs");
         Exec.ok("gcc", "-O2", "-o", bin.toString(), src.toString());
         Path mnt = Files.createDirectories(dir.resolve("hung"));
-        List<String> argv = new ArrayList<>(List.of(bin.toString(), mnt.toString(), mnt.resolve("disk").toString()));
+        List<String> argv = new ArrayList<>(
+                List.of(bin.toString(), mnt.toString(), mnt.resolve("disk").toString()));
         argv.addAll(mode);
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         byte[] line = new byte[8];
         int n = p.getInputStream().readNBytes(line, 0, 8);
         if (n < 7 || !new String(line, 0, 7, StandardCharsets.US_ASCII).equals("mounted")) {
             p.destroyForcibly();
-            throw new IllegalStateException("hangfs did not mount: " + new String(line, 0, Math.max(n, 0), StandardCharsets.UTF_8)
-                    + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "hangfs did not mount: " + new String(line, 0, Math.max(n, 0), StandardCharsets.UTF_8)
+                            + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
         return new HangFs(mnt, p);
     }

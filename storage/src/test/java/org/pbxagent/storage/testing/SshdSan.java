@@ -35,29 +35,44 @@ public final class SshdSan implements AutoCloseable {
         Files.copy(dir.resolve("id_ed25519.pub"), authorized);
         int port = FreePort.pick();
         Path knownHosts = dir.resolve("known_hosts");
-        String hostPub = Files.readString(dir.resolve("ssh_host_ed25519_key.pub")).strip();
+        String hostPub =
+                Files.readString(dir.resolve("ssh_host_ed25519_key.pub")).strip();
         String[] parts = hostPub.split(" ");
         Files.writeString(knownHosts, "[127.0.0.1]:" + port + " " + parts[0] + " " + parts[1] + "\n");
         Path config = dir.resolve("sshd_config");
-        Files.writeString(config, String.join("\n",
-                "ListenAddress 127.0.0.1:" + port,
-                "HostKey " + hostKey,
-                "PidFile " + dir.resolve("sshd.pid"),
-                "AuthorizedKeysFile " + authorized,
-                "PermitRootLogin prohibit-password",
-                "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no",
-                "UsePAM no",
-                "StrictModes no",
-                "LogLevel ERROR",
-                "") );
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "ListenAddress 127.0.0.1:" + port,
+                        "HostKey " + hostKey,
+                        "PidFile " + dir.resolve("sshd.pid"),
+                        "AuthorizedKeysFile " + authorized,
+                        "PermitRootLogin prohibit-password",
+                        "PasswordAuthentication no",
+                        "KbdInteractiveAuthentication no",
+                        "UsePAM no",
+                        "StrictModes no",
+                        "LogLevel ERROR",
+                        ""));
         // sshd runs in a private mount namespace where root's ~/.bashrc is an empty file: bash sources it for
         // every SSH command, and the machine's own dotfiles must not decide whether a test passes.
         Path emptyRc = Files.writeString(dir.resolve("empty.bashrc"), "");
-        Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "if [ -e /root/.bashrc ]; then mount --bind \"$1\" /root/.bashrc || exit 97; fi; "
-                        + "exec /usr/sbin/sshd -D -e -f \"$2\"", "sshd-ns", emptyRc.toString(), config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
+        Process p = new ProcessBuilder(
+                        "unshare",
+                        "--mount",
+                        "--propagation",
+                        "private",
+                        "sh",
+                        "-c",
+                        "if [ -e /root/.bashrc ]; then mount --bind \"$1\" /root/.bashrc || exit 97; fi; "
+                                + "exec /usr/sbin/sshd -D -e -f \"$2\"",
+                        "sshd-ns",
+                        emptyRc.toString(),
+                        config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("sshd.log").toFile())
+                .start();
         SshdSan s = new SshdSan(port, userKey, knownHosts, dir, p);
         try {
             FreePort.awaitListening(port, Duration.ofSeconds(10), p);

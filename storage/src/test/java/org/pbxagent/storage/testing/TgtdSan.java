@@ -35,9 +35,11 @@ public final class TgtdSan implements AutoCloseable {
         int portal = FreePort.pick();
         Path lun = dir.resolve("lun.img");
         Exec.ok("truncate", "-s", "16M", lun.toString());
-        Process p = new ProcessBuilder("tgtd", "-f", "-C", Integer.toString(control), "--iscsi",
-                "portal=127.0.0.1:" + portal)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("tgtd.log").toFile()).start();
+        Process p = new ProcessBuilder(
+                        "tgtd", "-f", "-C", Integer.toString(control), "--iscsi", "portal=127.0.0.1:" + portal)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("tgtd.log").toFile())
+                .start();
         TgtdSan san = new TgtdSan(portal, control, lun, p);
         try {
             FreePort.awaitListening(portal, Duration.ofSeconds(10), p);
