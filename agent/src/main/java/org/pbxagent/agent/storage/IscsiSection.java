@@ -10,8 +10,8 @@ import org.pbxagent.storage.iscsi.IscsiSettings;
 
 /**
  * The {@code iscsi.*} section: the session under the shared device. Absent (null) when no iscsi key is set. The rules
- * of each value are storage's ({@link IscsiSettings}, {@link IscsiName}); this reader puts their complaints under
- * the key.
+ * of each value are storage's ({@link IscsiSettings}, {@link IscsiName}: portals, LUN range, CHAP pair); this reader
+ * puts their complaints under the key.
  */
 public record IscsiSection(IscsiSettings settings) {
 
@@ -44,9 +44,14 @@ public record IscsiSection(IscsiSettings settings) {
         }
         int lun = s.intRange("lun", 1, IscsiSettings.MIN_LUN, IscsiSettings.MAX_LUN);
         String chapUser = s.string("chap-user", null);
-        Secret chapSecret = s.secret("chap-secret", chapUser != null, 12);
-        if (chapUser == null && !chapSecret.isEmpty()) {
-            s.problem("chap-user", "required when iscsi.chap-secret is set");
+        Secret chapSecret = s.secret("chap-secret", false, 0);
+        String chapSecretValue = chapSecret.isEmpty() ? null : chapSecret.reveal();
+        try {
+            IscsiSettings.checkChap(chapUser, chapSecretValue);
+        } catch (IscsiSettings.ChapException e) {
+            s.problem(e.value() == IscsiSettings.ChapValue.USER ? "chap-user" : "chap-secret", e.getMessage());
+            chapUser = null;
+            chapSecretValue = null;
         }
         Duration commandTimeout = s.millis("command-timeout-ms", 15_000, 1_000, 300_000);
         Duration deviceWait = s.millis("device-wait-ms", 15_000, 100, 300_000);
@@ -54,14 +59,7 @@ public record IscsiSection(IscsiSettings settings) {
             return null;
         }
         return new IscsiSection(new IscsiSettings(
-                target,
-                portals,
-                lun,
-                initiator,
-                chapUser,
-                chapSecret.isEmpty() ? null : chapSecret.reveal(),
-                commandTimeout,
-                deviceWait));
+                target, portals, lun, initiator, chapUser, chapSecretValue, commandTimeout, deviceWait));
     }
 
     private static IscsiName name(ConfigSource s, String key, boolean required) {

@@ -39,8 +39,58 @@ public record IscsiSettings(
         if (lun < MIN_LUN || lun > MAX_LUN) {
             throw new IllegalArgumentException("lun must be " + MIN_LUN + ".." + MAX_LUN + ": " + lun);
         }
-        if ((chapUser == null) != (chapSecret == null)) {
-            throw new IllegalArgumentException("CHAP needs both a user and a secret");
+        checkChap(chapUser, chapSecret);
+    }
+
+    /**
+     * RFC 3720 (8.2.1) asks for CHAP secrets of at least 96 bits; 12 characters is also the floor that the Windows and
+     * several target implementations hold to, so a shorter one would fail at some peer's login, not here.
+     */
+    public static final int MIN_CHAP_SECRET_LENGTH = 12;
+
+    /** Which of the two CHAP values a {@link ChapException} is about, for the caller to name its own key. */
+    public enum ChapValue {
+        USER,
+        SECRET
+    }
+
+    /** A CHAP pair that cannot log in: says which value is wrong. The message never holds the secret. */
+    public static final class ChapException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        private final ChapValue value;
+
+        ChapException(ChapValue value, String message) {
+            super(message);
+            this.value = value;
+        }
+
+        public ChapValue value() {
+            return value;
+        }
+    }
+
+    /**
+     * The CHAP rule: no CHAP (both null), or a user and a secret of at least {@value #MIN_CHAP_SECRET_LENGTH}
+     * characters.
+     *
+     * @throws ChapException naming the value that breaks it
+     */
+    public static void checkChap(String chapUser, String chapSecret) {
+        if (chapUser == null && chapSecret != null) {
+            throw new ChapException(ChapValue.USER, "required when a CHAP secret is set");
+        }
+        if (chapUser != null && chapSecret == null) {
+            throw new ChapException(ChapValue.SECRET, "required when a CHAP user is set");
+        }
+        if (chapUser != null && chapUser.isBlank()) {
+            throw new ChapException(ChapValue.USER, "must not be blank");
+        }
+        if (chapSecret != null && chapSecret.length() < MIN_CHAP_SECRET_LENGTH) {
+            throw new ChapException(
+                    ChapValue.SECRET,
+                    "expected a secret of at least " + MIN_CHAP_SECRET_LENGTH + " characters, got "
+                            + chapSecret.length());
         }
     }
 

@@ -99,7 +99,7 @@ class IscsiInitiatorTest {
             }
             return ScriptedRunner.exit(argv, 0, "", "");
         });
-        new IscsiInitiator(settings("pbx", "s3cret-chap", "10.0.10.5:3260", "10.0.20.5:3260"), r, db).login();
+        new IscsiInitiator(settings("pbx", "s3cret-chap-42", "10.0.10.5:3260", "10.0.20.5:3260"), r, db).login();
         assertEquals(
                 List.of("iscsiadm", "-m", "discovery", "-t", "sendtargets", "-p", "10.0.10.5:3260"), r.calls.get(0));
         assertEquals(
@@ -138,7 +138,7 @@ class IscsiInitiatorTest {
                 List.of("iscsiadm", "-m", "node", "-T", TARGET, "-p", "10.0.10.5:3260", "--login"), r.calls.get(3));
         assertEquals(8, r.calls.size(), "discovery, 2 CHAP updates and login on each of two portals");
         for (List<String> argv : r.calls) {
-            assertFalse(String.join(" ", argv).contains("s3cret-chap"), "the secret on an argv: " + argv);
+            assertFalse(String.join(" ", argv).contains("s3cret-chap-42"), "the secret on an argv: " + argv);
         }
         for (String portal : List.of("10.0.10.5,3260,1", "10.0.20.5,3260,1")) {
             Path record = db.resolve(TARGET).resolve(portal).resolve("default");
@@ -149,16 +149,16 @@ class IscsiInitiatorTest {
                             .filter(l -> l.startsWith("node.session.auth.password"))
                             .count(),
                     portal);
-            assertEquals("node.session.auth.password = s3cret-chap", lines.get(lines.size() - 2), portal);
+            assertEquals("node.session.auth.password = s3cret-chap-42", lines.get(lines.size() - 2), portal);
             assertEquals("# END RECORD", lines.get(lines.size() - 1));
             assertTrue(lines.contains("node.conn[0].address = " + portal.substring(0, portal.indexOf(','))), portal);
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(record)), portal);
         }
         // A second login replaces the secret, never adds a second line.
-        new IscsiInitiator(settings("pbx", "n3w-secret", "10.0.10.5:3260"), r, db).login();
+        new IscsiInitiator(settings("pbx", "n3w-secret-42", "10.0.10.5:3260"), r, db).login();
         List<String> again = Files.readAllLines(db.resolve(TARGET).resolve("10.0.10.5,3260,1/default"));
         assertEquals(
-                List.of("node.session.auth.password = n3w-secret"),
+                List.of("node.session.auth.password = n3w-secret-42"),
                 again.stream()
                         .filter(l -> l.startsWith("node.session.auth.password"))
                         .toList());
@@ -200,9 +200,9 @@ class IscsiInitiatorTest {
                 : ScriptedRunner.exit(argv, 0, "", ""));
         StorageException e = assertThrows(
                 StorageException.class,
-                () -> new IscsiInitiator(settings("pbx", "s3cret-chap", "10.0.10.5:3260"), r, db).login());
+                () -> new IscsiInitiator(settings("pbx", "s3cret-chap-42", "10.0.10.5:3260"), r, db).login());
         assertTrue(e.getMessage().contains("no iSCSI node record of " + TARGET + " on 10.0.10.5:3260"), e.getMessage());
-        assertFalse(e.getMessage().contains("s3cret-chap"));
+        assertFalse(e.getMessage().contains("s3cret-chap-42"));
         assertTrue(r.calls.stream().noneMatch(a -> a.contains("--login")), "no login without the secret in place");
     }
 
