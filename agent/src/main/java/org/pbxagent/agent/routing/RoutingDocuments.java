@@ -218,7 +218,7 @@ public final class RoutingDocuments {
         for (int i = 0; i < blocked.size(); i++) {
             required(p, "blocked_callers[" + i + "].pattern", blocked.get(i).pattern());
         }
-        unique(p, "blocked_callers", blocked, RoutingDocument.BlockedCaller::pattern, "pattern");
+        unique(p, "blocked_callers", blocked, b -> plainNumber(b.pattern()), "pattern");
         return p;
     }
 
@@ -317,7 +317,12 @@ public final class RoutingDocuments {
                 .toList();
         List<RoutingData.InboundRoute> inbound = list(d.inboundRoutes()).stream()
                 .map(r -> new RoutingData.InboundRoute(
-                        t, r.name(), r.didPattern(), r.callerIdPattern(), or(r.priority(), 100), dest(r.destination())))
+                        t,
+                        r.name(),
+                        plainNumber(r.didPattern()),
+                        plainNumber(r.callerIdPattern()),
+                        or(r.priority(), 100),
+                        dest(r.destination())))
                 .toList();
         List<RoutingData.Trunk> trunks = list(d.trunks()).stream()
                 .map(k -> new RoutingData.Trunk(t, k.name(), k.dialString()))
@@ -337,7 +342,7 @@ public final class RoutingDocuments {
                         list(o.trunks())))
                 .toList();
         List<RoutingData.BlockedCaller> blocked = list(d.blockedCallers()).stream()
-                .map(b -> new RoutingData.BlockedCaller(t, b.pattern(), b.reason()))
+                .map(b -> new RoutingData.BlockedCaller(t, plainNumber(b.pattern()), b.reason()))
                 .toList();
         return new RoutingData(
                 version,
@@ -429,6 +434,55 @@ public final class RoutingDocuments {
                         .filter(b -> tenant.equals(b.tenant()))
                         .map(b -> new RoutingDocument.BlockedCaller(b.pattern(), b.reason()))
                         .toList());
+    }
+
+    /**
+     * A plain value (no leading {@code _}) written with {@code -} separators, as Asterisk reads it: without them
+     * ({@code 555-1234} is {@code 5551234}). Patterns, values without {@code -} and values of {@code -} only (which
+     * the compiler refuses) are kept as written.
+     */
+    static String plainNumber(String s) {
+        if (s == null || s.startsWith("_") || s.indexOf('-') < 0) {
+            return s;
+        }
+        String n = s.replace("-", "");
+        return n.isBlank() ? s : n;
+    }
+
+    /**
+     * One note per plain DID, caller ID or blocked number of the document written with {@code -}: the import
+     * stores it without them ({@link #toRows}), and the note names the row and both values.
+     */
+    public static List<String> separatorNotes(RoutingDocument d) {
+        List<String> notes = new ArrayList<>();
+        String t = "tenant " + d.tenant() + ": ";
+        List<RoutingDocument.InboundRoute> inbound = list(d.inboundRoutes());
+        for (int i = 0; i < inbound.size(); i++) {
+            RoutingDocument.InboundRoute r = inbound.get(i);
+            separatorNote(
+                    notes,
+                    t + "inbound route " + r.name() + " (inbound_routes[" + i + "].did_pattern)",
+                    r.didPattern());
+            separatorNote(
+                    notes,
+                    t + "inbound route " + r.name() + " (inbound_routes[" + i + "].caller_id_pattern)",
+                    r.callerIdPattern());
+        }
+        List<RoutingDocument.BlockedCaller> blocked = list(d.blockedCallers());
+        for (int i = 0; i < blocked.size(); i++) {
+            separatorNote(
+                    notes,
+                    t + "blocked caller " + blocked.get(i).pattern() + " (blocked_callers[" + i + "].pattern)",
+                    blocked.get(i).pattern());
+        }
+        return notes;
+    }
+
+    private static void separatorNote(List<String> notes, String what, String value) {
+        String n = plainNumber(value);
+        if (n != null && !n.equals(value)) {
+            notes.add(what + ": '" + value + "' stored as " + n + " ('-' is a separator, as in Asterisk)");
+        }
     }
 
     private static int or(Integer v, int dflt) {

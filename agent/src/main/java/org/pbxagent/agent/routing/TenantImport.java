@@ -59,7 +59,7 @@ public final class TenantImport {
         RoutingData after = replaced(db, tenant, incoming);
 
         List<String> refusals = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
+        List<String> notes = new ArrayList<>(RoutingDocuments.separatorNotes(doc));
         try {
             RoutingSnapshot s = RoutingCompiler.compile(after);
             for (String p : s.problems()) {

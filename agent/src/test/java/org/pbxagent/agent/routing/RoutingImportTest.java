@@ -239,6 +239,44 @@ class RoutingImportTest {
     }
 
     @Test
+    void plainNumbersWrittenWithDashesAreStoredWithoutThemAndSaidSo() throws Exception {
+        importExample();
+        ObjectNode doc = exportJson();
+        ObjectNode route = ((ArrayNode) doc.get("inbound_routes"))
+                .addObject()
+                .put("name", "workshop-direct")
+                .put("did_pattern", "4930-555-103");
+        route.putObject("destination").put("type", "EXTENSION").put("ref", "203");
+        ((ArrayNode) doc.get("blocked_callers")).addObject().put("pattern", "0170-1-2-3");
+        Run r = pbxAgent("routing", "import", write("dashes.json", doc).toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(
+                r.out()
+                        .contains("note: tenant small-office: inbound route workshop-direct"
+                                + " (inbound_routes[1].did_pattern): '4930-555-103' stored as 4930555103"),
+                r.all());
+        assertTrue(
+                r.out()
+                        .contains("note: tenant small-office: blocked caller 0170-1-2-3 (blocked_callers[1].pattern):"
+                                + " '0170-1-2-3' stored as 0170123"),
+                r.all());
+        // the numbers as callers and carriers send them now match
+        assertDecision(call("route", "2026-11-24T09:00:00Z", "4930777000", "did", "4930555103"), "DIAL", "PJSIP/203");
+        RouteDecision blocked = call("route", "2026-11-24T09:00:00Z", "0170123", "did", "4930555103");
+        assertEquals("blocked", blocked.get("ROUTE_REASON"), blocked.toString());
+        String exported = exportJson().toString();
+        assertTrue(exported.contains("\"4930555103\"") && exported.contains("\"0170123\""), exported);
+        assertFalse(exported.contains("4930-555-103"), exported);
+
+        // the same number twice, once with dashes: one row, refused before anything is written
+        ObjectNode twice = exportJson();
+        ((ArrayNode) twice.get("blocked_callers")).addObject().put("pattern", "017-0123");
+        Run t = pbxAgent("routing", "import", write("twice.json", twice).toString());
+        assertEquals(2, t.code(), t.all());
+        assertTrue(t.err().contains("blocked_callers[2].pattern: 0170123 appears more than once"), t.all());
+    }
+
+    @Test
     void aRowTheDbRefusesRollsBackTheWholeImport() throws Exception {
         importExample();
         long v = version();
