@@ -12,18 +12,18 @@ import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.pbxagent.agent.config.AgentConfig;
-import org.pbxagent.agent.lifecycle.AgentComponent;
-import org.pbxagent.agent.lifecycle.AgentModule;
-import org.pbxagent.agent.lifecycle.AgentRuntime;
-import org.pbxagent.agent.lifecycle.OptionalGauge;
 import org.pbxagent.agent.load.NodeLoad;
 import org.pbxagent.agent.load.NodeLoadListener;
+import org.pbxagent.agent.module.AgentComponent;
+import org.pbxagent.agent.module.AgentModule;
+import org.pbxagent.agent.module.AgentRuntime;
+import org.pbxagent.agent.module.OptionalGauge;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Load reporting to every Kamailio, drain/undrain, and the HAProxy agent-check port, plugged into the daemon.
- * Installs the {@link DrainController} as the daemon's drain control, so POST /drain, /undrain and the stop
+ * Installs the {@link DrainController} as the daemon's drain switch, so POST /drain, /undrain and the stop
  * sequence's drain reach every Kamailio. Fed by the load monitor through {@code loadFeed}.
  */
 public final class BalancerModule implements AgentModule {
@@ -88,7 +88,7 @@ public final class BalancerModule implements AgentModule {
                 drainSettings.automatic(),
                 drainSettings.forceAutomatic(),
                 runtime.clock());
-        runtime.drainControl(drain);
+        runtime.drainSwitch(drain);
         loadFeed.accept(reporter);
         loadFeed.accept(drain);
 

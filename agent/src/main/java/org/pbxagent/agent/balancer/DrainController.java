@@ -12,10 +12,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.pbxagent.agent.DrainControl;
-import org.pbxagent.agent.DrainState;
 import org.pbxagent.agent.load.NodeLoad;
 import org.pbxagent.agent.load.NodeLoadListener;
+import org.pbxagent.agent.module.DrainState;
+import org.pbxagent.agent.module.DrainSwitch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * from {@code dispatcher.list} of the Kamailios: draining the last PBX turns "slow" into "no service". A refused
  * automatic drain is tried again on later samples, so it goes through once another PBX is active.
  */
-public final class DrainController implements DrainControl, NodeLoadListener, AutoCloseable {
+public final class DrainController implements DrainSwitch, NodeLoadListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DrainController.class);
 
     private final LoadReporter reporter;

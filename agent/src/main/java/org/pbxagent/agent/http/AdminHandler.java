@@ -16,10 +16,10 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.pbxagent.agent.DrainControl;
-import org.pbxagent.agent.DrainState;
 import org.pbxagent.agent.config.Secret;
-import org.pbxagent.agent.lifecycle.StatusBoard;
+import org.pbxagent.agent.module.DrainState;
+import org.pbxagent.agent.module.DrainSwitch;
+import org.pbxagent.agent.module.StatusBoard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +44,7 @@ final class AdminHandler extends Handler.Abstract {
     private final StatusBoard board;
     private final Exposition metrics;
     private final StatusHistory history;
-    private final Supplier<DrainControl> drain;
+    private final Supplier<DrainSwitch> drain;
     private final Secret adminToken;
     private final Secret readToken;
 
@@ -53,7 +53,7 @@ final class AdminHandler extends Handler.Abstract {
             StatusBoard board,
             Exposition metrics,
             StatusHistory history,
-            Supplier<DrainControl> drain,
+            Supplier<DrainSwitch> drain,
             Secret adminToken,
             Secret readToken) {
         this.board = board;

@@ -15,10 +15,10 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.pbxagent.agent.DrainControl;
 import org.pbxagent.agent.config.HttpSettings;
-import org.pbxagent.agent.lifecycle.AgentComponent;
-import org.pbxagent.agent.lifecycle.StatusBoard;
+import org.pbxagent.agent.module.AgentComponent;
+import org.pbxagent.agent.module.DrainSwitch;
+import org.pbxagent.agent.module.StatusBoard;
 
 /**
  * The agent's HTTP face on Jetty 12 (core handler API, no servlets): health, status, metrics, the status page and
@@ -34,7 +34,7 @@ public final class AdminHttpServer implements AgentComponent {
 
     /** Metrics from the daemon's registry (Prometheus text, or OpenMetrics when asked), and the page's plots. */
     public AdminHttpServer(
-            HttpSettings settings, StatusBoard board, PrometheusMeterRegistry meters, Supplier<DrainControl> drain) {
+            HttpSettings settings, StatusBoard board, PrometheusMeterRegistry meters, Supplier<DrainSwitch> drain) {
         this.settings = settings;
         this.history = new StatusHistory(meters, Clock.systemUTC());
         this.handler = new AdminHandler(
@@ -48,7 +48,7 @@ public final class AdminHttpServer implements AgentComponent {
 
     /** Fixed metrics text and no plots (for tests of the HTTP face alone). */
     public AdminHttpServer(
-            HttpSettings settings, StatusBoard board, Supplier<String> metrics, Supplier<DrainControl> drain) {
+            HttpSettings settings, StatusBoard board, Supplier<String> metrics, Supplier<DrainSwitch> drain) {
         this.settings = settings;
         this.history = null;
         this.handler =

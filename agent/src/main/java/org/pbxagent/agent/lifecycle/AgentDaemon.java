@@ -13,11 +13,19 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
-import org.pbxagent.agent.DrainControl;
-import org.pbxagent.agent.DrainState;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.db.AgentDatabase;
 import org.pbxagent.agent.http.AdminHttpServer;
+import org.pbxagent.agent.module.AgentComponent;
+import org.pbxagent.agent.module.AgentModule;
+import org.pbxagent.agent.module.AgentRuntime;
+import org.pbxagent.agent.module.AgentState;
+import org.pbxagent.agent.module.CallListener;
+import org.pbxagent.agent.module.DrainState;
+import org.pbxagent.agent.module.DrainSwitch;
+import org.pbxagent.agent.module.Health;
+import org.pbxagent.agent.module.HealthCheck;
+import org.pbxagent.agent.module.StatusBoard;
 import org.pbxagent.agent.scheduler.ClusterScheduler;
 import org.pbxagent.agent.scheduler.LocalScheduler;
 import org.pbxagent.agent.scheduler.RoutingConsistencyTask;
@@ -52,7 +60,7 @@ public final class AgentDaemon implements AutoCloseable {
     private final List<AgentComponent> moduleComponents = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Function<Map<String, DecisionScript>, CallListener> callListenerFactory;
-    private volatile DrainControl drain;
+    private volatile DrainSwitch drain;
     private AgentDatabase database;
     private RoutingComponent routing;
     private CallListener fastAgi;
@@ -72,7 +80,7 @@ public final class AgentDaemon implements AutoCloseable {
         this.callListenerFactory = callListenerFactory;
         this.board = new StatusBoard(config.node().id(), version(), options.clock());
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.drain = new LocalDrainControl(options.clock());
+        this.drain = new LocalDrainSwitch(options.clock());
     }
 
     /**
@@ -310,7 +318,7 @@ public final class AgentDaemon implements AutoCloseable {
         return board;
     }
 
-    public DrainControl drainControl() {
+    public DrainSwitch drainSwitch() {
         return drain;
     }
 
@@ -386,7 +394,7 @@ public final class AgentDaemon implements AutoCloseable {
             try {
                 ac.close();
             } catch (Exception e) {
-                log.warn("stopping drain control: {}", e.getMessage());
+                log.warn("stopping drain switch: {}", e.getMessage());
             }
         }
         meters.close();
@@ -439,12 +447,12 @@ public final class AgentDaemon implements AutoCloseable {
         }
 
         @Override
-        public void drainControl(DrainControl control) {
+        public void drainSwitch(DrainSwitch control) {
             drain = control;
         }
 
         @Override
-        public DrainControl drainControl() {
+        public DrainSwitch drainSwitch() {
             return drain;
         }
 

@@ -1,6 +1,7 @@
 package org.pbxagent.agent.lifecycle;
 
 import java.util.List;
+import org.pbxagent.agent.module.AgentModule;
 
 /**
  * Every module the daemon installs, in order. Adding a capability to the daemon is one {@link AgentModule} class

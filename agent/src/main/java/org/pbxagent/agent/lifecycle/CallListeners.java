@@ -3,6 +3,7 @@ package org.pbxagent.agent.lifecycle;
 import java.util.Map;
 import java.util.function.Function;
 import org.pbxagent.agent.config.AgentConfig;
+import org.pbxagent.agent.module.CallListener;
 import org.pbxagent.fastagi.DecisionScript;
 
 /** Builds the FastAGI listener the daemon serves calls with. */

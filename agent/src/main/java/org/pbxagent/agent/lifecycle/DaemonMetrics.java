@@ -22,7 +22,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import org.pbxagent.agent.DrainControl;
+import org.pbxagent.agent.module.CallListener;
+import org.pbxagent.agent.module.DrainSwitch;
+import org.pbxagent.agent.module.OptionalGauge;
+import org.pbxagent.agent.module.StatusBoard;
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.RouteDecision;
 import org.pbxagent.fastagi.RouteVariable;
@@ -83,7 +86,7 @@ final class DaemonMetrics {
         }
     }
 
-    static void node(MeterRegistry m, Supplier<DrainControl> drain, StatusBoard board) {
+    static void node(MeterRegistry m, Supplier<DrainSwitch> drain, StatusBoard board) {
         Gauge.builder("pbxagent_drained", () -> drain.get().state().drained() ? 1 : 0)
                 .description("1 while this node is drained (no new calls from the balancers)")
                 .register(m);

@@ -3,6 +3,7 @@ package org.pbxagent.agent.lifecycle;
 import java.time.Duration;
 import java.util.Map;
 import org.pbxagent.agent.config.FastAgiSettings;
+import org.pbxagent.agent.module.CallListener;
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.server.FastAgiServer;
 

@@ -11,6 +11,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.pbxagent.agent.config.RoutingSettings;
+import org.pbxagent.agent.module.AgentComponent;
+import org.pbxagent.agent.module.Health;
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.routing.RoutingService;
 import org.pbxagent.fastagi.routing.RoutingStatus;

@@ -12,11 +12,11 @@ import java.util.OptionalDouble;
 import org.pbxagent.agent.ami.AmiSettings;
 import org.pbxagent.agent.ami.AsteriskState;
 import org.pbxagent.agent.ami.AsteriskWatch;
-import org.pbxagent.agent.lifecycle.AgentComponent;
-import org.pbxagent.agent.lifecycle.AgentModule;
-import org.pbxagent.agent.lifecycle.AgentRuntime;
-import org.pbxagent.agent.lifecycle.Health;
-import org.pbxagent.agent.lifecycle.OptionalGauge;
+import org.pbxagent.agent.module.AgentComponent;
+import org.pbxagent.agent.module.AgentModule;
+import org.pbxagent.agent.module.AgentRuntime;
+import org.pbxagent.agent.module.Health;
+import org.pbxagent.agent.module.OptionalGauge;
 
 /**
  * Puts the AMI watch and the load monitor into the daemon: {@code ami.*} and {@code load.*} configuration, start and

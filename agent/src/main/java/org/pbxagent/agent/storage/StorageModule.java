@@ -10,10 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
-import org.pbxagent.agent.lifecycle.AgentModule;
-import org.pbxagent.agent.lifecycle.AgentRuntime;
-import org.pbxagent.agent.lifecycle.Health;
-import org.pbxagent.agent.lifecycle.OptionalGauge;
+import org.pbxagent.agent.module.AgentModule;
+import org.pbxagent.agent.module.AgentRuntime;
+import org.pbxagent.agent.module.Health;
+import org.pbxagent.agent.module.OptionalGauge;
 import org.pbxagent.storage.probe.ProbeReport;
 
 /**

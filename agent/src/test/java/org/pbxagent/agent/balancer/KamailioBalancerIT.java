@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.pbxagent.agent.DrainState;
+import org.pbxagent.agent.module.DrainState;
 
 /**
  * The issue's scenarios against real parts: Kamailio 5.6 running the shipped kamailio.cfg, two SIPp PBX stand-ins on

@@ -22,13 +22,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.DrainControl;
-import org.pbxagent.agent.DrainState;
 import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.http.AdminHttpServer;
-import org.pbxagent.agent.lifecycle.AgentState;
-import org.pbxagent.agent.lifecycle.StatusBoard;
+import org.pbxagent.agent.module.AgentState;
+import org.pbxagent.agent.module.DrainState;
+import org.pbxagent.agent.module.DrainSwitch;
+import org.pbxagent.agent.module.StatusBoard;
 import picocli.CommandLine;
 
 /**
@@ -47,7 +47,7 @@ class OperatorCliTest {
     private final LastPbx control = new LastPbx();
 
     /** Refuses a drain that is not forced while {@code last}; an automatic drain can hold the node drained. */
-    private static final class LastPbx implements DrainControl {
+    private static final class LastPbx implements DrainSwitch {
         volatile boolean last = true;
         volatile String operator;
         volatile String automatic;

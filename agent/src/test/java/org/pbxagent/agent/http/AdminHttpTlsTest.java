@@ -34,14 +34,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.DrainControl;
-import org.pbxagent.agent.DrainState;
 import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.config.ConfigException;
 import org.pbxagent.agent.config.HttpSettings;
 import org.pbxagent.agent.config.Secret;
-import org.pbxagent.agent.lifecycle.StatusBoard;
+import org.pbxagent.agent.module.DrainState;
+import org.pbxagent.agent.module.DrainSwitch;
+import org.pbxagent.agent.module.StatusBoard;
 import picocli.CommandLine;
 
 /**
@@ -122,7 +122,7 @@ class AdminHttpTlsTest {
     private int start(HttpSettings settings) throws Exception {
         StatusBoard board = new StatusBoard("pbx1", "test", Clock.systemUTC());
         board.section("balancer", () -> Map.of("kamailio", List.of(Map.of("url", "http://10.0.0.10:5071/pbx"))));
-        DrainControl drain = new DrainControl() {
+        DrainSwitch drain = new DrainSwitch() {
             @Override
             public DrainState drain(String reason, boolean force) {
                 drained = true;

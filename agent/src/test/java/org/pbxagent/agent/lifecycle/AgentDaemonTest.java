@@ -200,7 +200,7 @@ class AgentDaemonTest {
         assertEquals(401, wrong.statusCode());
         assertTrue(wrong.headers().firstValue("www-authenticate").isPresent());
         assertEquals(405, get("/drain").statusCode());
-        assertFalse(daemon.drainControl().state().drained());
+        assertFalse(daemon.drainSwitch().state().drained());
 
         HttpResponse<String> ok = post("/drain?reason=kernel%20update", TOKEN);
         assertEquals(200, ok.statusCode(), ok.body());
@@ -213,7 +213,7 @@ class AgentDaemonTest {
         assertEquals(401, post("/undrain", null).statusCode());
         HttpResponse<String> back = post("/undrain", TOKEN);
         assertEquals(200, back.statusCode());
-        assertFalse(daemon.drainControl().state().drained());
+        assertFalse(daemon.drainSwitch().state().drained());
     }
 
     @Test

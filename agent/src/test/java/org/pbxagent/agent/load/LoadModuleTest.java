@@ -21,16 +21,16 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
-import org.pbxagent.agent.DrainControl;
 import org.pbxagent.agent.ami.AmiPeer;
 import org.pbxagent.agent.ami.AmiSettings;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.config.ConfigException;
 import org.pbxagent.agent.config.ConfigSections;
 import org.pbxagent.agent.config.SectionType;
-import org.pbxagent.agent.lifecycle.AgentComponent;
-import org.pbxagent.agent.lifecycle.AgentRuntime;
-import org.pbxagent.agent.lifecycle.HealthCheck;
+import org.pbxagent.agent.module.AgentComponent;
+import org.pbxagent.agent.module.AgentRuntime;
+import org.pbxagent.agent.module.DrainSwitch;
+import org.pbxagent.agent.module.HealthCheck;
 
 /** The ami.* and load.* sections as the daemon reads them, and the module's start, status, metrics and stop. */
 class LoadModuleTest {
@@ -230,12 +230,12 @@ class LoadModuleTest {
         }
 
         @Override
-        public void drainControl(DrainControl control) {
+        public void drainSwitch(DrainSwitch control) {
             throw new UnsupportedOperationException("the load module does not drain");
         }
 
         @Override
-        public DrainControl drainControl() {
+        public DrainSwitch drainSwitch() {
             throw new UnsupportedOperationException("the load module does not drain");
         }
 

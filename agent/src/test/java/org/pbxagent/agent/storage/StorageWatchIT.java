@@ -23,13 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.DrainControl;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.http.Json;
 import org.pbxagent.agent.http.StatusSummary;
-import org.pbxagent.agent.lifecycle.AgentComponent;
-import org.pbxagent.agent.lifecycle.AgentRuntime;
-import org.pbxagent.agent.lifecycle.HealthCheck;
+import org.pbxagent.agent.module.AgentComponent;
+import org.pbxagent.agent.module.AgentRuntime;
+import org.pbxagent.agent.module.DrainSwitch;
+import org.pbxagent.agent.module.HealthCheck;
 import org.pbxagent.storage.command.BoundedCommand;
 import org.pbxagent.storage.command.CommandResult;
 import org.pbxagent.storage.command.ProcessCommandRunner;
@@ -202,12 +202,12 @@ class StorageWatchIT {
         }
 
         @Override
-        public void drainControl(DrainControl control) {
+        public void drainSwitch(DrainSwitch control) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public DrainControl drainControl() {
+        public DrainSwitch drainSwitch() {
             throw new UnsupportedOperationException();
         }
 

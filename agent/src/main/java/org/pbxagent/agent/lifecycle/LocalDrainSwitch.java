@@ -1,21 +1,21 @@
 package org.pbxagent.agent.lifecycle;
 
 import java.time.Clock;
-import org.pbxagent.agent.DrainControl;
-import org.pbxagent.agent.DrainState;
+import org.pbxagent.agent.module.DrainState;
+import org.pbxagent.agent.module.DrainSwitch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The drain control used when no balancer component is installed: it records the state (shown in /status, returned
+ * The drain switch used when no balancer component is installed: it records the state (shown in /status, returned
  * by the admin endpoints) and tells nobody. Useful on a single node and in the demo.
  */
-public final class LocalDrainControl implements DrainControl {
-    private static final Logger log = LoggerFactory.getLogger(LocalDrainControl.class);
+public final class LocalDrainSwitch implements DrainSwitch {
+    private static final Logger log = LoggerFactory.getLogger(LocalDrainSwitch.class);
     private final Clock clock;
     private volatile DrainState state;
 
-    public LocalDrainControl(Clock clock) {
+    public LocalDrainSwitch(Clock clock) {
         this.clock = clock;
         this.state = DrainState.active(clock.instant());
     }

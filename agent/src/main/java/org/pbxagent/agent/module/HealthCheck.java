@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.module;
 
 /** A readiness check run on every GET /health; must answer from memory, without I/O. */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package org.pbxagent.agent;
+package org.pbxagent.agent.module;
 
 import java.time.Instant;
 import java.util.Map;
@@ -15,7 +15,7 @@ public record DrainState(boolean drained, String reason, Instant since, Map<Stri
 
     public DrainState {
         reason = reason == null ? "" : reason;
-        // In the order given: /status and the page list the details as the drain control wrote them.
+        // In the order given: /status and the page list the details as the drain switch wrote them.
         details = details == null
                 ? Map.of()
                 : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));

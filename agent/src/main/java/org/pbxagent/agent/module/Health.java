@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.module;
 
 /**
  * One readiness fact: {@code ok=false} makes /health answer 503 with the reason.

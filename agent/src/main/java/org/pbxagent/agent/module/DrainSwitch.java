@@ -1,11 +1,11 @@
-package org.pbxagent.agent;
+package org.pbxagent.agent.module;
 
 /**
  * Takes this PBX out of (and back into) the balancer's rotation. The HTTP admin endpoints and the stop sequence
  * call it; the balancer's implementation tells every Kamailio, the default one only records the state.
  * Implementations must be thread-safe and must not block longer than their own network timeouts.
  */
-public interface DrainControl {
+public interface DrainSwitch {
 
     /**
      * Stops new calls from reaching this node.

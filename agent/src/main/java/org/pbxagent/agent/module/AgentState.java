@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.module;
 
 /** Where the daemon is in its life; /health is ready only in RUNNING. */
 public enum AgentState {

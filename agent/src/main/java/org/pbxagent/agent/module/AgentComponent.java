@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.module;
 
 /**
  * A part of the daemon with a start and a stop. Components start in the order they are registered and stop in

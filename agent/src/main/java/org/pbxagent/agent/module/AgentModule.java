@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.module;
 
 /**
  * A capability plugged into the daemon (AMI watch, load reporting, balancer push, storage probes ...). The daemon

@@ -1,11 +1,10 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.module;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.pbxagent.agent.DrainControl;
 import org.pbxagent.agent.config.AgentConfig;
 
 /**
@@ -34,12 +33,12 @@ public interface AgentRuntime {
     void health(String name, HealthCheck check);
 
     /**
-     * Replaces the default drain control (which only records state). The stop sequence calls
+     * Replaces the default drain switch (which only records state). The stop sequence calls
      * {@code drain("agent stopping", true)} on it before it waits for FastAGI sessions in flight.
      */
-    void drainControl(DrainControl control);
+    void drainSwitch(DrainSwitch control);
 
-    DrainControl drainControl();
+    DrainSwitch drainSwitch();
 
     /** Runs {@code task} every {@code period} on this node's local scheduler (in-memory, not shared). */
     void everyLocal(String name, Duration period, Runnable task);

@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.module;
 
 import java.time.Duration;
 
