@@ -16,9 +16,9 @@ import java.util.Map;
  * given on the command line (-A), so the test proves the file users install. The test reads Kamailio's state
  * through the operator's JSON-RPC socket, as a client on the proxy host (127.0.0.1).
  */
-final class KamailioProcess implements AutoCloseable {
+public final class KamailioProcess implements AutoCloseable {
     final Path dir;
-    final int sipPort;
+    public final int sipPort;
     /** The agents' endpoint (AGENT_PORT). */
     final int rpcPort;
     /** The operator's JSON-RPC (OPS_PORT). */
@@ -35,7 +35,7 @@ final class KamailioProcess implements AutoCloseable {
     }
 
     /** With another config of the same site values (the earlier regex-filtered one, to show what it let through). */
-    KamailioProcess(Path dir, int sipPort, int rpcPort, List<String> pbxUris, Path cfg) throws IOException {
+    public KamailioProcess(Path dir, int sipPort, int rpcPort, List<String> pbxUris, Path cfg) throws IOException {
         this.dir = dir;
         this.sipPort = sipPort;
         this.rpcPort = rpcPort;
@@ -69,12 +69,12 @@ final class KamailioProcess implements AutoCloseable {
     }
 
     /** Started and not ended since. */
-    boolean alive() {
+    public boolean alive() {
         return process != null && process.isAlive();
     }
 
     /** Starts it and waits (bounded) until the operator's JSON-RPC answers. */
-    void start() throws Exception {
+    public void start() throws Exception {
         start(ops, opsUrl());
     }
 
@@ -171,7 +171,7 @@ final class KamailioProcess implements AutoCloseable {
         return Files.readString(dir.resolve("kamailio-" + starts + ".log"));
     }
 
-    void stop() {
+    public void stop() {
         RealParts.stop(process, 5000);
     }
 

@@ -15,16 +15,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Ports, files and process ends for the tests that start Kamailio and SIPp. */
-final class RealParts {
+public final class RealParts {
     private RealParts() {}
 
     /** A condition polled by {@link #await}; an exception counts as "not yet" and is kept for the failure message. */
-    interface Check {
+    public interface Check {
         boolean ok() throws Exception;
     }
 
     /** Polls {@code check} every 50 ms until it holds, or fails naming {@code what}, the limit and {@code context}. */
-    static void await(String what, long limitMs, Check check, java.util.function.Supplier<String> context)
+    public static void await(String what, long limitMs, Check check, java.util.function.Supplier<String> context)
             throws Exception {
         long deadline = System.nanoTime() + limitMs * 1_000_000;
         Exception last = null;
@@ -42,12 +42,12 @@ final class RealParts {
                 + (last == null ? "" : " (" + last + ")") + context.get());
     }
 
-    static void await(String what, long limitMs, Check check) throws Exception {
+    public static void await(String what, long limitMs, Check check) throws Exception {
         await(what, limitMs, check, () -> "");
     }
 
     /** A port free for UDP and TCP on every given loopback address (probed, then released). */
-    static int freePort(String... addresses) throws IOException {
+    public static int freePort(String... addresses) throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int port;
             try (DatagramSocket d = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(addresses[0]), 0))) {
@@ -73,7 +73,7 @@ final class RealParts {
         return true;
     }
 
-    static Path resource(String name) {
+    public static Path resource(String name) {
         try {
             return Path.of(RealParts.class.getResource("/" + name).toURI());
         } catch (URISyntaxException | NullPointerException e) {
@@ -82,7 +82,7 @@ final class RealParts {
     }
 
     /** The shipped config, found from the agent module directory (failsafe's working directory). */
-    static Path shippedKamailioCfg() {
+    public static Path shippedKamailioCfg() {
         for (Path p : List.of(Path.of("../etc/kamailio/kamailio.cfg"), Path.of("etc/kamailio/kamailio.cfg"))) {
             if (Files.isRegularFile(p)) {
                 return p.toAbsolutePath().normalize();
@@ -93,7 +93,7 @@ final class RealParts {
     }
 
     /** SIGTERM to the process, then SIGKILL to it and every descendant still alive after the grace time. */
-    static void stop(Process p, long graceMs) {
+    public static void stop(Process p, long graceMs) {
         if (p == null) {
             return;
         }
@@ -114,7 +114,7 @@ final class RealParts {
         }
     }
 
-    static void deleteTree(Path dir) {
+    public static void deleteTree(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }

@@ -9,32 +9,39 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** SIPp processes: a PBX stand-in (UAS) that runs until stopped, and caller runs (UAC) that end by themselves. */
-final class Sipp {
+public final class Sipp {
     private Sipp() {}
 
     /** A PBX stand-in on {@code ip:port}; answers OPTIONS (-aa), logs each INVITE and BYE. */
-    static final class Uas implements AutoCloseable {
+    public static final class Uas implements AutoCloseable {
         final String ip;
         final int port;
-        final Path log;
+        public final Path log;
+        private final String scenario;
         private Process process;
 
         Uas(Path dir, String ip, int port) {
+            this(dir, ip, port, "sipp/pbx-uas.xml");
+        }
+
+        /** The same with another answering scenario (a test resource). */
+        public Uas(Path dir, String ip, int port, String scenario) {
             this.ip = ip;
             this.port = port;
             this.log = dir.resolve("uas-" + ip + ".log");
+            this.scenario = scenario;
         }
 
-        String uri() {
+        public String uri() {
             return "sip:" + ip + ":" + port;
         }
 
-        void start() throws IOException, InterruptedException {
+        public void start() throws IOException, InterruptedException {
             Files.deleteIfExists(log);
             List<String> cmd = List.of(
                     "sipp",
                     "-sf",
-                    RealParts.resource("sipp/pbx-uas.xml").toString(),
+                    RealParts.resource(scenario).toString(),
                     "-i",
                     ip,
                     "-p",
@@ -80,7 +87,7 @@ final class Sipp {
             }
         }
 
-        boolean alive() {
+        public boolean alive() {
             return process != null && process.isAlive();
         }
 
@@ -88,6 +95,56 @@ final class Sipp {
         public void close() {
             RealParts.stop(process, 2000);
         }
+    }
+
+    /** One run of a scenario that ends by itself: SIPp's exit code, its -trace_logs lines, its output. */
+    public record Run(int exitCode, List<String> logLines, String output) {}
+
+    /**
+     * Runs the scenario file {@code scenario} from {@code localIp:localPort} to {@code 127.0.0.1:port} with
+     * {@code extra} arguments, bounded by {@code limitMs}; a run still going then is stopped and fails.
+     */
+    public static Run run(
+            Path dir,
+            String name,
+            Path scenario,
+            String localIp,
+            int localPort,
+            int port,
+            List<String> extra,
+            long limitMs)
+            throws IOException, InterruptedException {
+        Path log = dir.resolve("run-" + name + ".log");
+        Path out = dir.resolve("run-" + name + ".out");
+        Files.deleteIfExists(log);
+        List<String> cmd = new ArrayList<>(List.of(
+                "sipp",
+                "-sf",
+                scenario.toString(),
+                "-i",
+                localIp,
+                "-p",
+                Integer.toString(localPort),
+                "127.0.0.1:" + port,
+                "-m",
+                "1",
+                "-nostdin",
+                "-timeout",
+                (limitMs / 1000) + "s",
+                "-trace_logs",
+                "-log_file",
+                log.toString()));
+        cmd.addAll(extra);
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
+        if (!p.waitFor(limitMs + 10_000, TimeUnit.MILLISECONDS)) {
+            RealParts.stop(p, 1000);
+            throw new IllegalStateException("sipp " + name + " did not end within " + (limitMs + 10_000) + " ms");
+        }
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.US_ASCII) : List.of();
+        return new Run(p.exitValue(), lines, Files.readString(out));
     }
 
     /** Result of one caller run: which PBX answered each call (by call number), and calls whose BYE got no 200. */
