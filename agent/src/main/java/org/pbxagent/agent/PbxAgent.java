@@ -5,8 +5,8 @@ import org.pbxagent.agent.cli.CheckConfigCommand;
 import org.pbxagent.agent.cli.DrainCommand;
 import org.pbxagent.agent.cli.RunCommand;
 import org.pbxagent.agent.cli.StatusCommand;
+import org.pbxagent.agent.daemon.AgentDaemon;
 import org.pbxagent.agent.demo.DemoCommand;
-import org.pbxagent.agent.lifecycle.AgentDaemon;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

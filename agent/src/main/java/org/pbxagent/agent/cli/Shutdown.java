@@ -2,7 +2,7 @@ package org.pbxagent.agent.cli;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import org.pbxagent.agent.lifecycle.AgentDaemon;
+import org.pbxagent.agent.daemon.AgentDaemon;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.daemon;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.micrometer.core.instrument.Counter;

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.cli.AgiCallCommand;
-import org.pbxagent.agent.lifecycle.AgentDaemon;
+import org.pbxagent.agent.daemon.AgentDaemon;
 import org.pbxagent.fastagi.RouteAction;
 import org.pbxagent.fastagi.RouteVariable;
 import org.pbxagent.fastagi.client.AgiCallClient;

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.pbxagent.agent.ami.AmiPeer;
+import org.pbxagent.agent.daemon.AgentProcess;
 import org.pbxagent.agent.db.EmbeddedMariaDb;
-import org.pbxagent.agent.lifecycle.AgentProcess;
 import org.pbxagent.fastagi.data.RoutingSchema;
 import org.pbxagent.fastagi.data.SampleRoutingData;
 

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.lifecycle.AgentProcess;
+import org.pbxagent.agent.daemon.AgentProcess;
 
 /** The POSIX sh launcher, run by dash (Debian's /bin/sh) as the OCF agents and systemd run it. */
 class LauncherIT {

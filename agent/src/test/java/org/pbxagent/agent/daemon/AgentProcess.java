@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.daemon;
 
 import java.io.IOException;
 import java.net.InetAddress;

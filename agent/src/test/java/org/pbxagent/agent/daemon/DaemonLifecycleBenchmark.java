@@ -1,4 +1,4 @@
-package org.pbxagent.agent.lifecycle;
+package org.pbxagent.agent.daemon;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -26,7 +26,7 @@ import org.pbxagent.fastagi.data.SampleRoutingData;
  * <pre>
  * mvn -B -o -pl agent -am install -DskipTests
  * mvn -B -o -q -pl agent exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=org.pbxagent.agent.lifecycle.DaemonLifecycleBenchmark [-Dexec.args="ROUNDS CLI_RUNS"]
+ *     -Dexec.mainClass=org.pbxagent.agent.daemon.DaemonLifecycleBenchmark [-Dexec.args="ROUNDS CLI_RUNS"]
  * </pre>
  */
 public final class DaemonLifecycleBenchmark {

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.lifecycle.AgentProcess;
+import org.pbxagent.agent.daemon.AgentProcess;
 
 /** The README's first command, run as a user runs it: the packaged jar, a child JVM, a real embedded MariaDB. */
 class DemoIT {

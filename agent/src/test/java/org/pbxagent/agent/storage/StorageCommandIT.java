@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pbxagent.agent.PbxAgent;
-import org.pbxagent.agent.lifecycle.AgentProcess;
+import org.pbxagent.agent.daemon.AgentProcess;
 import org.pbxagent.storage.command.BoundedCommand;
 import org.pbxagent.storage.command.CommandResult;
 import org.pbxagent.storage.command.ProcessCommandRunner;
