@@ -12,7 +12,7 @@ public final class ConfigLoading {
     /** @return the configuration, or null after printing the problems to {@code err} */
     public static AgentConfig load(Path file, PrintWriter err) {
         try {
-            return AgentConfig.load(file);
+            return ConfigSections.load(file);
         } catch (ConfigException e) {
             err.println("pbx-agent: " + file + ": " + e.getMessage());
             err.flush();

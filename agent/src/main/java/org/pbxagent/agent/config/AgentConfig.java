@@ -16,8 +16,9 @@ import java.util.Properties;
  * The agent's whole configuration, built and validated once at start from one properties file. Either every section
  * is valid and no key is unknown, or {@link ConfigException} lists every problem, each naming its key.
  *
- * <p>Sections are looked up by their settings class: {@code config.section(DbSettings.class)}. The sections are
- * listed in {@link ConfigSections}.
+ * <p>Sections are looked up by their settings class: {@code config.section(DbSettings.class)}. Which sections a file
+ * holds is the caller's list ({@code cli.ConfigSections} lists every section the agent knows): this package only
+ * reads and validates.
  */
 public final class AgentConfig {
     private final Map<Class<?>, Object> sections;
@@ -44,13 +45,12 @@ public final class AgentConfig {
         return new java.util.TreeSet<>(root.readKeys());
     }
 
-    /** Reads and validates a properties file (ISO-8859-1 escapes as usual; UTF-8 text is accepted). */
-    public static AgentConfig load(Path file) {
-        return from(readFile(file), file, ConfigSections.ALL);
-    }
-
-    public static AgentConfig from(Map<String, String> values) {
-        return from(values, null, ConfigSections.ALL);
+    /**
+     * Reads and validates a properties file (ISO-8859-1 escapes as usual; UTF-8 text is accepted) with the given
+     * sections.
+     */
+    public static AgentConfig load(Path file, List<SectionType<?>> types) {
+        return from(readFile(file), file, types);
     }
 
     /** Builds the given sections only; every key not read by one of them is reported as unknown. */

@@ -5,7 +5,7 @@ import org.pbxagent.agent.module.AgentModule;
 
 /**
  * Every module the daemon installs, in order. Adding a capability to the daemon is one {@link AgentModule} class
- * plus one line here (and its configuration section in {@code ConfigSections}).
+ * plus one line here (and its configuration section in {@code cli.ConfigSections}).
  */
 public final class AgentModules {
     private AgentModules() {}

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pbxagent.agent.PbxAgent;
+import org.pbxagent.agent.cli.ConfigSections;
 import org.pbxagent.agent.cli.LogLevels;
 import org.pbxagent.agent.cli.Shutdown;
 import org.pbxagent.agent.config.AgentConfig;
@@ -88,7 +89,7 @@ public final class DemoCommand implements Callable<Integer> {
         String token = newToken();
         AgentConfig config;
         try {
-            config = AgentConfig.from(demoValues(work, token));
+            config = ConfigSections.from(demoValues(work, token));
         } catch (ConfigException e) {
             err.println("pbx-agent demo: " + e.getMessage());
             DemoFiles.delete(work);

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.config.AgentConfig;
-import org.pbxagent.agent.config.ConfigSections;
 import picocli.CommandLine;
 
 /** The configuration as an operator meets it: through the pbx-agent command line. */

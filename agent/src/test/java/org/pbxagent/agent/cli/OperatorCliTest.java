@@ -96,7 +96,7 @@ class OperatorCliTest {
     void start() throws Exception {
         tokenFile = dir.resolve("admin.token");
         Files.writeString(tokenFile, TOKEN + "\n");
-        AgentConfig config = AgentConfig.from(Map.of(
+        AgentConfig config = ConfigSections.from(Map.of(
                 "node.id",
                 "pbx1",
                 "db.url",

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pbxagent.agent.cli.ConfigSections;
 import org.pbxagent.fastagi.server.CidrBlock;
 
 class AgentConfigTest {
@@ -35,7 +36,7 @@ class AgentConfigTest {
         m.put("fastagi.shutdown-grace-ms", "2500");
         m.put("http.bind", "0.0.0.0");
         m.put("http.allow-plaintext", "true");
-        AgentConfig c = AgentConfig.from(m);
+        AgentConfig c = ConfigSections.from(m);
         assertEquals("pbx1", c.node().id());
         assertEquals(4573, c.fastagi().port());
         assertEquals(2500, c.fastagi().shutdownGrace().toMillis());
@@ -56,7 +57,7 @@ class AgentConfigTest {
         m.put("scheduler.enabled", "perhaps");
         m.put("routing.refresh-milliseconds", "5000");
         m.put("foo.bar", "1");
-        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(m));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigSections.from(m));
         List<String> p = e.problems();
         assertEquals(7, p.size(), p.toString());
         assertTrue(has(p, "node.id: required"), p.toString());
@@ -71,7 +72,7 @@ class AgentConfigTest {
     @Test
     void secretsNeverAppearInToStringOrProblems() {
         Map<String, String> m = valid();
-        AgentConfig c = AgentConfig.from(m);
+        AgentConfig c = ConfigSections.from(m);
         String dump = c.toString();
         assertFalse(dump.contains(TOKEN), dump);
         assertFalse(dump.contains(DB_PASSWORD), dump);
@@ -80,12 +81,12 @@ class AgentConfigTest {
         m.put("http.admin-token", "short-Tok3n");
         m.put("db.url", "jdbc:mysql://h/db?user=x&password=" + DB_PASSWORD);
         m.put("db.pool.max-size", "0");
-        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(m));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigSections.from(m));
         assertFalse(e.getMessage().contains("short-Tok3n"), e.getMessage());
         assertTrue(
                 e.getMessage().contains("http.admin-token: expected a secret of at least 16 characters"),
                 e.getMessage());
-        AgentConfig withPasswordInUrl = AgentConfig.from(Map.of(
+        AgentConfig withPasswordInUrl = ConfigSections.from(Map.of(
                 "node.id",
                 "pbx1",
                 "db.url",
@@ -103,9 +104,9 @@ class AgentConfigTest {
         Files.writeString(f, TOKEN + "\n");
         Map<String, String> m = valid();
         m.put("http.admin-token", "file:" + f);
-        assertTrue(AgentConfig.from(m).http().adminToken().matches(TOKEN));
+        assertTrue(ConfigSections.from(m).http().adminToken().matches(TOKEN));
         m.put("http.admin-token", "file:" + dir.resolve("missing"));
-        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(m));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigSections.from(m));
         assertTrue(
                 has(e.problems(), "http.admin-token: cannot read secret file"),
                 e.problems().toString());
@@ -115,16 +116,16 @@ class AgentConfigTest {
     void fileWithDuplicateKeyIsRefused(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("a.properties");
         Files.writeString(f, "node.id=pbx1\nnode.id=pbx2\n");
-        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.load(f));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigSections.load(f));
         assertTrue(
                 has(e.problems(), "node.id: given more than once"), e.problems().toString());
-        ConfigException missing = assertThrows(ConfigException.class, () -> AgentConfig.load(dir.resolve("none")));
+        ConfigException missing = assertThrows(ConfigException.class, () -> ConfigSections.load(dir.resolve("none")));
         assertTrue(missing.getMessage().contains("does not exist"));
     }
 
     @Test
     void embeddedDbNeedsNoUser() {
-        AgentConfig c = AgentConfig.from(Map.of("node.id", "demo", "db.url", "embedded", "http.admin-token", TOKEN));
+        AgentConfig c = ConfigSections.from(Map.of("node.id", "demo", "db.url", "embedded", "http.admin-token", TOKEN));
         assertTrue(c.db().embedded());
         assertEquals("root", c.db().user());
     }
@@ -134,7 +135,7 @@ class AgentConfigTest {
         String tmp = System.getProperty("java.io.tmpdir");
         ConfigException e = assertThrows(
                 ConfigException.class,
-                () -> AgentConfig.from(Map.of(
+                () -> ConfigSections.from(Map.of(
                         "node.id",
                         "demo",
                         "db.url",
@@ -146,7 +147,7 @@ class AgentConfigTest {
         assertTrue(
                 has(e.problems(), "db.embedded.data-dir: '" + tmp + "/pbx-agent-db' is under the temporary directory"),
                 e.problems().toString());
-        AgentConfig ok = AgentConfig.from(Map.of(
+        AgentConfig ok = ConfigSections.from(Map.of(
                 "node.id",
                 "demo",
                 "db.url",
@@ -181,11 +182,11 @@ class AgentConfigTest {
         Map<String, String> m = valid();
         m.put("http.bind", "::1");
         m.put("fastagi.bind", "0.0.0.0");
-        AgentConfig ok = AgentConfig.from(m);
+        AgentConfig ok = ConfigSections.from(m);
         assertEquals("::1", ok.http().bind());
         m.put("http.bind", "abc:def");
         m.put("fastagi.bind", "127.0.0.256");
-        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(m));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigSections.from(m));
         assertTrue(
                 has(e.problems(), "http.bind: expected an IP address"),
                 e.problems().toString());

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pbxagent.agent.cli.ConfigSections;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.http.Json;
 import org.pbxagent.fastagi.client.AgiCallClient;
@@ -50,10 +51,10 @@ class AgentDaemonTest {
         v.put("scheduler.consistency-check-interval-ms", "1000");
         v.put("scheduler.cluster.checkin-interval-ms", "1000");
         daemon = AgentDaemon.start(
-                AgentConfig.from(v),
+                ConfigSections.from(v),
                 List.of(),
                 new AgentDaemon.Options(true, Clock.systemUTC()),
-                CallListeners.forConfig(AgentConfig.from(v)));
+                CallListeners.forConfig(ConfigSections.from(v)));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         base = "http://127.0.0.1:" + daemon.httpPort();
     }
@@ -246,7 +247,7 @@ class AgentDaemonTest {
         v.put("fastagi.port", "0");
         v.put("http.port", "0");
         v.put("http.admin-token", TOKEN);
-        AgentConfig c = AgentConfig.from(v);
+        AgentConfig c = ConfigSections.from(v);
         try (AgentDaemon outage =
                 AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(), CallListeners.forConfig(c))) {
             AgiCallResult r = new AgiCallClient()
@@ -301,7 +302,7 @@ class AgentDaemonTest {
         v.put("http.port", "0");
         v.put("http.admin-token", TOKEN);
         v.put("scheduler.enabled", "false");
-        AgentConfig c = AgentConfig.from(v);
+        AgentConfig c = ConfigSections.from(v);
         try (AgentDaemon firstBoot =
                 AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(), CallListeners.forConfig(c))) {
             AgiCallResult before = new AgiCallClient()
@@ -378,7 +379,7 @@ class AgentDaemonTest {
         v.put("http.port", Integer.toString(daemon.httpPort()));
         v.put("http.admin-token", TOKEN);
         v.put("scheduler.enabled", "false");
-        AgentConfig c = AgentConfig.from(v);
+        AgentConfig c = ConfigSections.from(v);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalStateException.class,
                 () -> AgentDaemon.start(c, List.of(), AgentDaemon.Options.defaults(), CallListeners.forConfig(c)));

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pbxagent.agent.PbxAgent;
-import org.pbxagent.agent.config.AgentConfig;
+import org.pbxagent.agent.cli.ConfigSections;
 import org.pbxagent.agent.config.ConfigException;
 import org.pbxagent.agent.config.HttpSettings;
 import org.pbxagent.agent.config.Secret;
@@ -186,30 +186,30 @@ class AdminHttpTlsTest {
 
     @Test
     void plainHttpOnANonLoopbackBindIsRefusedUnlessSaidAndAKeyStoreIsChecked() {
-        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.from(config("0.0.0.0")));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigSections.from(config("0.0.0.0")));
         assertTrue(e.getMessage().contains("http.bind: 0.0.0.0 is reachable beyond this host"), e.getMessage());
         Map<String, String> plain = config("10.0.0.21");
         plain.put("http.allow-plaintext", "true");
-        assertFalse(AgentConfig.from(plain).http().tls());
-        assertFalse(AgentConfig.from(config("127.0.0.1")).http().tls(), "loopback stays plain by default");
+        assertFalse(ConfigSections.from(plain).http().tls());
+        assertFalse(ConfigSections.from(config("127.0.0.1")).http().tls(), "loopback stays plain by default");
 
         Map<String, String> withTls = config("0.0.0.0");
         withTls.put("http.tls.keystore", keystore.toString());
         withTls.put("http.tls.keystore-password", STORE_PASSWORD);
         withTls.put("http.read-token", READ);
-        HttpSettings h = AgentConfig.from(withTls).http();
+        HttpSettings h = ConfigSections.from(withTls).http();
         assertTrue(h.tls());
         assertFalse(h.toString().contains(STORE_PASSWORD) || h.toString().contains(READ), h.toString());
 
         withTls.put("http.tls.keystore-password", "wrong-password");
-        ConfigException wrong = assertThrows(ConfigException.class, () -> AgentConfig.from(withTls));
+        ConfigException wrong = assertThrows(ConfigException.class, () -> ConfigSections.from(withTls));
         assertTrue(wrong.getMessage().contains("http.tls.keystore: cannot open key store"), wrong.getMessage());
         assertFalse(wrong.getMessage().contains("wrong-password"), wrong.getMessage());
         withTls.remove("http.tls.keystore-password");
-        assertThrows(ConfigException.class, () -> AgentConfig.from(withTls));
+        assertThrows(ConfigException.class, () -> ConfigSections.from(withTls));
         withTls.put("http.tls.keystore-password", STORE_PASSWORD);
         withTls.put("http.read-token", ADMIN);
-        ConfigException same = assertThrows(ConfigException.class, () -> AgentConfig.from(withTls));
+        ConfigException same = assertThrows(ConfigException.class, () -> ConfigSections.from(withTls));
         assertTrue(same.getMessage().contains("http.read-token: must differ"), same.getMessage());
     }
 

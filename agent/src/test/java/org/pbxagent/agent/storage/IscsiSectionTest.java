@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.pbxagent.agent.config.AgentConfig;
+import org.pbxagent.agent.cli.ConfigSections;
 import org.pbxagent.agent.config.ConfigException;
 
 /** The CHAP rule is storage's; the agent's reader must put each complaint under the key it is about. */
@@ -29,7 +29,7 @@ class IscsiSectionTest {
     }
 
     private static List<String> problems(Map<String, String> m) {
-        return assertThrows(ConfigException.class, () -> AgentConfig.from(m)).problems();
+        return assertThrows(ConfigException.class, () -> ConfigSections.from(m)).problems();
     }
 
     @Test
@@ -61,7 +61,7 @@ class IscsiSectionTest {
         Map<String, String> m = config();
         m.put("iscsi.chap-user", "pbx1");
         m.put("iscsi.chap-secret", SECRET);
-        IscsiSection s = AgentConfig.from(m).section(IscsiSection.class);
+        IscsiSection s = ConfigSections.from(m).section(IscsiSection.class);
         assertTrue(s.settings().chap());
         assertEquals(SECRET, s.settings().chapSecret());
         assertEquals(2, s.settings().portals().size());

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pbxagent.agent.cli.ConfigSections;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.http.Json;
 import org.pbxagent.agent.http.StatusSummary;
@@ -80,7 +81,7 @@ class StorageWatchIT {
         v.put("storage.fs-type", "ext4");
         v.put("storage.label", "pbxshared");
         v.put("storage.probe-budget-ms", "5000");
-        AgentConfig config = AgentConfig.from(v);
+        AgentConfig config = ConfigSections.from(v);
         TestRuntime rt = new TestRuntime(config);
         new StorageModule().install(rt);
         assertEquals(StorageModule.PERIOD, rt.period);
@@ -125,7 +126,7 @@ class StorageWatchIT {
         v.put("db.user", "pbx");
         v.put("http.admin-token", "storage-watch-token-2f81c4");
         v.put("storage.mount-point", dir.resolve("shared").toString());
-        TestRuntime rt = new TestRuntime(AgentConfig.from(v));
+        TestRuntime rt = new TestRuntime(ConfigSections.from(v));
         new StorageModule().install(rt);
         assertTrue(summary(rt).startsWith("not watched: ") && summary(rt).contains("storage.device"), summary(rt));
         assertTrue(rt.health.get("storage").check().ok());
