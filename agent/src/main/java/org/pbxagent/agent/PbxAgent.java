@@ -31,7 +31,7 @@ import picocli.CommandLine.Command;
             DrainCommand.Undrain.class,
             AgiCallCommand.class,
             org.pbxagent.agent.routing.RoutingCommand.class,
-            org.pbxagent.agent.cluster.AsteriskProbeCommand.class,
+            org.pbxagent.agent.ami.AsteriskProbeCommand.class,
             org.pbxagent.agent.storage.StorageCommand.class,
             org.pbxagent.agent.storage.FenceCommand.class,
             CommandLine.HelpCommand.class,

@@ -1,7 +1,6 @@
-package org.pbxagent.agent.cluster;
+package org.pbxagent.agent.ami;
 
 import java.net.InetSocketAddress;
-import org.pbxagent.agent.ami.AmiConnection;
 import org.pbxagent.agent.ami.AmiConnection.AmiException;
 
 /**

@@ -1,4 +1,4 @@
-package org.pbxagent.agent.cluster;
+package org.pbxagent.agent.ami;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package org.pbxagent.agent.cluster;
+package org.pbxagent.agent.ami;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.pbxagent.agent.ami.AmiPeer;
 
 /** The resource agents' one-shot AMI probe against the peer that stands in for Asterisk 20. */
 class AmiProbeTest {
