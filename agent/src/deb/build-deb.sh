@@ -27,7 +27,7 @@ mkdir -p "$stage/DEBIAN" "$stage/opt/pbx-agent/lib" "$stage/opt/pbx-agent/bin" "
 install -m 0644 "$target/node/lib/"*.jar "$stage/opt/pbx-agent/lib/"
 manifest=$target/deb/MANIFEST.MF
 {
-	echo "Main-Class: org.pbxagent.agent.PbxAgent"
+	echo "Main-Class: org.pbxagent.agent.app.Main"
 	echo "Implementation-Title: pbx-agent"
 	echo "Implementation-Version: $version"
 	# One jar per continuation line, the separating space first: a reader that joins lines wrongly still sees names.

@@ -104,7 +104,7 @@ fi
 mkdir -p /opt/pbx-agent/bin /etc/pbx-agent /usr/lib/ocf/lib/heartbeat /usr/lib/ocf/resource.d/pbx
 cat >/opt/pbx-agent/bin/pbx-agent <<'CLI'
 #!/bin/sh
-exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xmx96m -cp '/lab/lib/*' org.pbxagent.agent.PbxAgent "$@"
+exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xmx96m -cp '/lab/lib/*' org.pbxagent.agent.app.Main "$@"
 CLI
 chmod 755 /opt/pbx-agent/bin/pbx-agent
 cp /lab/ocf/lib/* /usr/lib/ocf/lib/heartbeat/

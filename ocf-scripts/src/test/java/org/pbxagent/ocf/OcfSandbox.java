@@ -57,7 +57,7 @@ final class OcfSandbox implements AutoCloseable {
         Files.writeString(
                 launcher,
                 "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto" + " -cp '" + cp
-                        + "' org.pbxagent.agent.PbxAgent \"$@\"\n");
+                        + "' org.pbxagent.agent.app.Main \"$@\"\n");
         executable(launcher);
         secretFile = dir.resolve("ami.secret");
         Files.writeString(secretFile, AMI_SECRET + "\n");

@@ -424,7 +424,7 @@ class PacemakerFailoverIT {
 
     /** The pbx-agent daemon (its JVM) on {@code node}. */
     private static long agentOn(PacemakerCluster.Node node) {
-        return processOn(node, "org.pbxagent.agent.PbxAgent\0run\0");
+        return processOn(node, "org.pbxagent.agent.app.Main\0run\0");
     }
 
     private static int failCount(PacemakerCluster.Node node, String rsc) {

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.fastagi.client.AgiCallClient;
 import org.pbxagent.fastagi.client.AgiCallResult;
 import picocli.CommandLine.Command;

@@ -2,7 +2,6 @@ package org.pbxagent.agent.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.config.AgentConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -14,7 +14,6 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
-import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.config.ConfigException;
 import org.pbxagent.agent.http.Json;
 import picocli.CommandLine.Command;

@@ -3,7 +3,6 @@ package org.pbxagent.agent.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.daemon.AgentDaemon;
 import org.pbxagent.agent.daemon.AgentModules;

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.config.ConfigException;
 import org.pbxagent.agent.http.Json;
 import org.pbxagent.agent.http.StatusSummary;

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.pbxagent.agent.PbxAgent;
 import org.pbxagent.agent.ami.AmiPeer;
+import org.pbxagent.agent.app.Main;
 import org.pbxagent.agent.daemon.AgentProcess;
 import org.pbxagent.agent.db.EmbeddedMariaDb;
 import org.pbxagent.fastagi.client.AgiCallClient;
@@ -379,7 +379,7 @@ class StatusPageIT {
     private static String[] cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = PbxAgent.commandLine();
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);

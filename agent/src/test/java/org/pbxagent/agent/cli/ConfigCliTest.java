@@ -13,7 +13,7 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.PbxAgent;
+import org.pbxagent.agent.app.Main;
 import org.pbxagent.agent.config.AgentConfig;
 import picocli.CommandLine;
 
@@ -30,7 +30,7 @@ class ConfigCliTest {
     private static Result cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = PbxAgent.commandLine();
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);

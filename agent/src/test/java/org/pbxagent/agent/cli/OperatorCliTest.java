@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.PbxAgent;
+import org.pbxagent.agent.app.Main;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.http.AdminHttpServer;
 import org.pbxagent.agent.module.AgentState;
@@ -85,7 +85,7 @@ class OperatorCliTest {
     private static Result cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = PbxAgent.commandLine();
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);

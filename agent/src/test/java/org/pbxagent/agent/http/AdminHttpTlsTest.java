@@ -34,7 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.PbxAgent;
+import org.pbxagent.agent.app.Main;
 import org.pbxagent.agent.cli.ConfigSections;
 import org.pbxagent.agent.config.ConfigException;
 import org.pbxagent.agent.config.HttpSettings;
@@ -299,7 +299,7 @@ class AdminHttpTlsTest {
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = PbxAgent.commandLine();
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         long t0 = System.nanoTime();
@@ -311,7 +311,7 @@ class AdminHttpTlsTest {
 
         Path wrongToken = Files.writeString(dir.resolve("wrong-" + port + ".token"), "not-the-read-token\n");
         StringWriter err2 = new StringWriter();
-        CommandLine cl2 = PbxAgent.commandLine();
+        CommandLine cl2 = Main.commandLine();
         cl2.setOut(new PrintWriter(new StringWriter(), true));
         cl2.setErr(new PrintWriter(err2, true));
         assertEquals(2, cl2.execute("status", "--config", file.toString(), "--token-file", wrongToken.toString()));

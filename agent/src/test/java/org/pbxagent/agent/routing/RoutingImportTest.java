@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.PbxAgent;
+import org.pbxagent.agent.app.Main;
 import org.pbxagent.agent.db.EmbeddedMariaDb;
 import org.pbxagent.fastagi.AgiRequest;
 import org.pbxagent.fastagi.RouteDecision;
@@ -95,7 +95,7 @@ class RoutingImportTest {
     private static Run pbxAgent(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = PbxAgent.commandLine();
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         List<String> a = new ArrayList<>(List.of(args));

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pbxagent.agent.PbxAgent;
+import org.pbxagent.agent.app.Main;
 import org.pbxagent.agent.daemon.AgentProcess;
 import org.pbxagent.storage.command.BoundedCommand;
 import org.pbxagent.storage.command.CommandResult;
@@ -80,7 +80,7 @@ class StorageCommandIT {
     static Run cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = PbxAgent.commandLine();
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int rc = cl.execute(args);
@@ -207,7 +207,7 @@ class StorageCommandIT {
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         int rc;
         try {
-            rc = PbxAgent.commandLine().execute("fence", "-o", "metadata");
+            rc = Main.commandLine().execute("fence", "-o", "metadata");
         } finally {
             System.setOut(old);
         }
