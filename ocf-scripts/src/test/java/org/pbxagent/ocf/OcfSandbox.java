@@ -25,6 +25,9 @@ import java.util.stream.Stream;
  */
 final class OcfSandbox implements AutoCloseable {
 
+    /** The shell library the agents source from their own directory; installed beside them, 0644. */
+    static final String LIBRARY = "pbx-ocf-lib.sh";
+
     static final String AMI_USER = "pbx-agent";
     static final String AMI_SECRET = "s3cret-ami";
 
@@ -43,6 +46,10 @@ final class OcfSandbox implements AutoCloseable {
             if (Files.exists(src)) {
                 executable(Files.copy(src, dir.resolve(agent), StandardCopyOption.REPLACE_EXISTING));
             }
+        }
+        Path library = scripts.resolve(LIBRARY);
+        if (Files.exists(library)) {
+            readable(Files.copy(library, dir.resolve(LIBRARY), StandardCopyOption.REPLACE_EXISTING));
         }
         standIn = dir.resolve("asterisk-standin");
         try (InputStream in = OcfSandbox.class.getResourceAsStream("/asterisk-standin")) {
@@ -100,6 +107,11 @@ final class OcfSandbox implements AutoCloseable {
         return p;
     }
 
+    static Path readable(Path p) throws IOException {
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+        return p;
+    }
+
     Path agent(String name) {
         return dir.resolve(name);
     }
@@ -141,17 +153,57 @@ final class OcfSandbox implements AutoCloseable {
             Map<String, String> meta,
             Map<String, String> rawEnv,
             Duration limit) {
-        ProcessBuilder pb = new ProcessBuilder(agent(agent).toString(), action);
+        return run(agent(agent), action, params, meta, rawEnv, limit);
+    }
+
+    private static Result run(
+            Path agentPath,
+            String action,
+            Map<String, String> params,
+            Map<String, String> meta,
+            Map<String, String> rawEnv,
+            Duration limit) {
+        ProcessBuilder pb = new ProcessBuilder(agentPath.toString(), action);
         Map<String, String> env = pb.environment();
         env.put("OCF_ROOT", "/usr/lib/ocf");
         env.put("OCF_RA_VERSION_MAJOR", "1");
         env.put("OCF_RA_VERSION_MINOR", "1");
         env.put("OCF_RESOURCE_INSTANCE", "test");
-        env.put("OCF_RESOURCE_TYPE", agent);
+        env.put("OCF_RESOURCE_TYPE", agentPath.getFileName().toString());
         params.forEach((k, v) -> env.put("OCF_RESKEY_" + k, v));
         meta.forEach((k, v) -> env.put("OCF_RESKEY_CRM_meta_" + k, v));
         env.putAll(rawEnv);
         return exec(pb, limit);
+    }
+
+    /**
+     * Runs one action, as {@link #run}, of a copy of the agent in a directory without {@link #LIBRARY}: an agent
+     * installed without its library.
+     */
+    Result runWithoutLibrary(String agent, String action, Map<String, String> params, Map<String, String> meta)
+            throws IOException {
+        Path alone = Files.createDirectories(dir.resolve("without-library"));
+        Path copy = executable(Files.copy(agent(agent), alone.resolve(agent), StandardCopyOption.REPLACE_EXISTING));
+        return run(copy, action, params, meta, Map.of(), Duration.ofSeconds(30));
+    }
+
+    /**
+     * Every action of the agent without its library, a probe and a recurring monitor among them, fails as not
+     * installed (5) with one line on stderr, the exit reason naming the library: no shell error.
+     */
+    void assertNotInstalledWithoutLibrary(String agent, Map<String, String> params) throws IOException {
+        for (String action : List.of("meta-data", "validate-all", "start", "monitor", "stop")) {
+            for (Map<String, String> meta :
+                    List.of(Map.of("timeout", "20000"), Map.of("interval", "5000", "timeout", "20000"))) {
+                Result r = runWithoutLibrary(agent, action, params, meta);
+                String what = agent + " " + action + " " + meta + ": rc=" + r.rc() + " " + r.stderr();
+                if (r.rc() != 5
+                        || !r.exitReason().contains(LIBRARY + " is missing")
+                        || !r.stderr().strip().equals(r.exitReason())) {
+                    throw new AssertionError(what);
+                }
+            }
+        }
     }
 
     /**

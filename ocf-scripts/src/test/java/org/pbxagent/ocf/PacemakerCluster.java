@@ -284,11 +284,20 @@ final class PacemakerCluster implements AutoCloseable {
         return OcfSandbox.exec(new ProcessBuilder(cmd), limit);
     }
 
-    /** Makes a file appear at /usr/lib/ocf/resource.d/{provider}/ on every node. */
+    /**
+     * Makes a file appear at /usr/lib/ocf/resource.d/{provider}/ on every node, with the shell library the agents
+     * source from their own directory when it lies beside the file (as install.sh puts it: 0644, so Pacemaker does
+     * not take it for an agent).
+     */
     void installAgent(String provider, Path agent) throws IOException {
+        Path library = agent.resolveSibling(OcfSandbox.LIBRARY);
         for (Node n : nodes) {
             Path d = n.dir.resolve("ocf").resolve(provider);
             Files.createDirectories(d);
+            if (Files.exists(library)) {
+                OcfSandbox.readable(
+                        Files.copy(library, d.resolve(OcfSandbox.LIBRARY), StandardCopyOption.REPLACE_EXISTING));
+            }
             Files.copy(agent, d.resolve(agent.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(d.resolve(agent.getFileName()), PosixFilePermissions.fromString("rwxr-xr-x"));
         }

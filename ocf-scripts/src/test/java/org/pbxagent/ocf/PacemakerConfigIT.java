@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +24,7 @@ class PacemakerConfigIT {
     private static Path staging;
     private static OcfSandbox.Result load;
     private static String cib;
+    private static String agents;
 
     @BeforeAll
     static void loadShippedConfiguration() throws Exception {
@@ -37,6 +40,7 @@ class PacemakerConfigIT {
         Path etcDefault = Files.createDirectories(box.dir.resolve("etc-default"));
         Files.writeString(etcDefault.resolve("pbx-agent"), "PBX_AGENT_CLASSPATH='" + box.classpath + "'\n");
         Path cibFile = box.dir.resolve("cib.xml");
+        Path agentList = box.dir.resolve("agents.txt");
         Path check = box.dir.resolve("check.sh");
         Files.writeString(
                 check,
@@ -50,6 +54,7 @@ class PacemakerConfigIT {
                         "export CIB_file=\"$3\"",
                         "crm configure load update \"$4\"",
                         "crm_verify --live-check -V",
+                        "crm_resource --list-agents ocf:pbx > \"$5\"",
                         ""));
         Path crm = Path.of(System.getProperty("ocf.scripts.dir", "."))
                 .resolve("../etc/pacemaker/pbx-cluster.crm")
@@ -65,9 +70,11 @@ class PacemakerConfigIT {
                         staging.toString(),
                         etcDefault.toString(),
                         cibFile.toString(),
-                        crm.toString()),
+                        crm.toString(),
+                        agentList.toString()),
                 Duration.ofSeconds(120));
         cib = Files.readString(cibFile);
+        agents = Files.exists(agentList) ? Files.readString(agentList) : "";
     }
 
     @AfterAll
@@ -84,11 +91,22 @@ class PacemakerConfigIT {
     }
 
     @Test
-    void installPutsEveryAgentWherePacemakerLooks() {
+    void installPutsEveryAgentWherePacemakerLooks() throws Exception {
         for (String agent : new String[] {"pbx-storage", "pbx-asterisk", "pbx-agent"}) {
             Path p = staging.resolve("usr/lib/ocf/resource.d/pbx").resolve(agent);
             assertTrue(Files.isExecutable(p) && Files.isReadable(p), p.toString());
         }
+        // The library the agents source lies beside them, readable by all and executable by none: Pacemaker lists
+        // every executable file of the provider's directory as an agent.
+        Path library = staging.resolve("usr/lib/ocf/resource.d/pbx").resolve(OcfSandbox.LIBRARY);
+        assertEquals(
+                PosixFilePermissions.fromString("rw-r--r--"),
+                Files.getPosixFilePermissions(library),
+                library.toString());
+        assertEquals(
+                List.of("pbx-agent", "pbx-asterisk", "pbx-storage"),
+                agents.lines().toList(),
+                load.stderr());
         assertTrue(Files.isExecutable(staging.resolve("usr/sbin/fence_pbx_san")));
     }
 

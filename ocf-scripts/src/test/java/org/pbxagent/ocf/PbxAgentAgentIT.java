@@ -103,6 +103,11 @@ class PbxAgentAgentIT {
     }
 
     @Test
+    void withoutItsLibraryEveryActionIsNotInstalled() throws Exception {
+        box.assertNotInstalledWithoutLibrary("pbx-agent", params);
+    }
+
+    @Test
     void passesOcfTester() {
         // ocf-tester gives every action a fixed 20 s timeout, less than a first start can take on a loaded
         // machine; -o overrides it the way Pacemaker passes the op timeout.

@@ -58,6 +58,11 @@ class PbxAsteriskAgentIT {
     }
 
     @Test
+    void withoutItsLibraryEveryActionIsNotInstalled() throws Exception {
+        box.assertNotInstalledWithoutLibrary("pbx-asterisk", params);
+    }
+
+    @Test
     void passesOcfTester() {
         List<String> cmd = new ArrayList<>(List.of("ocf-tester", "-n", "ast-under-test"));
         params.forEach((k, v) -> {

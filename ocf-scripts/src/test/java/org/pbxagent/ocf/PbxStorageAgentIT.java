@@ -86,6 +86,11 @@ class PbxStorageAgentIT {
     }
 
     @Test
+    void withoutItsLibraryEveryActionIsNotInstalled() throws Exception {
+        box.assertNotInstalledWithoutLibrary("pbx-storage", params);
+    }
+
+    @Test
     void passesOcfTester() throws Exception {
         List<String> cmd = new ArrayList<>(List.of("ocf-tester", "-n", "storage-under-test"));
         params.forEach((k, v) -> {
