@@ -12,7 +12,7 @@ stage=$target/deb/pbx-agent
 deb=$target/pbx-agent_${version}_all.deb
 
 for f in "$target/classes/org" "$target/pbx-agent.jar" "$target/node/lib" "$repo/etc/pbx-agent.properties" \
-		"$repo/etc/systemd/pbx-agent.service" "$repo/ocf-scripts/install.sh"; do
+		"$repo/etc/systemd/pbx-agent.service" "$repo/ocf-scripts/install.sh" "$repo/ocf-scripts/pbx-ocf-lib.sh"; do
 	[ -e "$f" ] || { echo "build-deb.sh: $f is missing" >&2; exit 1; }
 done
 
@@ -40,7 +40,8 @@ ln -s /opt/pbx-agent/bin/pbx-agent "$stage/usr/bin/pbx-agent"
 
 install -m 0644 "$repo/etc/pbx-agent.properties" "$repo/etc/logback.xml" "$stage/etc/pbx-agent/"
 install -m 0644 "$repo/etc/systemd/pbx-agent.service" "$stage/lib/systemd/system/"
-# Where Pacemaker looks: /usr/lib/ocf/resource.d/pbx/ and /usr/sbin/fence_pbx_san.
+# Where Pacemaker looks: /usr/lib/ocf/resource.d/pbx/ (the agents and pbx-ocf-lib.sh, which they source from
+# there) and /usr/sbin/fence_pbx_san.
 DESTDIR=$stage sh "$repo/ocf-scripts/install.sh" >/dev/null
 
 doc=$stage/usr/share/doc/pbx-agent

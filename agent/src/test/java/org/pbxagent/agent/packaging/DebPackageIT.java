@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -124,6 +125,32 @@ class DebPackageIT {
                     Files.isExecutable(
                             root.resolve("usr/lib/ocf/resource.d/pbx").resolve(agent)),
                     agent);
+        }
+        // The library the agents source from their own directory: beside them, not executable (Pacemaker would
+        // list it as an agent).
+        Path library = root.resolve("usr/lib/ocf/resource.d/pbx/pbx-ocf-lib.sh");
+        assertTrue(Files.isRegularFile(library), library.toString());
+        assertEquals(PosixFilePermissions.fromString("rw-r--r--"), Files.getPosixFilePermissions(library));
+        // Each agent answers meta-data from where the package put it. resource-agents is only suggested and not in
+        // this root: its OCF shell library is lent from the host, in /tmp, through OCF_FUNCTIONS_DIR.
+        Path ocfLib = Files.createDirectories(root.resolve("tmp/ocf-lib"));
+        try (Stream<Path> libs = Files.list(Path.of("/usr/lib/ocf/lib/heartbeat"))) {
+            for (Path f : libs.filter(p -> p.getFileName().toString().startsWith("ocf-"))
+                    .toList()) {
+                Files.copy(f, ocfLib.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        for (String agent : List.of("pbx-agent", "pbx-asterisk", "pbx-storage")) {
+            Run meta = inRoot(
+                    Duration.ofSeconds(30),
+                    "env",
+                    "OCF_ROOT=/usr/lib/ocf",
+                    "OCF_FUNCTIONS_DIR=/tmp/ocf-lib",
+                    "/usr/lib/ocf/resource.d/pbx/" + agent,
+                    "meta-data");
+            assertEquals(0, meta.rc(), agent + " meta-data: " + meta.all());
+            assertTrue(meta.out().contains("<resource-agent name=\"" + agent + "\""), meta.all());
+            assertTrue(meta.out().strip().endsWith("</resource-agent>"), meta.all());
         }
         assertTrue(Files.isExecutable(root.resolve("usr/sbin/fence_pbx_san")));
         String unit = Files.readString(root.resolve("lib/systemd/system/pbx-agent.service"));
