@@ -8,7 +8,9 @@ public enum RouteAction {
     PLAYBACK,
     HANGUP,
     CONGESTION,
-    BUSY;
+    BUSY,
+    /** An IVR menu step: play ROUTE_TARGET, read up to ROUTE_IVR_MAX digits, hand them to the {@code ivr} script. */
+    IVR;
 
     /** @return the action a {@code ROUTE_ACTION} value names, or null when it names none */
     public static RouteAction of(String value) {

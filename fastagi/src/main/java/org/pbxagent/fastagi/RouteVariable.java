@@ -24,7 +24,9 @@ public enum RouteVariable {
     CALLERID_NAME("ROUTE_CALLERID_NAME"),
     /** Concurrent call limit of the extension dialled, and the group it is counted in. */
     LIMIT("ROUTE_LIMIT"),
-    LIMIT_GROUP("ROUTE_LIMIT_GROUP");
+    LIMIT_GROUP("ROUTE_LIMIT_GROUP"),
+    /** Most digits an IVR step reads (ROUTE_TARGET is the prompt, ROUTE_TIMEOUT the digit timeout). */
+    IVR_MAX_DIGITS("ROUTE_IVR_MAX");
 
     /** {@link #DEGRADED}'s value when the answer is degraded. */
     public static final String DEGRADED_YES = "1";

@@ -57,6 +57,9 @@ final class SampleCall {
                     case PLAYBACK -> "play " + target;
                     case HANGUP -> "hang up" + (target.isEmpty() ? "" : " (cause " + target + ")");
                     case CONGESTION, BUSY -> plain;
+                    case IVR ->
+                        "play the menu " + target + " and read the caller's choice"
+                                + (timeout != null ? " (" + timeout + " s per digit)" : "");
                 };
         if (reason != null && !reason.isEmpty()) {
             what += ", reason: " + reason;

@@ -50,6 +50,7 @@ public final class RoutingDiff {
         kind(c, "trunk", before.trunks(), after.trunks(), RoutingData.Trunk::name);
         kind(c, "outbound route", before.outboundRoutes(), after.outboundRoutes(), RoutingData.OutboundRoute::name);
         kind(c, "blocked caller", before.blockedCallers(), after.blockedCallers(), RoutingData.BlockedCaller::pattern);
+        kind(c, "ivr menu", before.ivrMenus(), after.ivrMenus(), RoutingData.IvrMenu::name);
         return new RoutingDiff(c);
     }
 

@@ -20,7 +20,8 @@ public record RoutingDocument(
         List<InboundRoute> inboundRoutes,
         List<Trunk> trunks,
         List<OutboundRoute> outboundRoutes,
-        List<BlockedCaller> blockedCallers) {
+        List<BlockedCaller> blockedCallers,
+        List<IvrMenu> ivrMenus) {
 
     public record Extension(
             String number,
@@ -78,4 +79,23 @@ public record RoutingDocument(
             List<String> trunks) {}
 
     public record BlockedCaller(String pattern, String reason) {}
+
+    /**
+     * An IVR menu: its prompt, the digits and their destinations, retries with their own prompts and where the call
+     * goes once they are used up; {@code IVR} is a destination type, so menus nest.
+     */
+    public record IvrMenu(
+            String name,
+            String prompt,
+            String invalidPrompt,
+            String timeoutPrompt,
+            Integer digitTimeout,
+            Integer invalidRetries,
+            Integer timeoutRetries,
+            Boolean directDial,
+            Destination invalid,
+            Destination timeout,
+            List<IvrOption> options) {}
+
+    public record IvrOption(String digits, Destination destination) {}
 }

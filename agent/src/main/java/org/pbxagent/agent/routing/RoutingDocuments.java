@@ -219,6 +219,24 @@ public final class RoutingDocuments {
             required(p, "blocked_callers[" + i + "].pattern", blocked.get(i).pattern());
         }
         unique(p, "blocked_callers", blocked, b -> plainNumber(b.pattern()), "pattern");
+        List<RoutingDocument.IvrMenu> menus = list(d.ivrMenus());
+        for (int i = 0; i < menus.size(); i++) {
+            String at = "ivr_menus[" + i + "]";
+            required(p, at + ".name", menus.get(i).name());
+            required(p, at + ".prompt", menus.get(i).prompt());
+            destination(p, at + ".invalid", menus.get(i).invalid());
+            destination(p, at + ".timeout", menus.get(i).timeout());
+            List<RoutingDocument.IvrOption> options = list(menus.get(i).options());
+            for (int j = 0; j < options.size(); j++) {
+                required(p, at + ".options[" + j + "].digits", options.get(j).digits());
+                destination(
+                        p,
+                        at + ".options[" + j + "].destination",
+                        options.get(j).destination());
+            }
+            unique(p, at + ".options", options, RoutingDocument.IvrOption::digits, "digits");
+        }
+        unique(p, "ivr_menus", menus, RoutingDocument.IvrMenu::name, "name");
         return p;
     }
 
@@ -344,6 +362,24 @@ public final class RoutingDocuments {
         List<RoutingData.BlockedCaller> blocked = list(d.blockedCallers()).stream()
                 .map(b -> new RoutingData.BlockedCaller(t, plainNumber(b.pattern()), b.reason()))
                 .toList();
+        List<RoutingData.IvrMenu> menus = list(d.ivrMenus()).stream()
+                .map(m -> new RoutingData.IvrMenu(
+                        t,
+                        m.name(),
+                        m.prompt(),
+                        m.invalidPrompt(),
+                        m.timeoutPrompt(),
+                        or(m.digitTimeout(), 5),
+                        or(m.invalidRetries(), 2),
+                        or(m.timeoutRetries(), 2),
+                        Boolean.TRUE.equals(m.directDial()),
+                        dest(m.invalid()),
+                        dest(m.timeout()),
+                        list(m.options()).stream()
+                                .map(o -> new RoutingData.IvrOption(o.digits(), dest(o.destination())))
+                                .sorted(Comparator.comparing(RoutingData.IvrOption::digits))
+                                .toList()))
+                .toList();
         return new RoutingData(
                 version,
                 0L,
@@ -355,7 +391,8 @@ public final class RoutingDocuments {
                 inbound,
                 trunks,
                 outbound,
-                blocked);
+                blocked,
+                menus);
     }
 
     /** The tenant's rows of {@code data} as a document stamped with the version they were read at. */
@@ -433,6 +470,23 @@ public final class RoutingDocuments {
                 data.blockedCallers().stream()
                         .filter(b -> tenant.equals(b.tenant()))
                         .map(b -> new RoutingDocument.BlockedCaller(b.pattern(), b.reason()))
+                        .toList(),
+                data.ivrMenus().stream()
+                        .filter(m -> tenant.equals(m.tenant()))
+                        .map(m -> new RoutingDocument.IvrMenu(
+                                m.name(),
+                                m.prompt(),
+                                m.invalidPrompt(),
+                                m.timeoutPrompt(),
+                                m.digitTimeout(),
+                                m.invalidRetries(),
+                                m.timeoutRetries(),
+                                m.directDial(),
+                                dest(m.invalid()),
+                                dest(m.timeout()),
+                                m.options().stream()
+                                        .map(o -> new RoutingDocument.IvrOption(o.digits(), dest(o.destination())))
+                                        .toList()))
                         .toList());
     }
 

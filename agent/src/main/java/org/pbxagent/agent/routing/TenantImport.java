@@ -215,7 +215,8 @@ public final class TenantImport {
                         d.blockedCallers(),
                         RoutingData.BlockedCaller::tenant,
                         keep,
-                        plus == null ? null : plus.blockedCallers()));
+                        plus == null ? null : plus.blockedCallers()),
+                rows(d.ivrMenus(), RoutingData.IvrMenu::tenant, keep, plus == null ? null : plus.ivrMenus()));
     }
 
     private static <T> List<T> rows(

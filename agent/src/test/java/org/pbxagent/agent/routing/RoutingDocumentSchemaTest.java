@@ -28,7 +28,9 @@ class RoutingDocumentSchemaTest {
             Map.entry("trunk", RoutingDocument.Trunk.class),
             Map.entry("dial_pattern", RoutingDocument.DialPattern.class),
             Map.entry("outbound_route", RoutingDocument.OutboundRoute.class),
-            Map.entry("blocked_caller", RoutingDocument.BlockedCaller.class));
+            Map.entry("blocked_caller", RoutingDocument.BlockedCaller.class),
+            Map.entry("ivr_menu", RoutingDocument.IvrMenu.class),
+            Map.entry("ivr_option", RoutingDocument.IvrOption.class));
 
     private static Set<String> keys(Class<? extends Record> type) {
         PropertyNamingStrategies.SnakeCaseStrategy snake = new PropertyNamingStrategies.SnakeCaseStrategy();
@@ -54,6 +56,19 @@ class RoutingDocumentSchemaTest {
             assertEquals(keys(e.getValue()), properties(def), e.getKey());
             assertEquals(false, def.path("additionalProperties").asBoolean(true), e.getKey());
         }
+        // every destination type the compiler knows, and no other
+        Set<String> types = new TreeSet<>();
+        schema.path("$defs")
+                .path("destination")
+                .path("properties")
+                .path("type")
+                .path("enum")
+                .forEach(n -> types.add(n.asText()));
+        Set<String> known = new TreeSet<>();
+        for (org.pbxagent.fastagi.routing.DestinationType t : org.pbxagent.fastagi.routing.DestinationType.values()) {
+            known.add(t.name());
+        }
+        assertEquals(known, types);
     }
 
     private static Set<String> toSet(java.util.Iterator<String> it) {

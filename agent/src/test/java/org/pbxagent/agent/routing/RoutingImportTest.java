@@ -150,7 +150,11 @@ class RoutingImportTest {
         env.put("callerid", callerId);
         env.put("channel", "PJSIP/carrier-a-00000001");
         AgiRequest req = new AgiRequest(script, p, new ArrayList<>(), env);
-        return "route".equals(script) ? router.route(req) : router.outbound(req);
+        return switch (script) {
+            case "route" -> router.route(req);
+            case "ivr" -> router.ivr(req);
+            default -> router.outbound(req);
+        };
     }
 
     private static void assertDecision(RouteDecision d, String action, String target) {
@@ -181,6 +185,22 @@ class RoutingImportTest {
         RouteDecision blocked = call("route", "2026-11-24T09:00:00Z", "4915199999999", "did", "4930555100");
         assertEquals("HANGUP", blocked.get("ROUTE_ACTION"), blocked.toString());
         assertEquals("blocked", blocked.get("ROUTE_REASON"), blocked.toString());
+        // The service line: the menu, then a key or an extension dialled directly; silence twice: the hunt group.
+        RouteDecision menu = call("route", "2026-11-24T09:00:00Z", "4930777000", "did", "4930555102");
+        assertDecision(menu, "IVR", "small-office/service-menu");
+        assertEquals("ivr:service-menu:0:0", menu.get("ROUTE_STEP"), menu.toString());
+        assertEquals("3", menu.get("ROUTE_IVR_MAX"), "direct dial: as many digits as an extension number");
+        String step = menu.get("ROUTE_STEP");
+        assertDecision(
+                call("ivr", "2026-11-24T09:00:00Z", "4930777000", "step", step, "digits", "2"), "DIAL", "PJSIP/203");
+        assertDecision(
+                call("ivr", "2026-11-24T09:00:00Z", "4930777000", "step", step, "digits", "202"), "DIAL", "PJSIP/202");
+        assertDecision(
+                call("ivr", "2026-11-24T09:00:00Z", "4930777000", "step", step, "digits", "9"),
+                "IVR",
+                "option-is-invalid&small-office/service-menu");
+        assertDecision(
+                call("ivr", "2026-11-24T09:00:00Z", "4930777000", "step", "ivr:service-menu:0:1"), "DIAL", "PJSIP/201");
         // An outside number from an extension leaves on carrier-a first.
         assertDecision(
                 call("outbound", "2026-11-24T09:00:00Z", "202", "ext", "202", "number", "0301234567"),
@@ -253,7 +273,7 @@ class RoutingImportTest {
         assertTrue(
                 r.out()
                         .contains("note: tenant small-office: inbound route workshop-direct"
-                                + " (inbound_routes[1].did_pattern): '4930-555-103' stored as 4930555103"),
+                                + " (inbound_routes[2].did_pattern): '4930-555-103' stored as 4930555103"),
                 r.all());
         assertTrue(
                 r.out()
@@ -305,12 +325,15 @@ class RoutingImportTest {
         ArrayNode members = (ArrayNode) doc.get("ring_groups").get(0).get("members");
         members.remove(2);
         members.add("204");
+        // the service menu's key 2 led to 203: it must lead to the new workshop phone too
+        ((ObjectNode) doc.get("ivr_menus").get(0).get("options").get(2).get("destination")).put("ref", "204");
         Run r = pbxAgent("routing", "import", write("edited.json", doc).toString(), "--dry-run");
         assertEquals(0, r.code(), r.all());
         assertTrue(r.out().contains("+ extension 204"), r.out());
         assertTrue(r.out().contains("- extension 203"), r.out());
         assertTrue(r.out().contains("~ extension 202"), r.out());
         assertTrue(r.out().contains("~ ring group 600"), r.out());
+        assertTrue(r.out().contains("~ ivr menu service-menu"), r.out());
         assertFalse(r.out().contains("extension 201"), "an unchanged row is not listed: " + r.out());
         assertTrue(r.out().contains("dry run, nothing written"), r.out());
         assertEquals(v, version());

@@ -21,7 +21,36 @@ public record RoutingData(
         List<InboundRoute> inboundRoutes,
         List<Trunk> trunks,
         List<OutboundRoute> outboundRoutes,
-        List<BlockedCaller> blockedCallers) {
+        List<BlockedCaller> blockedCallers,
+        List<IvrMenu> ivrMenus) {
+
+    /** Routing data without IVR menus. */
+    public RoutingData(
+            long version,
+            long readAtMillis,
+            List<Tenant> tenants,
+            List<Extension> extensions,
+            List<TimeCondition> timeConditions,
+            List<RingGroup> ringGroups,
+            List<CallQueue> queues,
+            List<InboundRoute> inboundRoutes,
+            List<Trunk> trunks,
+            List<OutboundRoute> outboundRoutes,
+            List<BlockedCaller> blockedCallers) {
+        this(
+                version,
+                readAtMillis,
+                tenants,
+                extensions,
+                timeConditions,
+                ringGroups,
+                queues,
+                inboundRoutes,
+                trunks,
+                outboundRoutes,
+                blockedCallers,
+                List.of());
+    }
 
     public RoutingData {
         tenants = List.copyOf(tenants);
@@ -33,6 +62,8 @@ public record RoutingData(
         trunks = List.copyOf(trunks);
         outboundRoutes = List.copyOf(outboundRoutes);
         blockedCallers = List.copyOf(blockedCallers);
+        // a disk snapshot written before the kind existed has no such list: none
+        ivrMenus = ivrMenus == null ? List.of() : List.copyOf(ivrMenus);
     }
 
     public record Tenant(String name, String timeZone) {}
@@ -135,4 +166,34 @@ public record RoutingData(
     }
 
     public record BlockedCaller(String tenant, String pattern, String reason) {}
+
+    /**
+     * An IVR menu (see {@code V4__ivr_menus.sql}): prompts are sound names, {@code invalidPrompt} and
+     * {@code timeoutPrompt} may be null (the menu's prompt alone is played again).
+     *
+     * @param digitTimeout seconds to wait for each digit
+     * @param directDial   true: any extension number of the tenant may be dialled from the menu
+     * @param invalid      where the call goes after the invalid retries are used up
+     * @param timeout      where the call goes after the timeout retries are used up
+     */
+    public record IvrMenu(
+            String tenant,
+            String name,
+            String prompt,
+            String invalidPrompt,
+            String timeoutPrompt,
+            int digitTimeout,
+            int invalidRetries,
+            int timeoutRetries,
+            boolean directDial,
+            Destination invalid,
+            Destination timeout,
+            List<IvrOption> options) {
+        public IvrMenu {
+            options = options == null ? List.of() : List.copyOf(options);
+        }
+    }
+
+    /** @param digits the keys pressed for this choice */
+    public record IvrOption(String digits, Destination destination) {}
 }

@@ -225,8 +225,47 @@ public final class RoutingDataReader {
                         + " ORDER BY t.name, b.pattern",
                 rs -> blocked.add(new RoutingData.BlockedCaller(rs.getString(1), rs.getString(2), rs.getString(3))));
 
+        Map<Long, List<RoutingData.IvrOption>> options = new LinkedHashMap<>();
+        query(
+                c,
+                "SELECT ivr_menu_id, digits, dest_type, dest_ref FROM ivr_option ORDER BY ivr_menu_id, digits",
+                rs -> options.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+                        .add(new RoutingData.IvrOption(
+                                rs.getString(2), new RoutingData.Destination(rs.getString(3), rs.getString(4)))));
+        List<RoutingData.IvrMenu> menus = new ArrayList<>();
+        query(
+                c,
+                "SELECT m.id, t.name, m.name, m.prompt, m.invalid_prompt, m.timeout_prompt, m.digit_timeout,"
+                        + " m.invalid_retries, m.timeout_retries, m.direct_dial, m.invalid_type, m.invalid_ref,"
+                        + " m.timeout_type, m.timeout_ref FROM ivr_menu m JOIN tenant t ON t.id = m.tenant_id"
+                        + " ORDER BY t.name, m.name",
+                rs -> menus.add(new RoutingData.IvrMenu(
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getInt(7),
+                        rs.getInt(8),
+                        rs.getInt(9),
+                        rs.getBoolean(10),
+                        new RoutingData.Destination(rs.getString(11), rs.getString(12)),
+                        new RoutingData.Destination(rs.getString(13), rs.getString(14)),
+                        options.getOrDefault(rs.getLong(1), List.of()))));
+
         return new RoutingData(
-                version, readAt, tenants, extensions, conditions, groups, queues, inbound, trunks, outbound, blocked);
+                version,
+                readAt,
+                tenants,
+                extensions,
+                conditions,
+                groups,
+                queues,
+                inbound,
+                trunks,
+                outbound,
+                blocked,
+                menus);
     }
 
     private interface RowReader {

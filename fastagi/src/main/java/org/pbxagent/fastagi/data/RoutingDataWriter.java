@@ -218,6 +218,42 @@ public final class RoutingDataWriter {
                         b.reason());
             }
         }
+        insertIvrMenus(c, data, name, t);
+    }
+
+    private static void insertIvrMenus(Connection c, RoutingData data, String name, long t) throws SQLException {
+        for (RoutingData.IvrMenu m : data.ivrMenus()) {
+            if (!name.equals(m.tenant())) {
+                continue;
+            }
+            long id = insert(
+                    c,
+                    "INSERT INTO ivr_menu (tenant_id, name, prompt, invalid_prompt, timeout_prompt, digit_timeout,"
+                            + " invalid_retries, timeout_retries, direct_dial, invalid_type, invalid_ref, timeout_type,"
+                            + " timeout_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    t,
+                    m.name(),
+                    m.prompt(),
+                    m.invalidPrompt(),
+                    m.timeoutPrompt(),
+                    m.digitTimeout(),
+                    m.invalidRetries(),
+                    m.timeoutRetries(),
+                    m.directDial(),
+                    m.invalid().type(),
+                    m.invalid().ref(),
+                    m.timeout().type(),
+                    m.timeout().ref());
+            for (RoutingData.IvrOption o : m.options()) {
+                insert(
+                        c,
+                        "INSERT INTO ivr_option (ivr_menu_id, digits, dest_type, dest_ref) VALUES (?, ?, ?, ?)",
+                        id,
+                        o.digits(),
+                        o.destination().type(),
+                        o.destination().ref());
+            }
+        }
     }
 
     static Long tenantId(Connection c, String name) throws SQLException {

@@ -11,6 +11,8 @@ import org.pbxagent.fastagi.data.RoutingData.Destination;
 import org.pbxagent.fastagi.data.RoutingData.DialPattern;
 import org.pbxagent.fastagi.data.RoutingData.Extension;
 import org.pbxagent.fastagi.data.RoutingData.InboundRoute;
+import org.pbxagent.fastagi.data.RoutingData.IvrMenu;
+import org.pbxagent.fastagi.data.RoutingData.IvrOption;
 import org.pbxagent.fastagi.data.RoutingData.OutboundRoute;
 import org.pbxagent.fastagi.data.RoutingData.RingGroup;
 import org.pbxagent.fastagi.data.RoutingData.Tenant;
@@ -123,6 +125,7 @@ public final class SampleRoutingData {
         List<InboundRoute> inbound = List.of(
                 new InboundRoute("default", "main", "100", null, 10, dest("EXTENSION", "1001")),
                 new InboundRoute("acme", "did-100", "100", null, 10, dest("EXTENSION", "1001")),
+                new InboundRoute("acme", "menu", "4930555099", null, 10, dest("IVR", "main-menu")),
                 new InboundRoute("acme", "main-vip", "4930555000", "_0171XXXXXXX", 10, dest("EXTENSION", "1002")),
                 new InboundRoute("acme", "main", "4930555000", null, 20, dest("TIME_CONDITION", "business-hours")),
                 new InboundRoute("acme", "after-hours", null, null, 100, dest("VOICEMAIL", "1001")),
@@ -165,7 +168,41 @@ public final class SampleRoutingData {
         List<BlockedCaller> blocked = List.of(
                 new BlockedCaller("acme", "5550000", "spam"),
                 new BlockedCaller("acme", "_0900.", "premium-rate callers"));
-        return new RoutingData(0, 0, tenants, ext, conditions, groups, queues, inbound, trunks, outbound, blocked);
+        // The main menu: 1 sales, 2 the support menu, 0 reception, or an extension number dialled directly.
+        List<IvrMenu> menus = List.of(
+                new IvrMenu(
+                        "acme",
+                        "main-menu",
+                        "acme/welcome",
+                        "option-is-invalid",
+                        null,
+                        5,
+                        2,
+                        2,
+                        true,
+                        dest("VOICEMAIL", "1001"),
+                        dest("RING_GROUP", "600"),
+                        List.of(
+                                new IvrOption("0", dest("EXTENSION", "1001")),
+                                new IvrOption("1", dest("RING_GROUP", "601")),
+                                new IvrOption("2", dest("IVR", "support-menu")))),
+                new IvrMenu(
+                        "acme",
+                        "support-menu",
+                        "acme/support",
+                        null,
+                        "acme/please-choose",
+                        4,
+                        1,
+                        1,
+                        false,
+                        dest("IVR", "main-menu"),
+                        dest("QUEUE", "support"),
+                        List.of(
+                                new IvrOption("1", dest("QUEUE", "support")),
+                                new IvrOption("9", dest("IVR", "main-menu")))));
+        return new RoutingData(
+                0, 0, tenants, ext, conditions, groups, queues, inbound, trunks, outbound, blocked, menus);
     }
 
     private static Destination dest(String type, String ref) {

@@ -9,8 +9,8 @@ import org.pbxagent.fastagi.RouteDecision;
 import org.pbxagent.fastagi.RouteVariable;
 
 /**
- * The routing decisions behind the {@code route}, {@code outbound} and {@code next} scripts. Reads one volatile
- * {@link State} (snapshot + degraded flag) per call: no lock, no I/O, no DB.
+ * The routing decisions behind the {@code route}, {@code outbound}, {@code next} and {@code ivr} scripts. Reads one
+ * volatile {@link State} (snapshot + degraded flag) per call: no lock, no I/O, no DB.
  *
  * <p>Every answer sets ROUTE_TARGET, ROUTE_TIMEOUT, ROUTE_OPTIONS, ROUTE_STEP, ROUTE_TENANT, ROUTE_REASON,
  * ROUTE_DEGRADED and, last, ROUTE_ACTION: if the session breaks half-way the dialplan sees no ROUTE_ACTION and takes
@@ -194,7 +194,61 @@ public final class CallRouter {
         return a.build();
     }
 
+    /**
+     * {@code ivr?tenant=T&step=S&digits=D}: the digits a caller pressed in an IVR menu step ({@code step} is the
+     * ROUTE_STEP of the IVR answer, {@code ivr:<menu>:<invalid tries>:<timeouts>}); no digits is a timeout. A key of
+     * the menu leads to its destination, an extension number to the extension when the menu allows direct dial;
+     * anything else is invalid. Invalid input and silence offer the menu again with their own prompt until the
+     * retries are used up, then the call goes to the menu's invalid or timeout destination.
+     */
+    public RouteDecision ivr(AgiRequest request) {
+        State s = state;
+        Answer a = new Answer(s.degraded());
+        Tenant t = tenant(s, tenantOf(request), a);
+        if (t == null) {
+            return a.build();
+        }
+        String step = input(request, "step", null, null);
+        String[] p = step == null || step.length() > 200 ? null : step.split(":", -1);
+        Tenant.Ivr m = p != null && p.length == 4 && "ivr".equals(p[0]) ? t.ivr(p[1]) : null;
+        int invalid = m == null ? -1 : parseIndex(p[2]);
+        int timeouts = m == null ? -1 : parseIndex(p[3]);
+        if (m == null || invalid < 0 || timeouts < 0) {
+            return a.hangup("41", "unknown-step");
+        }
+        String digits = input(request, "digits", null, null);
+        if (digits == null) {
+            if (timeouts + 1 > m.timeoutRetries) {
+                destination(t, m.timeout, a, 0, "ivr:" + m.name + ":timeout");
+            } else {
+                ivrStep(m, m.timeoutPrompt, invalid, timeouts + 1, a, "ivr-timeout");
+            }
+            return a.build();
+        }
+        Destination choice = Tenant.NUMBER.matcher(digits).matches() ? m.option(digits) : null;
+        if (choice != null) {
+            destination(t, choice, a, 0, "ivr:" + m.name + ":" + digits);
+        } else if (m.directDial && Tenant.NUMBER.matcher(digits).matches() && t.extension(digits) != null) {
+            extension(t, t.extension(digits), a, 0, "ivr:" + m.name + ":direct");
+        } else if (invalid + 1 > m.invalidRetries) {
+            destination(t, m.invalid, a, 0, "ivr:" + m.name + ":invalid");
+        } else {
+            ivrStep(m, m.invalidPrompt, invalid + 1, timeouts, a, "ivr-invalid");
+        }
+        return a.build();
+    }
+
     // ------------------------------------------------------------------------------------------------ logic
+
+    /** One menu step for the dialplan: play the prompt, read the digits, hand them to {@link #ivr}. */
+    private static void ivrStep(Tenant.Ivr m, String prompt, int invalid, int timeouts, Answer a, String reason) {
+        a.action(RouteAction.IVR)
+                .target(prompt)
+                .timeout(m.digitTimeout)
+                .step("ivr:" + m.name + ":" + invalid + ":" + timeouts)
+                .reason(reason);
+        a.set(RouteVariable.IVR_MAX_DIGITS, m.maxDigits);
+    }
 
     private void destination(Tenant t, Destination d, Answer a, int hops, String reason) {
         if (hops > MAX_HOPS) {
@@ -219,6 +273,7 @@ public final class CallRouter {
                 Tenant.Inbound r = t.route(d.ref());
                 destination(t, r.destination, a, hops + 1, "route:" + r.name);
             }
+            case IVR -> ivrStep(t.ivr(d.ref()), t.ivr(d.ref()).prompt, 0, 0, a, reason);
             case TIME_CONDITION -> {
                 Tenant.TimeCondition c = t.timeCondition(d.ref());
                 boolean open = c.matches(clock.instant());

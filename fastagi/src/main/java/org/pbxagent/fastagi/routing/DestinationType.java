@@ -17,7 +17,9 @@ public enum DestinationType {
     /** ref: another inbound route's name */
     ROUTE,
     /** ref: time condition name */
-    TIME_CONDITION;
+    TIME_CONDITION,
+    /** ref: IVR menu name */
+    IVR;
 
     /** @return the type, or null when the text names none */
     static DestinationType parse(String s) {

@@ -57,6 +57,7 @@ public final class RoutingCompiler {
         collect(compilers, data.trunks(), RoutingData.Trunk::tenant, tc -> tc.trunkRows);
         collect(compilers, data.outboundRoutes(), RoutingData.OutboundRoute::tenant, tc -> tc.outboundRows);
         collect(compilers, data.blockedCallers(), RoutingData.BlockedCaller::tenant, tc -> tc.blockedRows);
+        collect(compilers, data.ivrMenus(), RoutingData.IvrMenu::tenant, tc -> tc.ivrRows);
         Map<String, Tenant> tenants = new LinkedHashMap<>();
         for (Map.Entry<String, TenantCompiler> e : compilers.entrySet()) {
             tenants.put(e.getKey(), e.getValue().compile());

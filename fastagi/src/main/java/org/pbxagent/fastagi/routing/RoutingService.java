@@ -37,7 +37,10 @@ public final class RoutingService implements AutoCloseable {
 
     public static final String OUTBOUND = "outbound";
     public static final String NEXT = "next";
-    public static final List<String> SCRIPTS = List.of(ROUTE, OUTBOUND, NEXT);
+    /** The digits of an IVR menu step. */
+    public static final String IVR = "ivr";
+
+    public static final List<String> SCRIPTS = List.of(ROUTE, OUTBOUND, NEXT, IVR);
     /**
      * The answer of every script while there is no routing data at all (neither DB nor disk snapshot at a node's
      * first start): congestion, so the proxy tries another PBX, and degraded, as it is not the DB's answer.
@@ -149,7 +152,7 @@ public final class RoutingService implements AutoCloseable {
         if (r == null) {
             throw new IllegalStateException("routing service not started");
         }
-        return Map.of(ROUTE, r::route, OUTBOUND, r::outbound, NEXT, r::next);
+        return Map.of(ROUTE, r::route, OUTBOUND, r::outbound, NEXT, r::next, IVR, r::ivr);
     }
 
     public RoutingStatus status() {

@@ -45,6 +45,7 @@ public final class Tenant {
     private final Map<String, Queue> queues;
     private final List<Outbound> outbound;
     private final Map<String, Outbound> outboundByName;
+    private final Map<String, Ivr> ivrs;
     private final Set<String> blockedExact;
     private final List<AsteriskPattern> blockedPatterns;
 
@@ -63,8 +64,10 @@ public final class Tenant {
             Map<String, RingGroup> groups,
             Map<String, Queue> queues,
             List<Outbound> outbound,
-            List<AsteriskPattern> blocked) {
+            List<AsteriskPattern> blocked,
+            Map<String, Ivr> ivrs) {
         this.name = name;
+        this.ivrs = Map.copyOf(ivrs);
         this.extensions = Map.copyOf(extensions);
         this.conditions = Map.copyOf(conditions);
         this.groups = Map.copyOf(groups);
@@ -145,6 +148,11 @@ public final class Tenant {
     /** @return the time condition of this name, or null */
     TimeCondition timeCondition(String conditionName) {
         return conditionName == null ? null : conditions.get(conditionName);
+    }
+
+    /** @return the IVR menu of this name, or null */
+    Ivr ivr(String menuName) {
+        return menuName == null ? null : ivrs.get(menuName);
     }
 
     /** @return the outbound route of this name, or null */
@@ -418,6 +426,67 @@ public final class Tenant {
                 }
             }
             return null;
+        }
+    }
+
+    /**
+     * An IVR menu: what one step plays and reads, where each key leads, and where the call goes once the invalid or
+     * the timeout retries are used up. The retry prompts already hold the menu's prompt after their own.
+     */
+    static final class Ivr {
+        final String name;
+        final String prompt;
+        /** Played after an invalid choice: the invalid prompt, then the menu's prompt. */
+        final String invalidPrompt;
+        /** Played after silence: the timeout prompt, then the menu's prompt. */
+        final String timeoutPrompt;
+
+        final int digitTimeout;
+        /** The most digits a choice can have, as the dialplan reads it (ROUTE_IVR_MAX). */
+        final String maxDigits;
+
+        final int invalidRetries;
+        final int timeoutRetries;
+        final boolean directDial;
+        final Destination invalid;
+        final Destination timeout;
+        private final Map<String, Destination> options;
+
+        Ivr(
+                String name,
+                String prompt,
+                String invalidPrompt,
+                String timeoutPrompt,
+                int digitTimeout,
+                int maxDigits,
+                int invalidRetries,
+                int timeoutRetries,
+                boolean directDial,
+                Destination invalid,
+                Destination timeout,
+                Map<String, Destination> options) {
+            this.name = name;
+            this.prompt = prompt;
+            this.invalidPrompt = invalidPrompt == null ? prompt : invalidPrompt + "&" + prompt;
+            this.timeoutPrompt = timeoutPrompt == null ? prompt : timeoutPrompt + "&" + prompt;
+            this.digitTimeout = digitTimeout;
+            this.maxDigits = Integer.toString(maxDigits);
+            this.invalidRetries = invalidRetries;
+            this.timeoutRetries = timeoutRetries;
+            this.directDial = directDial;
+            this.invalid = invalid;
+            this.timeout = timeout;
+            this.options = Map.copyOf(options);
+        }
+
+        /** @return where these digits lead, or null when they are no choice of the menu */
+        Destination option(String digits) {
+            return digits == null ? null : options.get(digits);
+        }
+
+        /** Every choice: digits to destination. */
+        Map<String, Destination> options() {
+            return options;
         }
     }
 }

@@ -52,6 +52,7 @@ final class TenantCompiler {
     final List<RoutingData.Trunk> trunkRows = new ArrayList<>();
     final List<RoutingData.OutboundRoute> outboundRows = new ArrayList<>();
     final List<RoutingData.BlockedCaller> blockedRows = new ArrayList<>();
+    final List<RoutingData.IvrMenu> ivrRows = new ArrayList<>();
 
     // What has been accepted so far; sorted maps give the problem lines a stable order.
     private final Map<String, Extension> extensions = new HashMap<>();
@@ -60,6 +61,7 @@ final class TenantCompiler {
     private final Map<String, RingGroup> groups = new TreeMap<>();
     private final Map<String, Queue> queues = new TreeMap<>();
     private final Map<String, Inbound> routes = new TreeMap<>();
+    private final Map<String, Tenant.Ivr> ivrs = new TreeMap<>();
 
     /** @param problems shared by every tenant of the compilation, in the order found */
     TenantCompiler(String name, ZoneId zone, List<String> problems) {
@@ -115,6 +117,9 @@ final class TenantCompiler {
         for (RoutingData.InboundRoute r : inboundRows) {
             compileInbound(r);
         }
+        for (RoutingData.IvrMenu m : ivrRows) {
+            compileIvr(m);
+        }
 
         // 2. refuse loops that would route a call forever without ringing anything (route/time condition chains)
         refuseLoops();
@@ -122,7 +127,8 @@ final class TenantCompiler {
         // 3. refuse, until nothing changes, every entry whose destination is missing or refused
         refuseBroken();
 
-        return new Tenant(name, extensions, routes.values(), conditions, groups, queues, outbound, blockedCallers());
+        return new Tenant(
+                name, extensions, routes.values(), conditions, groups, queues, outbound, blockedCallers(), ivrs);
     }
 
     // ------------------------------------------------------------------------------------------------ entries
@@ -413,6 +419,82 @@ final class TenantCompiler {
         }
     }
 
+    /** Keys a caller can press for a choice: '#' ends Read()'s input, so it cannot be part of one. */
+    private static final Pattern IVR_DIGITS = Pattern.compile("[0-9*]{1,8}");
+
+    private void compileIvr(RoutingData.IvrMenu m) {
+        String what = "ivr menu " + m.name();
+        Destination invalid = destination(what, "invalid destination", m.invalid());
+        Destination timeout = destination(what, "timeout destination", m.timeout());
+        Map<String, Destination> options = new TreeMap<>();
+        boolean optionsOk = true;
+        int maxDigits = 1;
+        for (RoutingData.IvrOption o : m.options()) {
+            String digits = o.digits() == null ? null : o.digits().trim();
+            if (digits == null || !IVR_DIGITS.matcher(digits).matches()) {
+                problem(what, "option '" + o.digits() + "' must be 1-8 of 0-9 * ('#' ends the input) (refused)");
+                optionsOk = false;
+                continue;
+            }
+            Destination d = destination(what, "option " + digits + " destination", o.destination());
+            if (d == null) {
+                optionsOk = false;
+            } else if (options.put(digits, d) != null) {
+                problem(what, "option " + digits + " appears more than once (refused)");
+                optionsOk = false;
+            }
+            maxDigits = Math.max(maxDigits, digits.length());
+        }
+        if (m.name() == null || !NAME.matcher(m.name()).matches()) {
+            problem(what, "name must be 1-64 of A-Z a-z 0-9 _ . - (refused)");
+            return;
+        }
+        for (String[] sound : new String[][] {
+            {"prompt", m.prompt()}, {"invalid prompt", m.invalidPrompt()}, {"timeout prompt", m.timeoutPrompt()}
+        }) {
+            String v = sound[1] == null ? null : sound[1].trim();
+            boolean required = "prompt".equals(sound[0]);
+            if ((v == null || v.isEmpty()) ? required : !SOUND.matcher(v).matches()) {
+                problem(what, sound[0] + " '" + sound[1] + "' is not a plain sound name (refused)");
+                return;
+            }
+        }
+        if (m.digitTimeout() < 1 || m.digitTimeout() > 60) {
+            problem(what, "digit timeout must be 1..60 seconds (refused)");
+            return;
+        }
+        if (m.invalidRetries() < 0 || m.invalidRetries() > 10 || m.timeoutRetries() < 0 || m.timeoutRetries() > 10) {
+            problem(what, "invalid and timeout retries must be 0..10 (refused)");
+            return;
+        }
+        if (m.options().isEmpty() && !m.directDial()) {
+            problem(what, "has no option and no direct dial: every choice would be invalid (refused)");
+            return;
+        }
+        if (m.directDial()) {
+            for (String number : extensions.keySet()) {
+                maxDigits = Math.max(maxDigits, number.length());
+            }
+        }
+        if (invalid != null && timeout != null && optionsOk) {
+            ivrs.put(
+                    m.name(),
+                    new Tenant.Ivr(
+                            m.name(),
+                            m.prompt().trim(),
+                            blankToNull(m.invalidPrompt()),
+                            blankToNull(m.timeoutPrompt()),
+                            m.digitTimeout(),
+                            maxDigits,
+                            m.invalidRetries(),
+                            m.timeoutRetries(),
+                            m.directDial(),
+                            invalid,
+                            timeout,
+                            options));
+        }
+    }
+
     /** A plain number written with '-' matches without them, as in Asterisk's dialplan: said once per load. */
     private void noteSeparators(String what, String role, AsteriskPattern p) {
         if (p != null && p.normalisedExact() != null) {
@@ -489,17 +571,33 @@ final class TenantCompiler {
                 }
             }
             default -> {
-                /* RING_GROUP, QUEUE, ROUTE, TIME_CONDITION: checked once all are compiled */
+                /* RING_GROUP, QUEUE, ROUTE, TIME_CONDITION, IVR: checked once all are compiled */
             }
         }
         return new Destination(type, ref);
     }
 
-    /** An entry a call can pass through without ringing anything: only these can form a loop. */
-    private record Node(boolean route, String name) {
+    /**
+     * An entry a call can pass through without ringing anything: only these can form a loop. An IVR menu waits for
+     * the caller, but its invalid and timeout destinations are taken without a choice: a cycle through them would
+     * replay menus to a silent caller forever. Its options are the caller's choice (back to the main menu) and no hop.
+     */
+    private enum Kind {
+        ROUTE("route "),
+        CONDITION("time condition "),
+        IVR("ivr menu ");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    private record Node(Kind kind, String name) {
         @Override
         public String toString() {
-            return (route ? "route " : "time condition ") + name;
+            return kind.label + name;
         }
     }
 
@@ -510,19 +608,22 @@ final class TenantCompiler {
         Set<Node> inLoop = new LinkedHashSet<>();
         List<Node> order = new ArrayList<>();
         for (String r : routes.keySet()) {
-            order.add(new Node(true, r));
+            order.add(new Node(Kind.ROUTE, r));
         }
         for (String c : conditions.keySet()) {
-            order.add(new Node(false, c));
+            order.add(new Node(Kind.CONDITION, c));
+        }
+        for (String m : ivrs.keySet()) {
+            order.add(new Node(Kind.IVR, m));
         }
         for (Node start : order) {
             visit(start, new ArrayList<>(), done, inLoop);
         }
         for (Node node : inLoop) {
-            if (node.route()) {
-                routes.remove(node.name());
-            } else {
-                conditions.remove(node.name());
+            switch (node.kind()) {
+                case ROUTE -> routes.remove(node.name());
+                case CONDITION -> conditions.remove(node.name());
+                case IVR -> ivrs.remove(node.name());
             }
         }
     }
@@ -543,9 +644,11 @@ final class TenantCompiler {
         path.add(node);
         for (Destination d : hops(node)) {
             if (d.type() == DestinationType.ROUTE && routes.containsKey(d.ref())) {
-                visit(new Node(true, d.ref()), path, done, inLoop);
+                visit(new Node(Kind.ROUTE, d.ref()), path, done, inLoop);
             } else if (d.type() == DestinationType.TIME_CONDITION && conditions.containsKey(d.ref())) {
-                visit(new Node(false, d.ref()), path, done, inLoop);
+                visit(new Node(Kind.CONDITION, d.ref()), path, done, inLoop);
+            } else if (d.type() == DestinationType.IVR && ivrs.containsKey(d.ref())) {
+                visit(new Node(Kind.IVR, d.ref()), path, done, inLoop);
             }
         }
         path.remove(path.size() - 1);
@@ -564,12 +667,20 @@ final class TenantCompiler {
     }
 
     private List<Destination> hops(Node node) {
-        if (node.route()) {
-            Inbound r = routes.get(node.name());
-            return r == null ? List.of() : List.of(r.destination);
+        switch (node.kind()) {
+            case ROUTE -> {
+                Inbound r = routes.get(node.name());
+                return r == null ? List.of() : List.of(r.destination);
+            }
+            case CONDITION -> {
+                TimeCondition c = conditions.get(node.name());
+                return c == null ? List.of() : List.of(c.match, c.otherwise);
+            }
+            default -> {
+                Tenant.Ivr m = ivrs.get(node.name());
+                return m == null ? List.of() : List.of(m.invalid, m.timeout);
+            }
         }
-        TimeCondition c = conditions.get(node.name());
-        return c == null ? List.of() : List.of(c.match, c.otherwise);
     }
 
     /** Until nothing changes: an entry pointing at one refused is refused too, so every kept pointer resolves. */
@@ -581,6 +692,15 @@ final class TenantCompiler {
             changed |= dropBroken(groups, "ring group", g -> firstBroken(g.noAnswer));
             changed |= dropBroken(queues, "queue", q -> firstBroken(q.failover));
             changed |= dropBroken(routes, "inbound route", r -> firstBroken(r.destination));
+            changed |= dropBroken(ivrs, "ivr menu", m -> {
+                String why = firstBroken(m.invalid, m.timeout);
+                for (var o : m.options().entrySet()) {
+                    if (why == null && firstBroken(o.getValue()) != null) {
+                        why = "option " + o.getKey() + " " + firstBroken(o.getValue());
+                    }
+                }
+                return why;
+            });
         }
     }
 
@@ -606,6 +726,7 @@ final class TenantCompiler {
                 case RING_GROUP -> groups;
                 case QUEUE -> queues;
                 case ROUTE -> routes;
+                case IVR -> ivrs;
                 default -> null;
             };
             if (target != null && !target.containsKey(d.ref())) {

@@ -116,11 +116,19 @@ class DialplanTest {
                     "0301234",
                     "9301234",
                     "77",
+                    "4930555099",
                     "x'--")) {
                 seen.add(router.route(Calls.request("route?tenant=" + tenant + "&did=" + n, "5550001"))
                         .get("ROUTE_ACTION"));
                 seen.add(router.outbound(Calls.request("outbound?tenant=" + tenant + "&number=" + n, "1001"))
                         .get("ROUTE_ACTION"));
+                for (String digits : List.of("", "1", "2", "9", "1002", n)) {
+                    for (String step : List.of("ivr:main-menu:0:0", "ivr:main-menu:2:2", "ivr:support-menu:1:1")) {
+                        seen.add(router.ivr(Calls.request(
+                                        "ivr?tenant=" + tenant + "&step=" + step + "&digits=" + digits, "5550001"))
+                                .get("ROUTE_ACTION"));
+                    }
+                }
                 for (String status : List.of("BUSY", "NOANSWER", "CHANUNAVAIL", "CONGESTION", "ANSWER", "TIMEOUT")) {
                     for (String step :
                             List.of("ext:" + n, "rg:600", "rg:601:0", "rg:601:1", "q:support", "out:pstn:0:" + n)) {
@@ -155,7 +163,8 @@ class DialplanTest {
                 }
             }
         }
-        assertEquals(new TreeSet<>(List.of("next", "outbound", "route")), scripts);
+        assertEquals(new TreeSet<>(List.of("ivr", "next", "outbound", "route")), scripts);
+        assertEquals(new TreeSet<>(RoutingService.SCRIPTS), scripts, "the dialplan calls every script served");
         assertEquals("127.0.0.1:4573", globals.get("AGENT"));
     }
 
@@ -181,7 +190,9 @@ class DialplanTest {
         for (var d : List.of(
                 router.route(Calls.request("route?tenant=acme&did=100", "5550001")),
                 router.outbound(Calls.request("outbound?tenant=acme&number=0301234", "1001")),
-                router.next(Calls.request("next?tenant=acme&step=ext:1001&dialstatus=BUSY", "5550001")))) {
+                router.next(Calls.request("next?tenant=acme&step=ext:1001&dialstatus=BUSY", "5550001")),
+                router.route(Calls.request("route?tenant=acme&did=4930555099", "5550001")),
+                router.ivr(Calls.request("ivr?tenant=acme&step=ivr:main-menu:0:0&digits=7", "5550001")))) {
             for (int i = 0; i < d.size(); i++) {
                 answered.add(d.name(i));
             }
@@ -189,7 +200,7 @@ class DialplanTest {
         answered.remove("ROUTE_TENANT"); // kept on purpose: the tenant of the call, inherited by later steps
         assertTrue(cleared.containsAll(answered), "not cleared: " + answered + " vs " + cleared);
         assertTrue(
-                answered.containsAll(List.of("ROUTE_ACTION", "ROUTE_CALLERID_NUM", "ROUTE_LIMIT")),
+                answered.containsAll(List.of("ROUTE_ACTION", "ROUTE_CALLERID_NUM", "ROUTE_LIMIT", "ROUTE_IVR_MAX")),
                 answered.toString());
     }
 
@@ -253,6 +264,47 @@ class DialplanTest {
                 "ROUTE_LIMIT_GROUP")) {
             assertTrue(clear.stream().anyMatch(a -> a.contains(v + "=,") || a.contains(v + "=)")), v);
         }
+    }
+
+    /**
+     * An IVR answer is played and read by the dialplan with no AGI session open, and the digits (empty after a
+     * timeout) go back to the "ivr" script with the step; menu steps have their own bound.
+     */
+    @Test
+    void anIvrStepReadsTheDigitsWithoutTheAgentAndHandsThemToTheIvrScript() {
+        List<String> ivr = ext("route-action", "IVR").stream().map(p -> p[1]).toList();
+        int clear = ivr.indexOf("Set(ROUTE_IVR_INPUT=)");
+        int read = ivr.indexOf("Read(ROUTE_IVR_INPUT,${ROUTE_TARGET},${ROUTE_IVR_MAX},,1,${ROUTE_TIMEOUT})");
+        int back = ivr.indexOf("Goto(route-ivr,s,1)");
+        assertTrue(clear >= 0 && read > clear && back == read + 1, ivr.toString());
+        assertFalse(ivr.stream().anyMatch(a -> a.startsWith("AGI(")), "no AGI session while the caller chooses");
+
+        List<String> step = ext("route-ivr", "s").stream().map(p -> p[1]).toList();
+        assertTrue(
+                step.stream()
+                        .anyMatch(a -> a.startsWith("AGI(agi://${AGENT}/ivr?")
+                                && a.contains("step=${URIENCODE(${ROUTE_PREV_STEP})}")
+                                && a.contains("digits=${URIENCODE(${ROUTE_IVR_INPUT})}")),
+                step.toString());
+        assertTrue(
+                step.indexOf("Set(ROUTE_PREV_STEP=${ROUTE_STEP})") < step.indexOf("Gosub(route-clear,s,1)"),
+                step.toString());
+        assertTrue(
+                step.contains("GotoIf($[${ROUTE_IVR_STEPS} > ${MAX_IVR_STEPS}]?route-fallback,ivr-steps,1)"),
+                step.toString());
+        assertTrue(ext("route-fallback", "ivr-steps").stream().anyMatch(p -> p[1].equals("Hangup(41)")));
+        assertTrue(globals.containsKey("MAX_IVR_STEPS"));
+
+        // the answer the dialplan reads: a prompt, a digit timeout, the most digits, a step for the ivr script
+        CallRouter router = new CallRouter(
+                new CallRouter.State(RoutingCompiler.compile(SampleRoutingData.data()), false),
+                Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
+        var d = router.route(Calls.request("route?tenant=acme&did=4930555099", "5550001"));
+        assertEquals("IVR", d.get("ROUTE_ACTION"), d.toString());
+        assertEquals("acme/welcome", d.get("ROUTE_TARGET"));
+        assertEquals("5", d.get("ROUTE_TIMEOUT"));
+        assertEquals("4", d.get("ROUTE_IVR_MAX"), "direct dial reads as many digits as the longest extension");
+        assertEquals("ivr:main-menu:0:0", d.get("ROUTE_STEP"));
     }
 
     /** Asterisk splits application arguments on commas: comma-free messages never depend on how Log joins them. */

@@ -35,7 +35,8 @@ class SnapshotFileTest {
                 s.inboundRoutes(),
                 s.trunks(),
                 s.outboundRoutes(),
-                s.blockedCallers());
+                s.blockedCallers(),
+                s.ivrMenus());
     }
 
     @Test
