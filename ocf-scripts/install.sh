@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs pbx-agent's resource agents and fence agent where Pacemaker looks for them:
-#   /usr/lib/ocf/resource.d/pbx/{pbx-storage,pbx-asterisk,pbx-agent}   (OCF class, provider "pbx")
+#   /usr/lib/ocf/resource.d/pbx/{pbx-storage,pbx-asterisk,pbx-agent}   (OCF class, provider "pbx": PBX nodes)
+#   /usr/lib/ocf/resource.d/pbx/pbx-kamailio                           (the same, for the proxy pair's nodes)
 #   /usr/lib/ocf/resource.d/pbx/pbx-ocf-lib.sh                         (the functions they share, sourced)
 #   /usr/sbin/fence_pbx_san                                            (stonith class)
 # Usage: sh install.sh [--provider NAME]     DESTDIR=/staging sh install.sh   (for packaging)
@@ -26,7 +27,7 @@ mkdir -p "$ocfdir" "$sbindir"
 # executable file of the provider's directory as an agent.
 install -m 0644 "$here/pbx-ocf-lib.sh" "$ocfdir/pbx-ocf-lib.sh"
 echo "installed $ocfdir/pbx-ocf-lib.sh"
-for agent in pbx-storage pbx-asterisk pbx-agent; do
+for agent in pbx-storage pbx-asterisk pbx-agent pbx-kamailio; do
 	# install(1) writes a temp file and renames it: a monitor running during an upgrade sees old or new, never half.
 	install -m 0755 "$here/$agent" "$ocfdir/$agent"
 	echo "installed $ocfdir/$agent"

@@ -92,7 +92,7 @@ class PacemakerConfigIT {
 
     @Test
     void installPutsEveryAgentWherePacemakerLooks() throws Exception {
-        for (String agent : new String[] {"pbx-storage", "pbx-asterisk", "pbx-agent"}) {
+        for (String agent : new String[] {"pbx-storage", "pbx-asterisk", "pbx-agent", "pbx-kamailio"}) {
             Path p = staging.resolve("usr/lib/ocf/resource.d/pbx").resolve(agent);
             assertTrue(Files.isExecutable(p) && Files.isReadable(p), p.toString());
         }
@@ -104,7 +104,7 @@ class PacemakerConfigIT {
                 Files.getPosixFilePermissions(library),
                 library.toString());
         assertEquals(
-                List.of("pbx-agent", "pbx-asterisk", "pbx-storage"),
+                List.of("pbx-agent", "pbx-asterisk", "pbx-kamailio", "pbx-storage"),
                 agents.lines().toList(),
                 load.stderr());
         assertTrue(Files.isExecutable(staging.resolve("usr/sbin/fence_pbx_san")));

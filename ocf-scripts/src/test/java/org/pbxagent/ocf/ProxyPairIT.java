@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The proxy pair of the paper under a real two-node Corosync + Pacemaker cluster running the shipped
- * etc/pacemaker/proxy-cluster.crm (the floating address with IPaddr2, then Kamailio with resource-agents' own agent,
+ * etc/pacemaker/proxy-cluster.crm (the floating address with IPaddr2, then Kamailio with the project's pbx-kamailio,
  * rtpengine beside them; each node on the shipped etc/kamailio/kamailio.cfg with its own kamailio-local.cfg), with
  * only the sample address replaced. The phone
  * and the PBX are SIPp in a third namespace on the same LAN (a bridge), so every call crosses a real ARP lookup of
@@ -82,6 +82,7 @@ class ProxyPairIT {
         }
         phoneScenario = resource("phone-call.xml");
         Path pbxScenario = resource("pbx-answer.xml");
+        cluster.installAgent("pbx", repo().resolve("ocf-scripts/pbx-kamailio"));
         cluster.start(crm());
         pbx = lanSpawn(
                 lanDir.resolve("pbx-uas.out"),
@@ -268,7 +269,8 @@ class ProxyPairIT {
 
     /** Kamailio's main pid on a node, from the pid file its agent names. */
     private static String kamailioPid(PacemakerCluster.Node n) {
-        OcfSandbox.Result pid = n.exec(Duration.ofSeconds(5), "cat", "/run/kamailio_p-kamailio/kamailio.pid");
+        OcfSandbox.Result pid =
+                n.exec(Duration.ofSeconds(5), "cat", "/run/resource-agents/pbx-kamailio-p-kamailio.pid");
         return pid.rc() == 0 ? pid.stdout().strip() : "";
     }
 

