@@ -100,7 +100,8 @@ O2CB
 	/etc/init.d/o2cb start </dev/null >/dev/console 2>&1 || echo "LAB-FAIL o2cb start"
 fi
 
-# The agent: its CLI on the lab's classpath, the OCF shell library and the resource agent where Pacemaker has them.
+# The agent: its CLI on the lab's classpath, resource-agents' OCF shell library, and the resource agent with the
+# pbx library it sources, where Pacemaker has them.
 mkdir -p /opt/pbx-agent/bin /etc/pbx-agent /usr/lib/ocf/lib/heartbeat /usr/lib/ocf/resource.d/pbx
 cat >/opt/pbx-agent/bin/pbx-agent <<'CLI'
 #!/bin/sh
@@ -108,6 +109,7 @@ exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xmx96m -cp '/la
 CLI
 chmod 755 /opt/pbx-agent/bin/pbx-agent
 cp /lab/ocf/lib/* /usr/lib/ocf/lib/heartbeat/
+install -m 644 /lab/ocf/pbx-ocf-lib.sh /usr/lib/ocf/resource.d/pbx/pbx-ocf-lib.sh
 install -m 755 /lab/ocf/pbx-storage /usr/lib/ocf/resource.d/pbx/pbx-storage
 for f in /lab/etc/*; do [ -f "$f" ] && cp "$f" /etc/pbx-agent/; done
 mkdir -p /srv/pbx-shared /srv/pbx-local

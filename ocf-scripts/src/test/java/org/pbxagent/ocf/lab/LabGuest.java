@@ -11,8 +11,8 @@ import java.util.stream.Stream;
 
 /**
  * What one guest gets on its tar disk: the lab's guest scripts, this node's names, the agent's classpath, the OCF
- * shell library with the pbx-storage resource agent, and the node's pbx-agent configuration (shared OCFS2 volume
- * on the cluster SAN, its own ext4 LUN on the second SAN).
+ * shell library with the pbx-storage resource agent and the library it sources, and the node's pbx-agent
+ * configuration (shared OCFS2 volume on the cluster SAN, its own ext4 LUN on the second SAN).
  */
 final class LabGuest {
 
@@ -67,6 +67,11 @@ final class LabGuest {
         Files.copy(
                 repo.resolve("ocf-scripts/pbx-storage"),
                 stage.resolve("ocf/pbx-storage"),
+                StandardCopyOption.REPLACE_EXISTING);
+        // The functions pbx-storage sources from its own directory (boot.sh installs it beside the agent).
+        Files.copy(
+                repo.resolve("ocf-scripts/pbx-ocf-lib.sh"),
+                stage.resolve("ocf/pbx-ocf-lib.sh"),
                 StandardCopyOption.REPLACE_EXISTING);
 
         Path etc = Files.createDirectories(stage.resolve("etc"));
