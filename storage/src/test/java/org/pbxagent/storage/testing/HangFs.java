@@ -1,5 +1,6 @@
 package org.pbxagent.storage.testing;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,6 +79,29 @@ public final class HangFs implements AutoCloseable {
             // Still unmount below; keep the interrupt for the caller, as AutoCloseable asks.
             Thread.currentThread().interrupt();
         }
-        Exec.run("umount", mountPoint.toString());
+        // With the daemon gone the mount answers ENOTCONN; umount can still be refused as busy for a moment while a
+        // reader the dead daemon left in the kernel (a loop device, a stuck umount) lets go. Then detach it lazily,
+        // so the directory under it can be removed whatever still holds the old mount.
+        for (int i = 0; i < 20; i++) {
+            if (Exec.run("umount", mountPoint.toString()).ok() || !mounted()) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        Exec.run("umount", "-l", mountPoint.toString());
+    }
+
+    private boolean mounted() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                    .anyMatch(l -> l.split(" ")[1].equals(mountPoint.toString()));
+        } catch (IOException e) {
+            return true;
+        }
     }
 }
