@@ -25,6 +25,15 @@ action_timeout_ms() {
 	esac
 }
 
+# The pid a pid file records, in $pid: 0 when the file holds a number, 1 when it is missing, unreadable or holds
+# anything else. Builtins only: the monitors run it on every interval.
+recorded_pid() {
+	pid=
+	[ -r "$1" ] || return 1
+	IFS= read -r pid < "$1" 2>/dev/null || [ -n "$pid" ] || return 1
+	case "$pid" in ''|*[!0-9]*) return 1 ;; esac
+}
+
 # Alive and not a zombie: a killed process whose parent has not reaped it yet is gone for our purpose. Every
 # thread counts: a leader that has exited shows Z while a thread stuck in I/O (D) keeps the process, and what it
 # holds (the storage), alive. Builtins only (no fork per thread): dash's read takes the first line of a stat file,
