@@ -153,17 +153,25 @@ final class OcfSandbox implements AutoCloseable {
             Map<String, String> meta,
             Map<String, String> rawEnv,
             Duration limit) {
-        return run(agent(agent), action, params, meta, rawEnv, limit);
+        return run(List.of(), agent(agent), action, params, meta, rawEnv, limit);
     }
 
-    private static Result run(
+    /**
+     * Runs one action as {@link #run}, of the agent at {@code agentPath}, with {@code prefix} before it (such as an
+     * nsenter into a namespace of the test's own).
+     */
+    static Result run(
+            List<String> prefix,
             Path agentPath,
             String action,
             Map<String, String> params,
             Map<String, String> meta,
             Map<String, String> rawEnv,
             Duration limit) {
-        ProcessBuilder pb = new ProcessBuilder(agentPath.toString(), action);
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(agentPath.toString());
+        cmd.add(action);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.put("OCF_ROOT", "/usr/lib/ocf");
         env.put("OCF_RA_VERSION_MAJOR", "1");
@@ -184,7 +192,7 @@ final class OcfSandbox implements AutoCloseable {
             throws IOException {
         Path alone = Files.createDirectories(dir.resolve("without-library"));
         Path copy = executable(Files.copy(agent(agent), alone.resolve(agent), StandardCopyOption.REPLACE_EXISTING));
-        return run(copy, action, params, meta, Map.of(), Duration.ofSeconds(30));
+        return run(List.of(), copy, action, params, meta, Map.of(), Duration.ofSeconds(30));
     }
 
     /**

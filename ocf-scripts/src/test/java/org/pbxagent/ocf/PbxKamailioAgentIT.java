@@ -86,16 +86,7 @@ class PbxKamailioAgentIT {
     }
 
     private OcfSandbox.Result run(String action, Map<String, String> p, Map<String, String> meta) {
-        ProcessBuilder pb = new ProcessBuilder(inNetns(agent.toString(), action));
-        Map<String, String> env = pb.environment();
-        env.put("OCF_ROOT", "/usr/lib/ocf");
-        env.put("OCF_RA_VERSION_MAJOR", "1");
-        env.put("OCF_RA_VERSION_MINOR", "1");
-        env.put("OCF_RESOURCE_INSTANCE", "test");
-        env.put("OCF_RESOURCE_TYPE", "pbx-kamailio");
-        p.forEach((k, v) -> env.put("OCF_RESKEY_" + k, v));
-        meta.forEach((k, v) -> env.put("OCF_RESKEY_CRM_meta_" + k, v));
-        return OcfSandbox.exec(pb, LIMIT);
+        return OcfSandbox.run(inNetns(), agent, action, p, meta, Map.of(), LIMIT);
     }
 
     /** Every process of the instance: the main one and its children, by the pid file in their argv. */
