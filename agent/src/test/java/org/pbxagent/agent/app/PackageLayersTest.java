@@ -34,7 +34,7 @@ class PackageLayersTest {
     static final List<List<String>> LAYERS = List.of(
             List.of("config"),
             List.of("module"),
-            List.of("ami", "load", "balancer", "storage", "scheduler", "db", "http"),
+            List.of("ami", "load", "balancer", "storage", "scheduler", "db", "document", "http"),
             List.of("daemon"),
             List.of("cli"),
             List.of("demo", "routing"),

@@ -1,4 +1,4 @@
-package org.pbxagent.agent.routing;
+package org.pbxagent.agent.document;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

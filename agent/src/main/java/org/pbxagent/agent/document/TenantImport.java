@@ -1,4 +1,4 @@
-package org.pbxagent.agent.routing;
+package org.pbxagent.agent.document;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

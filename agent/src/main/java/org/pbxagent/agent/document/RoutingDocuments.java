@@ -1,4 +1,4 @@
-package org.pbxagent.agent.routing;
+package org.pbxagent.agent.document;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonLocation;
