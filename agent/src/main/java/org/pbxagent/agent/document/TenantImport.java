@@ -140,21 +140,47 @@ public final class TenantImport {
      * @return the routing version after the import
      */
     public long apply(Plan plan, RoutingDocument doc) throws SQLException, Refused {
-        RoutingData rows = RoutingDocuments.toRows(doc, plan.dbVersion());
+        return apply(List.of(plan), List.of(doc));
+    }
+
+    /**
+     * Writes several plans, made at the same routing version, in one transaction: all tenants or none. Each tenant's
+     * rows are its own, so plans made one by one against the same DB hold together.
+     *
+     * @param docs the documents of {@code plans}, in the same order
+     * @return the routing version after the import
+     */
+    public long apply(List<Plan> plans, List<RoutingDocument> docs) throws SQLException, Refused {
+        if (plans.size() != docs.size() || plans.isEmpty()) {
+            throw new IllegalArgumentException("one document per plan, at least one");
+        }
+        long planned = plans.get(0).dbVersion();
+        java.util.Set<String> tenants = new java.util.HashSet<>();
+        for (Plan p : plans) {
+            if (p.dbVersion() != planned) {
+                throw new Refused("the plans were made at different routing versions; nothing written, run the "
+                        + "import again");
+            }
+            if (!tenants.add(p.tenant())) {
+                throw new Refused("tenant " + p.tenant() + " is in more than one document; nothing written");
+            }
+        }
         try (Connection c = ds.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
                 long now = lockedVersion(c);
-                if (now != plan.dbVersion()) {
-                    throw new Refused("the routing data changed while importing (routing_version " + plan.dbVersion()
-                            + " then " + now + "); nothing written, run the import again");
+                if (now != planned) {
+                    throw new Refused("the routing data changed while importing (routing_version " + planned + " then "
+                            + now + "); nothing written, run the import again");
                 }
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM tenant WHERE name = ?")) {
-                    ps.setString(1, plan.tenant());
-                    ps.executeUpdate();
+                for (int i = 0; i < plans.size(); i++) {
+                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM tenant WHERE name = ?")) {
+                        ps.setString(1, plans.get(i).tenant());
+                        ps.executeUpdate();
+                    }
+                    RoutingDataWriter.insertMissingTenants(c, RoutingDocuments.toRows(docs.get(i), planned));
                 }
-                RoutingDataWriter.insertMissingTenants(c, rows);
                 long after = lockedVersion(c);
                 c.commit();
                 return after;

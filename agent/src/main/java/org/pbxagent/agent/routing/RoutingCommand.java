@@ -6,6 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pbxagent.agent.cli.ConfigLoading;
 import org.pbxagent.agent.cli.PbxAgent;
@@ -101,13 +105,14 @@ public final class RoutingCommand implements Runnable {
     @Command(
             name = "import",
             mixinStandardHelpOptions = true,
-            description = "Replace a tenant's routing by a document's (format from the extension .json, .yaml, "
-                    + ".yml), checked first by the routing compiler, in one transaction. Exit 0 when imported or "
-                    + "nothing changed, 1 when refused (a refused row, a changed routing version) or the DB "
-                    + "failed, 2 on a malformed document or a bad configuration.")
+            description = "Replace each document's tenant's routing by the document's (format from the extension "
+                    + ".json, .yaml, .yml), checked first by the routing compiler; several documents (one tenant "
+                    + "each) go in together, in one transaction: all or none. Exit 0 when imported or nothing "
+                    + "changed, 1 when refused (a refused row, a changed routing version) or the DB failed, 2 on a "
+                    + "malformed document or a bad configuration.")
     static final class Import implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FILE", description = "the routing document")
-        Path file;
+        @Parameters(arity = "1..*", paramLabel = "FILE", description = "the routing documents, one tenant each")
+        List<Path> files;
 
         @Option(names = "--dry-run", description = "print what would change and write nothing")
         boolean dryRun;
@@ -128,38 +133,36 @@ public final class RoutingCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        private static final String NAME = "pbx-agent routing import: ";
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             try {
-                return importFile(out, err);
+                return importFiles(out, err);
             } finally {
                 out.flush();
                 err.flush();
             }
         }
 
-        private int importFile(PrintWriter out, PrintWriter err) {
-            String name = "pbx-agent routing import: ";
-            RoutingDocuments.Format format =
-                    RoutingDocuments.Format.ofFile(file.getFileName().toString());
-            if (format == null) {
-                err.println(name + file + ": the name must end in .json, .yaml or .yml");
-                return PbxAgent.EXIT_USAGE;
-            }
-            RoutingDocument doc;
-            try {
-                doc = RoutingDocuments.parse(Files.readString(file, StandardCharsets.UTF_8), format);
-            } catch (IOException e) {
-                err.println(name + "cannot read " + file + ": " + e.getMessage());
-                return PbxAgent.EXIT_USAGE;
-            } catch (RoutingDocuments.DocumentException e) {
-                for (String p : e.problems()) {
-                    err.println(file + ": " + p);
+        private int importFiles(PrintWriter out, PrintWriter err) {
+            // Every document is read and checked before the DB is touched: one malformed file imports nothing.
+            List<RoutingDocument> docs = new ArrayList<>();
+            Map<String, Path> tenants = new HashMap<>();
+            for (Path file : files) {
+                RoutingDocument doc = parse(file, err);
+                if (doc == null) {
+                    return PbxAgent.EXIT_USAGE;
                 }
-                err.println(name + file + " not imported: the document is malformed");
-                return PbxAgent.EXIT_USAGE;
+                Path other = tenants.putIfAbsent(doc.tenant(), file);
+                if (other != null) {
+                    err.println(NAME + file + " and " + other + " are both tenant " + doc.tenant()
+                            + "; one document per tenant, nothing imported");
+                    return PbxAgent.EXIT_USAGE;
+                }
+                docs.add(doc);
             }
             AgentConfig c = ConfigLoading.load(config, err);
             if (c == null) {
@@ -169,39 +172,86 @@ public final class RoutingCommand implements Runnable {
                 // The daemon migrates at start too; an empty DB gets the schema here so the import can load it.
                 RoutingSchema.migrate(db.dataSource());
                 TenantImport importer = new TenantImport(db.dataSource());
-                TenantImport.Plan plan = importer.plan(doc, force);
-                plan.refusals().forEach(p -> err.println("refused: " + p));
-                plan.notes().forEach(p -> out.println("note: " + p));
-                if (plan.refused()) {
-                    err.println(name + "tenant " + plan.tenant() + " not imported: "
-                            + plan.refusals().size() + " problem(s) refuse a row; nothing written");
+                List<TenantImport.Plan> plans = new ArrayList<>();
+                List<RoutingDocument> changed = new ArrayList<>();
+                boolean refused = false;
+                for (RoutingDocument doc : docs) {
+                    TenantImport.Plan plan = importer.plan(doc, force);
+                    plan.refusals().forEach(p -> err.println("refused: " + p));
+                    plan.notes().forEach(p -> out.println("note: " + p));
+                    if (plan.refused()) {
+                        err.println(NAME + "tenant " + plan.tenant() + " not imported: "
+                                + plan.refusals().size() + " problem(s) refuse a row");
+                        refused = true;
+                        continue;
+                    }
+                    if (plan.diff().isEmpty()) {
+                        out.println(
+                                "tenant " + plan.tenant() + ": no changes (routing_version " + plan.dbVersion() + ")");
+                        continue;
+                    }
+                    plan.diff().changes().forEach(out::println);
+                    if (plan.guard() != null) {
+                        err.println(NAME + "refused: " + plan.guard());
+                        refused = true;
+                        continue;
+                    }
+                    plans.add(plan);
+                    changed.add(doc);
+                }
+                if (refused) {
+                    if (docs.size() > 1) {
+                        err.println(NAME + "nothing written: the documents go in together or not at all");
+                    } else {
+                        err.println(NAME + "nothing written");
+                    }
                     return PbxAgent.EXIT_FAILURE;
                 }
-                if (plan.diff().isEmpty()) {
-                    out.println("tenant " + plan.tenant() + ": no changes (routing_version " + plan.dbVersion() + ")");
+                if (plans.isEmpty()) {
                     return PbxAgent.EXIT_OK;
-                }
-                plan.diff().changes().forEach(out::println);
-                if (plan.guard() != null) {
-                    err.println(name + "refused: " + plan.guard());
-                    return PbxAgent.EXIT_FAILURE;
                 }
                 if (dryRun) {
-                    out.println("tenant " + plan.tenant() + ": "
-                            + plan.diff().changes().size() + " change(s); dry run, nothing written");
+                    for (TenantImport.Plan plan : plans) {
+                        out.println("tenant " + plan.tenant() + ": "
+                                + plan.diff().changes().size() + " change(s); dry run, nothing written");
+                    }
                     return PbxAgent.EXIT_OK;
                 }
-                long version = importer.apply(plan, doc);
-                out.println(
-                        "tenant " + plan.tenant() + ": " + plan.diff().changes().size()
-                                + " change(s) imported (routing_version " + plan.dbVersion() + " -> " + version + ")");
+                long version = importer.apply(plans, changed);
+                for (TenantImport.Plan plan : plans) {
+                    out.println("tenant " + plan.tenant() + ": "
+                            + plan.diff().changes().size() + " change(s) imported (routing_version " + plan.dbVersion()
+                            + " -> " + version + ")");
+                }
                 return PbxAgent.EXIT_OK;
             } catch (TenantImport.Refused e) {
-                err.println(name + "refused: " + e.getMessage());
+                err.println(NAME + "refused: " + e.getMessage());
                 return PbxAgent.EXIT_FAILURE;
             } catch (SQLException | RuntimeException e) {
-                err.println(name + "the DB failed, nothing written: " + e.getMessage());
+                err.println(NAME + "the DB failed, nothing written: " + e.getMessage());
                 return PbxAgent.EXIT_FAILURE;
+            }
+        }
+
+        /** The document of {@code file}, or null after printing why it cannot be read. */
+        private static RoutingDocument parse(Path file, PrintWriter err) {
+            RoutingDocuments.Format format =
+                    RoutingDocuments.Format.ofFile(file.getFileName().toString());
+            if (format == null) {
+                err.println(NAME + file + ": the name must end in .json, .yaml or .yml");
+                return null;
+            }
+            try {
+                return RoutingDocuments.parse(Files.readString(file, StandardCharsets.UTF_8), format);
+            } catch (IOException e) {
+                err.println(NAME + "cannot read " + file + ": " + e.getMessage());
+                return null;
+            } catch (RoutingDocuments.DocumentException e) {
+                for (String p : e.problems()) {
+                    err.println(file + ": " + p);
+                }
+                err.println(NAME + file + " not imported: the document is malformed");
+                return null;
             }
         }
     }
