@@ -29,8 +29,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(
             names = "--sample-data",
-            description = "load the sample routing data into the DB before serving "
-                    + "(idempotent; for db.url = embedded and labs)")
+            description = "import the example routing documents of etc/routing into the DB before serving, "
+                    + "each tenant the DB does not hold yet (for db.url = embedded and labs)")
     boolean sampleData;
 
     @Spec

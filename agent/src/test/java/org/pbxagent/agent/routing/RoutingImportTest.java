@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pbxagent.agent.app.Main;
 import org.pbxagent.agent.db.EmbeddedMariaDb;
+import org.pbxagent.agent.document.RoutingExamples;
 import org.pbxagent.fastagi.AgiRequest;
 import org.pbxagent.fastagi.RouteDecision;
 import org.pbxagent.fastagi.data.RoutingDataReader;
@@ -160,6 +161,80 @@ class RoutingImportTest {
     private static void assertDecision(RouteDecision d, String action, String target) {
         assertEquals(action, d.get("ROUTE_ACTION"), d.toString());
         assertEquals(target, d.get("ROUTE_TARGET"), d.toString());
+    }
+
+    private static final Path ALPHA = Path.of("..", "etc", "routing", "hosted-alpha.yaml");
+    private static final Path BETA = Path.of("..", "etc", "routing", "hosted-beta.yaml");
+
+    @Test
+    void theHostedPairGoesInWithOneCommandEachTenantItsOwn() throws Exception {
+        Run r = pbxAgent("routing", "import", ALPHA.toString(), BETA.toString());
+        assertEquals(0, r.code(), r.all());
+        assertFalse(r.all().contains("note:") || r.all().contains("refused"), r.all());
+        assertTrue(r.out().contains("tenant hosted-alpha: ") && r.out().contains("tenant hosted-beta: "), r.out());
+        String at = "2026-11-24T09:00:00Z";
+        assertDecision(
+                call("route", at, "4930777000", "tenant", "hosted-alpha", "did", "4930555200"),
+                "DIAL",
+                "PJSIP/alpha-100&PJSIP/alpha-102");
+        assertDecision(
+                call("route", at, "4930777000", "tenant", "hosted-beta", "did", "442079460301"),
+                "QUEUE",
+                "hosted-beta-orders");
+        // The same extension number in both tenants: each its own phone and its own call limit.
+        RouteDecision alpha = call("route", at, "4930777000", "tenant", "hosted-alpha", "did", "100");
+        RouteDecision beta = call("route", at, "4930777000", "tenant", "hosted-beta", "did", "100");
+        assertDecision(alpha, "DIAL", "PJSIP/alpha-100");
+        assertDecision(beta, "DIAL", "PJSIP/beta-100");
+        assertEquals("2", alpha.get("ROUTE_LIMIT"), alpha.toString());
+        assertEquals("1", beta.get("ROUTE_LIMIT"), beta.toString());
+        assertFalse(alpha.get("ROUTE_LIMIT_GROUP").equals(beta.get("ROUTE_LIMIT_GROUP")), alpha + " / " + beta);
+        // A tenant's DID is not another's.
+        assertEquals(
+                "no-route",
+                call("route", at, "4930777000", "tenant", "hosted-beta", "did", "4930555200")
+                        .get("ROUTE_REASON"));
+    }
+
+    @Test
+    void oneRefusedDocumentOfSeveralWritesNone() throws Exception {
+        ObjectNode bad = (ObjectNode)
+                JSON.readTree(
+                        "{\"tenant\":\"other\",\"ring_groups\":[{\"number\":\"600\",\"members\":[\"999\"],\"no_answer\":{\"type\":\"HANGUP\",\"ref\":\"16\"}}]}");
+        Path file = write("other.json", bad);
+        Run r = pbxAgent("routing", "import", ALPHA.toString(), file.toString());
+        assertEquals(1, r.code(), r.all());
+        assertTrue(r.err().contains("member 999"), r.err());
+        assertTrue(r.err().contains("nothing written: the documents go in together or not at all"), r.err());
+        assertTrue(new RoutingDataReader(ds).read().tenants().isEmpty(), "hosted-alpha was not written either");
+    }
+
+    @Test
+    void twoDocumentsOfOneTenantAreRefusedBeforeTheDb() throws Exception {
+        Run r = pbxAgent("routing", "import", ALPHA.toString(), ALPHA.toString());
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("are both tenant hosted-alpha"), r.err());
+    }
+
+    @Test
+    void theJarsExamplesAreTheFilesOfEtcRoutingAndLoadIntoAnEmptyDb() throws Exception {
+        try (var files = Files.list(Path.of("..", "etc", "routing"))) {
+            assertEquals(
+                    files.map(f -> f.getFileName().toString())
+                            .filter(n -> n.endsWith(".yaml"))
+                            .sorted()
+                            .toList(),
+                    RoutingExamples.NAMES.stream().sorted().toList());
+        }
+        List<String> first = RoutingExamples.load(ds);
+        assertEquals(RoutingExamples.NAMES.size(), first.size(), first.toString());
+        assertTrue(first.stream().allMatch(l -> l.contains("imported from")), first.toString());
+        assertEquals(
+                List.of("hosted-alpha", "hosted-beta", "small-office"),
+                new RoutingDataReader(ds)
+                        .read().tenants().stream().map(t -> t.name()).sorted().toList());
+        // A second start leaves them: an operator may have changed a tenant since.
+        assertTrue(RoutingExamples.load(ds).stream().allMatch(l -> l.contains("left as it is")));
     }
 
     @Test
