@@ -22,7 +22,7 @@ import org.pbxagent.fastagi.data.RoutingData.TimeRange;
 import org.pbxagent.fastagi.data.RoutingData.Trunk;
 
 /**
- * Sample routing data for the demo, the tests and the benchmark: tenant {@code default} (single organisation) and
+ * Sample routing data for the tests and the benchmarks (the demo loads the documents of {@code etc/routing/}): tenant {@code default} (single organisation) and
  * tenant {@code acme}. The same data is available in memory ({@link #data()}, no DB needed) and in the DB
  * ({@link #load}, idempotent: a tenant that already exists is left as it is).
  *
