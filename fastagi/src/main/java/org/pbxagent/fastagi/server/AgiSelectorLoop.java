@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ final class AgiSelectorLoop implements Runnable {
     private long acceptPausedUntil;
     private boolean acceptPaused;
     private volatile boolean running = true;
+    /** Work handed to this loop by other threads (a deferred script's answer); run between selects. */
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
     AgiSelectorLoop(FastAgiServer server, int index, ServerSocketChannel listener) throws IOException {
         this.server = server;
@@ -96,6 +99,7 @@ final class AgiSelectorLoop implements Runnable {
                     it.remove();
                     handle(key);
                 }
+                runTasks();
                 long now = System.nanoTime();
                 if (now - nextSweep >= 0) {
                     nextSweep = now + sweepNanos;
@@ -106,6 +110,23 @@ final class AgiSelectorLoop implements Runnable {
             log.error("FastAGI selector thread failed; its sessions are cut", e);
         } finally {
             closeAll();
+        }
+    }
+
+    /** Runs {@code task} on this loop's thread soon; from any thread. Dropped once the loop has stopped. */
+    void execute(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("FastAGI task on the selector thread failed", e);
+            }
         }
     }
 

@@ -12,8 +12,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.pbxagent.fastagi.AgiRequest;
 import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.DeferredScript;
 import org.pbxagent.fastagi.RouteDecision;
 import org.pbxagent.fastagi.protocol.AgiCommands;
 import org.pbxagent.fastagi.protocol.AgiEnvironment;
@@ -363,6 +365,11 @@ final class AgiSession implements AgiChannel {
             afterScriptStep();
             return;
         }
+        DeferredScript deferred = loop.server.deferredScript(name);
+        if (deferred != null) {
+            startDeferred(name, deferred);
+            return;
+        }
         counters.count(SessionCounters.Outcome.UNKNOWN_SCRIPT);
         faultLog.warn(
                 log,
@@ -375,6 +382,36 @@ final class AgiSession implements AgiChannel {
                 new Command(ANSWER_UNKNOWN_SCRIPT, null, loop.replyTimeoutNanos),
                 ANSWER_UNKNOWN_SCRIPT,
                 ANSWER_UNKNOWN_SCRIPT.length);
+    }
+
+    /**
+     * Starts a deferred script: nothing is written until its answer comes (the session waits, as for a multi-step
+     * script, up to the reply timeout); the answer is taken once, on this session's thread, and sent as a decision.
+     */
+    private void startDeferred(String name, DeferredScript script) {
+        countServed = true;
+        AtomicBoolean answered = new AtomicBoolean();
+        try {
+            script.decide(request, decision -> {
+                if (answered.compareAndSet(false, true)) {
+                    loop.execute(() -> deferredAnswer(name, decision));
+                }
+            });
+        } catch (RuntimeException | StackOverflowError e) {
+            answered.set(true);
+            scriptError("script '" + name + "' threw", e);
+        }
+    }
+
+    private void deferredAnswer(String name, RouteDecision decision) {
+        if (state != State.TALKING || outstanding != null || finishing) {
+            return; // closed meanwhile (peer gone, reply timeout): nobody to answer
+        }
+        if (decision == null) {
+            scriptError("script '" + name + "' returned no decision", null);
+            return;
+        }
+        sendDecision(name, decision);
     }
 
     /**

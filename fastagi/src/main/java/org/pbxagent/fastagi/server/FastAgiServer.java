@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.DeferredScript;
 import org.pbxagent.fastagi.RouteDecision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,7 @@ public final class FastAgiServer implements AutoCloseable {
     private final FastAgiServerSettings settings;
     private final Map<String, DecisionScript> decisionScripts;
     private final Map<String, AgiScript> agiScripts = new HashMap<>();
+    private final Map<String, DeferredScript> deferredScripts = new HashMap<>();
     private final List<CidrBlock> allow = new ArrayList<>();
 
     final AtomicInteger inFlight = new AtomicInteger();
@@ -62,6 +64,18 @@ public final class FastAgiServer implements AutoCloseable {
             throw new IllegalArgumentException("script name already used: " + name);
         }
         agiScripts.put(name, script);
+        return this;
+    }
+
+    /** Adds a script that answers once work off the selector thread is done; before {@link #start()} only. */
+    public synchronized FastAgiServer registerDeferred(String name, DeferredScript script) {
+        if (loops != null) {
+            throw new IllegalStateException("register scripts before start()");
+        }
+        if (decisionScripts.containsKey(name) || agiScripts.containsKey(name)) {
+            throw new IllegalArgumentException("script name already used: " + name);
+        }
+        deferredScripts.put(name, script);
         return this;
     }
 
@@ -239,6 +253,10 @@ public final class FastAgiServer implements AutoCloseable {
 
     AgiScript agiScript(String name) {
         return agiScripts.get(name);
+    }
+
+    DeferredScript deferredScript(String name) {
+        return deferredScripts.get(name);
     }
 
     boolean allowed(InetAddress address) {
