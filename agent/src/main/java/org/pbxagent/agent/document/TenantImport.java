@@ -242,7 +242,8 @@ public final class TenantImport {
                         RoutingData.BlockedCaller::tenant,
                         keep,
                         plus == null ? null : plus.blockedCallers()),
-                rows(d.ivrMenus(), RoutingData.IvrMenu::tenant, keep, plus == null ? null : plus.ivrMenus()));
+                rows(d.ivrMenus(), RoutingData.IvrMenu::tenant, keep, plus == null ? null : plus.ivrMenus()),
+                rows(d.callClasses(), RoutingData.CallClass::tenant, keep, plus == null ? null : plus.callClasses()));
     }
 
     private static <T> List<T> rows(

@@ -22,7 +22,38 @@ public record RoutingData(
         List<Trunk> trunks,
         List<OutboundRoute> outboundRoutes,
         List<BlockedCaller> blockedCallers,
-        List<IvrMenu> ivrMenus) {
+        List<IvrMenu> ivrMenus,
+        List<CallClass> callClasses) {
+
+    /** Routing data without call classes. */
+    public RoutingData(
+            long version,
+            long readAtMillis,
+            List<Tenant> tenants,
+            List<Extension> extensions,
+            List<TimeCondition> timeConditions,
+            List<RingGroup> ringGroups,
+            List<CallQueue> queues,
+            List<InboundRoute> inboundRoutes,
+            List<Trunk> trunks,
+            List<OutboundRoute> outboundRoutes,
+            List<BlockedCaller> blockedCallers,
+            List<IvrMenu> ivrMenus) {
+        this(
+                version,
+                readAtMillis,
+                tenants,
+                extensions,
+                timeConditions,
+                ringGroups,
+                queues,
+                inboundRoutes,
+                trunks,
+                outboundRoutes,
+                blockedCallers,
+                ivrMenus,
+                List.of());
+    }
 
     /** Routing data without IVR menus. */
     public RoutingData(
@@ -64,6 +95,7 @@ public record RoutingData(
         blockedCallers = List.copyOf(blockedCallers);
         // a disk snapshot written before the kind existed has no such list: none
         ivrMenus = ivrMenus == null ? List.of() : List.copyOf(ivrMenus);
+        callClasses = callClasses == null ? List.of() : List.copyOf(callClasses);
     }
 
     public record Tenant(String name, String timeZone) {}
@@ -81,7 +113,56 @@ public record RoutingData(
             String forwardNoAnswer,
             int ringTime,
             int callLimit,
-            String outboundCallerId) {}
+            String outboundCallerId,
+            String callClass) {
+        /** An extension without a call class: it may use every outbound route. */
+        public Extension(
+                String tenant,
+                String number,
+                String endpoint,
+                String displayName,
+                String voicemailBox,
+                boolean dnd,
+                String forwardAlways,
+                String forwardBusy,
+                String forwardNoAnswer,
+                int ringTime,
+                int callLimit,
+                String outboundCallerId) {
+            this(
+                    tenant,
+                    number,
+                    endpoint,
+                    displayName,
+                    voicemailBox,
+                    dnd,
+                    forwardAlways,
+                    forwardBusy,
+                    forwardNoAnswer,
+                    ringTime,
+                    callLimit,
+                    outboundCallerId,
+                    null);
+        }
+
+        /** The same extension in the call class of this name (null: every route). */
+        public Extension withCallClass(String className) {
+            return new Extension(
+                    tenant,
+                    number,
+                    endpoint,
+                    displayName,
+                    voicemailBox,
+                    dnd,
+                    forwardAlways,
+                    forwardBusy,
+                    forwardNoAnswer,
+                    ringTime,
+                    callLimit,
+                    outboundCallerId,
+                    className);
+        }
+    }
 
     /** A typed reference to where a call goes; see the schema comment for what {@code ref} names per type. */
     public record Destination(String type, String ref) {}
@@ -196,4 +277,16 @@ public record RoutingData(
 
     /** @param digits the keys pressed for this choice */
     public record IvrOption(String digits, Destination destination) {}
+
+    /**
+     * Call rights (see {@code V5__call_classes.sql}): the outbound routes, by name, an extension of
+     * this class may use.
+     *
+     * @param refusalPrompt sound played when a number routes only where the class may not go; null: the default
+     */
+    public record CallClass(String tenant, String name, String refusalPrompt, List<String> routes) {
+        public CallClass {
+            routes = routes == null ? List.of() : List.copyOf(routes);
+        }
+    }
 }

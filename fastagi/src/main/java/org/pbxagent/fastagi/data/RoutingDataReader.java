@@ -253,11 +253,14 @@ public final class RoutingDataReader {
                         new RoutingData.Destination(rs.getString(13), rs.getString(14)),
                         options.getOrDefault(rs.getLong(1), List.of()))));
 
+        List<RoutingData.CallClass> callClasses = readCallClasses(c);
+        List<RoutingData.Extension> classed = withCallClasses(c, extensions);
+
         return new RoutingData(
                 version,
                 readAt,
                 tenants,
-                extensions,
+                classed,
                 conditions,
                 groups,
                 queues,
@@ -265,7 +268,48 @@ public final class RoutingDataReader {
                 trunks,
                 outbound,
                 blocked,
-                menus);
+                menus,
+                callClasses);
+    }
+
+    private static List<RoutingData.CallClass> readCallClasses(Connection c) throws SQLException {
+        Map<Long, List<String>> routes = new LinkedHashMap<>();
+        query(
+                c,
+                "SELECT call_class_id, route_name FROM call_class_route ORDER BY call_class_id, route_name",
+                rs -> routes.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+                        .add(rs.getString(2)));
+        List<RoutingData.CallClass> classes = new ArrayList<>();
+        query(
+                c,
+                "SELECT k.id, t.name, k.name, k.refusal_prompt FROM call_class k JOIN tenant t ON t.id = k.tenant_id"
+                        + " ORDER BY t.name, k.name",
+                rs -> classes.add(new RoutingData.CallClass(
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        routes.getOrDefault(rs.getLong(1), List.of()))));
+        return classes;
+    }
+
+    /** The extensions with the call class each names (read apart from the other columns, which came with V1). */
+    private static List<RoutingData.Extension> withCallClasses(Connection c, List<RoutingData.Extension> extensions)
+            throws SQLException {
+        Map<String, String> classOf = new java.util.HashMap<>();
+        query(
+                c,
+                "SELECT t.name, e.number, e.call_class FROM extension e JOIN tenant t ON t.id = e.tenant_id"
+                        + " WHERE e.call_class IS NOT NULL",
+                rs -> classOf.put(rs.getString(1) + '\u0000' + rs.getString(2), rs.getString(3)));
+        if (classOf.isEmpty()) {
+            return extensions;
+        }
+        List<RoutingData.Extension> out = new ArrayList<>(extensions.size());
+        for (RoutingData.Extension e : extensions) {
+            String k = classOf.get(e.tenant() + '\u0000' + e.number());
+            out.add(k == null ? e : e.withCallClass(k));
+        }
+        return out;
     }
 
     private interface RowReader {

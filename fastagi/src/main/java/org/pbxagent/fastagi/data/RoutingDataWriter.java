@@ -219,6 +219,36 @@ public final class RoutingDataWriter {
             }
         }
         insertIvrMenus(c, data, name, t);
+        insertCallClasses(c, data, name, t, ext);
+    }
+
+    /** The tenant's call classes, and the class each of its extensions names. */
+    private static void insertCallClasses(
+            Connection c, RoutingData data, String name, long t, Map<String, Long> extensionIds) throws SQLException {
+        for (RoutingData.CallClass k : data.callClasses()) {
+            if (!name.equals(k.tenant())) {
+                continue;
+            }
+            long id = insert(
+                    c,
+                    "INSERT INTO call_class (tenant_id, name, refusal_prompt) VALUES (?, ?, ?)",
+                    t,
+                    k.name(),
+                    k.refusalPrompt());
+            for (String route : new java.util.LinkedHashSet<>(k.routes())) {
+                insert(c, "INSERT INTO call_class_route (call_class_id, route_name) VALUES (?, ?)", id, route);
+            }
+        }
+        for (RoutingData.Extension e : data.extensions()) {
+            Long id = extensionIds.get(e.number());
+            if (name.equals(e.tenant()) && e.callClass() != null && id != null) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE extension SET call_class = ? WHERE id = ?")) {
+                    ps.setString(1, e.callClass());
+                    ps.setLong(2, id);
+                    ps.executeUpdate();
+                }
+            }
+        }
     }
 
     private static void insertIvrMenus(Connection c, RoutingData data, String name, long t) throws SQLException {

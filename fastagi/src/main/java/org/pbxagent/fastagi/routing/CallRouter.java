@@ -101,6 +101,11 @@ public final class CallRouter {
         }
         String caller = input(request, "ext", request.callerIdNumber(), null);
         Tenant.Extension from = caller == null ? null : t.extension(caller);
+        Tenant.CallClass rights = from == null ? null : t.callClassOf(from.number);
+        if (rights != null) {
+            classDial(t, number, from, rights, a);
+            return a.build();
+        }
         if (!outboundDial(t, number, from, a, "outbound")) {
             a.action(RouteAction.CONGESTION).reason("no-outbound-route");
         }
@@ -420,6 +425,39 @@ public final class CallRouter {
             }
         }
         return false;
+    }
+
+    /**
+     * An outbound call of an extension in a call class: the route the number takes (the first that matches, in
+     * order, as for everyone) must be one the class allows; else the class's prompt and
+     * {@code call-class:<class>:<route>}. A lower route that also matches is not tried: a catch-all route must not
+     * let a local-only class dial international numbers.
+     */
+    private static void classDial(Tenant t, String number, Tenant.Extension from, Tenant.CallClass rights, Answer a) {
+        List<Tenant.Outbound> routes = t.outboundRoutes();
+        for (int i = 0; i < routes.size(); i++) {
+            Tenant.Outbound o = routes.get(i);
+            Tenant.DialPattern dp = o.match(number);
+            if (dp == null) {
+                continue;
+            }
+            if (!rights.allows(o)) {
+                a.action(RouteAction.PLAYBACK)
+                        .target(rights.refusalPrompt)
+                        .reason("call-class:" + rights.name + ":" + o.name);
+                return;
+            }
+            dialTrunk(o, dp, number, 0, a, "outbound");
+            String cid = from.outboundCallerId != null ? from.outboundCallerId : o.callerIdNumber;
+            if (cid != null) {
+                a.set(RouteVariable.CALLERID_NUM, cid);
+            }
+            if (o.callerIdName != null) {
+                a.set(RouteVariable.CALLERID_NAME, o.callerIdName);
+            }
+            return;
+        }
+        a.action(RouteAction.CONGESTION).reason("no-outbound-route");
     }
 
     private static void dialTrunk(

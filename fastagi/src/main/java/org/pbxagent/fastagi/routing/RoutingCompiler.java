@@ -58,6 +58,7 @@ public final class RoutingCompiler {
         collect(compilers, data.outboundRoutes(), RoutingData.OutboundRoute::tenant, tc -> tc.outboundRows);
         collect(compilers, data.blockedCallers(), RoutingData.BlockedCaller::tenant, tc -> tc.blockedRows);
         collect(compilers, data.ivrMenus(), RoutingData.IvrMenu::tenant, tc -> tc.ivrRows);
+        collect(compilers, data.callClasses(), RoutingData.CallClass::tenant, tc -> tc.callClassRows);
         Map<String, Tenant> tenants = new LinkedHashMap<>();
         for (Map.Entry<String, TenantCompiler> e : compilers.entrySet()) {
             tenants.put(e.getKey(), e.getValue().compile());

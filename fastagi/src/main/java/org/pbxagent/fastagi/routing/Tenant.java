@@ -48,6 +48,8 @@ public final class Tenant {
     private final Map<String, Ivr> ivrs;
     private final Set<String> blockedExact;
     private final List<AsteriskPattern> blockedPatterns;
+    /** Extension number -> its call class; an extension not in it may use every outbound route. */
+    private final Map<String, CallClass> callClasses;
 
     /**
      * Indexes the compiled entries for the call path: inbound routes by exact DID and in match order, outbound
@@ -66,7 +68,23 @@ public final class Tenant {
             List<Outbound> outbound,
             List<AsteriskPattern> blocked,
             Map<String, Ivr> ivrs) {
+        this(name, extensions, routes, conditions, groups, queues, outbound, blocked, ivrs, Map.of());
+    }
+
+    /** @param callClasses extension number -> the call class it is in (absent: every outbound route) */
+    Tenant(
+            String name,
+            Map<String, Extension> extensions,
+            Collection<Inbound> routes,
+            Map<String, TimeCondition> conditions,
+            Map<String, RingGroup> groups,
+            Map<String, Queue> queues,
+            List<Outbound> outbound,
+            List<AsteriskPattern> blocked,
+            Map<String, Ivr> ivrs,
+            Map<String, CallClass> callClasses) {
         this.name = name;
+        this.callClasses = Map.copyOf(callClasses);
         this.ivrs = Map.copyOf(ivrs);
         this.extensions = Map.copyOf(extensions);
         this.conditions = Map.copyOf(conditions);
@@ -158,6 +176,11 @@ public final class Tenant {
     /** @return the outbound route of this name, or null */
     Outbound outboundRoute(String routeName) {
         return routeName == null ? null : outboundByName.get(routeName);
+    }
+
+    /** @return the call class of this extension, or null when it may use every outbound route */
+    CallClass callClassOf(String number) {
+        return number == null ? null : callClasses.get(number);
     }
 
     /** The outbound routes in the order a dialled number tries them. */
@@ -487,6 +510,23 @@ public final class Tenant {
         /** Every choice: digits to destination. */
         Map<String, Destination> options() {
             return options;
+        }
+    }
+
+    /** Call rights: the outbound routes an extension of this class may use, and what a refused caller hears. */
+    static final class CallClass {
+        final String name;
+        final Set<String> routes;
+        final String refusalPrompt;
+
+        CallClass(String name, Set<String> routes, String refusalPrompt) {
+            this.name = name;
+            this.routes = Set.copyOf(routes);
+            this.refusalPrompt = refusalPrompt;
+        }
+
+        boolean allows(Outbound route) {
+            return routes.contains(route.name);
         }
     }
 }

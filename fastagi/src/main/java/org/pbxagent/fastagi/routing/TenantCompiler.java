@@ -8,6 +8,7 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,6 +54,7 @@ final class TenantCompiler {
     final List<RoutingData.OutboundRoute> outboundRows = new ArrayList<>();
     final List<RoutingData.BlockedCaller> blockedRows = new ArrayList<>();
     final List<RoutingData.IvrMenu> ivrRows = new ArrayList<>();
+    final List<RoutingData.CallClass> callClassRows = new ArrayList<>();
 
     // What has been accepted so far; sorted maps give the problem lines a stable order.
     private final Map<String, Extension> extensions = new HashMap<>();
@@ -62,6 +64,7 @@ final class TenantCompiler {
     private final Map<String, Queue> queues = new TreeMap<>();
     private final Map<String, Inbound> routes = new TreeMap<>();
     private final Map<String, Tenant.Ivr> ivrs = new TreeMap<>();
+    private final Map<String, Tenant.CallClass> extensionClasses = new HashMap<>();
 
     /** @param problems shared by every tenant of the compilation, in the order found */
     TenantCompiler(String name, ZoneId zone, List<String> problems) {
@@ -102,6 +105,7 @@ final class TenantCompiler {
                             blankToNull(e.outboundCallerId())));
         }
         refuseForwardLoops();
+        compileCallClasses(validExtensions);
         for (RoutingData.TimeCondition c : conditionRows) {
             TimeCondition compiled = compileCondition(c);
             if (compiled != null) {
@@ -128,7 +132,16 @@ final class TenantCompiler {
         refuseBroken();
 
         return new Tenant(
-                name, extensions, routes.values(), conditions, groups, queues, outbound, blockedCallers(), ivrs);
+                name,
+                extensions,
+                routes.values(),
+                conditions,
+                groups,
+                queues,
+                outbound,
+                blockedCallers(),
+                ivrs,
+                extensionClasses);
     }
 
     // ------------------------------------------------------------------------------------------------ entries
@@ -492,6 +505,60 @@ final class TenantCompiler {
                             invalid,
                             timeout,
                             options));
+        }
+    }
+
+    /** What a caller hears when a call class refuses the only routes a number matches. */
+    static final String DEFAULT_REFUSAL_PROMPT = "cannot-complete-as-dialed";
+
+    /**
+     * Call classes, and the class of each extension. A route a class names that does not exist (or was refused) is
+     * left out of it; an extension naming a class that does not exist (or was refused) keeps its calls but may use no
+     * outbound route: call rights fail closed.
+     */
+    private void compileCallClasses(Map<String, RoutingData.Extension> validExtensions) {
+        Set<String> routeNames = new HashSet<>();
+        for (Outbound o : outbound) {
+            routeNames.add(o.name);
+        }
+        Map<String, Tenant.CallClass> classes = new TreeMap<>();
+        for (RoutingData.CallClass k : callClassRows) {
+            String what = "call class " + k.name();
+            if (k.name() == null || !NAME.matcher(k.name()).matches()) {
+                problem(what, "name must be 1-64 of A-Z a-z 0-9 _ . - (refused)");
+                continue;
+            }
+            String prompt = blankToNull(k.refusalPrompt());
+            if (prompt != null && !SOUND.matcher(prompt).matches()) {
+                problem(what, "refusal prompt '" + prompt + "' is not a plain sound name (refused)");
+                continue;
+            }
+            Set<String> allowed = new TreeSet<>();
+            for (String r : k.routes()) {
+                String route = blankToNull(r);
+                if (route != null && routeNames.contains(route)) {
+                    allowed.add(route);
+                } else {
+                    problem(what, "outbound route " + r + " does not exist or is refused (left out)");
+                }
+            }
+            classes.put(
+                    k.name(),
+                    new Tenant.CallClass(k.name(), allowed, prompt == null ? DEFAULT_REFUSAL_PROMPT : prompt));
+        }
+        for (RoutingData.Extension e : validExtensions.values()) {
+            String className = blankToNull(e.callClass());
+            if (className == null) {
+                continue;
+            }
+            Tenant.CallClass k = classes.get(className);
+            if (k == null) {
+                problem(
+                        "extension " + e.number(),
+                        "call class " + className + " does not exist or is refused (no outbound route allowed)");
+                k = new Tenant.CallClass(className, Set.of(), DEFAULT_REFUSAL_PROMPT);
+            }
+            extensionClasses.put(e.number(), k);
         }
     }
 
