@@ -21,7 +21,38 @@ public record RoutingDocument(
         List<Trunk> trunks,
         List<OutboundRoute> outboundRoutes,
         List<BlockedCaller> blockedCallers,
-        List<IvrMenu> ivrMenus) {
+        List<IvrMenu> ivrMenus,
+        List<CallClass> callClasses) {
+
+    /** A document without call classes. */
+    public RoutingDocument(
+            Long routingVersion,
+            String tenant,
+            String timeZone,
+            List<Extension> extensions,
+            List<TimeCondition> timeConditions,
+            List<RingGroup> ringGroups,
+            List<Queue> queues,
+            List<InboundRoute> inboundRoutes,
+            List<Trunk> trunks,
+            List<OutboundRoute> outboundRoutes,
+            List<BlockedCaller> blockedCallers,
+            List<IvrMenu> ivrMenus) {
+        this(
+                routingVersion,
+                tenant,
+                timeZone,
+                extensions,
+                timeConditions,
+                ringGroups,
+                queues,
+                inboundRoutes,
+                trunks,
+                outboundRoutes,
+                blockedCallers,
+                ivrMenus,
+                null);
+    }
 
     public record Extension(
             String number,
@@ -34,7 +65,36 @@ public record RoutingDocument(
             String forwardNoAnswer,
             Integer ringTime,
             Integer callLimit,
-            String outboundCallerId) {}
+            String outboundCallerId,
+            String callClass) {
+        /** An extension without a call class (every outbound route). */
+        public Extension(
+                String number,
+                String endpoint,
+                String displayName,
+                String voicemailBox,
+                Boolean dnd,
+                String forwardAlways,
+                String forwardBusy,
+                String forwardNoAnswer,
+                Integer ringTime,
+                Integer callLimit,
+                String outboundCallerId) {
+            this(
+                    number,
+                    endpoint,
+                    displayName,
+                    voicemailBox,
+                    dnd,
+                    forwardAlways,
+                    forwardBusy,
+                    forwardNoAnswer,
+                    ringTime,
+                    callLimit,
+                    outboundCallerId,
+                    null);
+        }
+    }
 
     /** Where a call goes: {@code type} as in the DDL (EXTENSION, VOICEMAIL, RING_GROUP, ...), {@code ref} its name. */
     public record Destination(String type, String ref) {}
@@ -98,4 +158,7 @@ public record RoutingDocument(
             List<IvrOption> options) {}
 
     public record IvrOption(String digits, Destination destination) {}
+
+    /** Call rights: the outbound routes (by name) an extension naming this class may use. */
+    public record CallClass(String name, String refusalPrompt, List<String> routes) {}
 }

@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -237,6 +238,7 @@ public final class RoutingDocuments {
             unique(p, at + ".options", options, RoutingDocument.IvrOption::digits, "digits");
         }
         unique(p, "ivr_menus", menus, RoutingDocument.IvrMenu::name, "name");
+        callClassProblems(p, d);
         return p;
     }
 
@@ -384,7 +386,7 @@ public final class RoutingDocuments {
                 version,
                 0L,
                 List.of(new RoutingData.Tenant(t, zone)),
-                ext,
+                withCallClasses(ext, d),
                 tcs,
                 groups,
                 queues,
@@ -392,7 +394,85 @@ public final class RoutingDocuments {
                 trunks,
                 outbound,
                 blocked,
-                menus);
+                menus,
+                callClassRows(d));
+    }
+
+    private static void callClassProblems(List<String> p, RoutingDocument d) {
+        List<RoutingDocument.CallClass> classes = list(d.callClasses());
+        for (int i = 0; i < classes.size(); i++) {
+            required(p, "call_classes[" + i + "].name", classes.get(i).name());
+        }
+        unique(p, "call_classes", classes, RoutingDocument.CallClass::name, "name");
+    }
+
+    /** The extensions' rows with the class each names. */
+    private static List<RoutingData.Extension> withCallClasses(List<RoutingData.Extension> rows, RoutingDocument d) {
+        List<RoutingDocument.Extension> docs = list(d.extensions());
+        List<RoutingData.Extension> out = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            out.add(rows.get(i).withCallClass(blankToNull(docs.get(i).callClass())));
+        }
+        return out;
+    }
+
+    /** Call classes as the DB reads them back: routes once each, by name. */
+    private static List<RoutingData.CallClass> callClassRows(RoutingDocument d) {
+        return list(d.callClasses()).stream()
+                .map(k -> new RoutingData.CallClass(
+                        d.tenant(),
+                        k.name(),
+                        blankToNull(k.refusalPrompt()),
+                        new java.util.TreeSet<>(list(k.routes())).stream().toList()))
+                .sorted(Comparator.comparing(RoutingData.CallClass::name))
+                .toList();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** The document with the tenant's call classes of {@code data}, and the class each extension names. */
+    private static RoutingDocument withCallClasses(RoutingDocument doc, RoutingData data, String tenant) {
+        Map<String, String> classOf = new java.util.HashMap<>();
+        for (RoutingData.Extension e : data.extensions()) {
+            if (tenant.equals(e.tenant()) && e.callClass() != null) {
+                classOf.put(e.number(), e.callClass());
+            }
+        }
+        List<RoutingDocument.Extension> ext = doc.extensions().stream()
+                .map(e -> new RoutingDocument.Extension(
+                        e.number(),
+                        e.endpoint(),
+                        e.displayName(),
+                        e.voicemailBox(),
+                        e.dnd(),
+                        e.forwardAlways(),
+                        e.forwardBusy(),
+                        e.forwardNoAnswer(),
+                        e.ringTime(),
+                        e.callLimit(),
+                        e.outboundCallerId(),
+                        classOf.get(e.number())))
+                .toList();
+        List<RoutingDocument.CallClass> classes = data.callClasses().stream()
+                .filter(k -> tenant.equals(k.tenant()))
+                .map(k -> new RoutingDocument.CallClass(k.name(), k.refusalPrompt(), k.routes()))
+                .toList();
+        return new RoutingDocument(
+                doc.routingVersion(),
+                doc.tenant(),
+                doc.timeZone(),
+                ext,
+                doc.timeConditions(),
+                doc.ringGroups(),
+                doc.queues(),
+                doc.inboundRoutes(),
+                doc.trunks(),
+                doc.outboundRoutes(),
+                doc.blockedCallers(),
+                doc.ivrMenus(),
+                classes.isEmpty() ? null : classes);
     }
 
     /** The tenant's rows of {@code data} as a document stamped with the version they were read at. */
@@ -401,7 +481,7 @@ public final class RoutingDocuments {
                 .filter(x -> x.name().equals(tenant))
                 .findFirst()
                 .orElseThrow();
-        return new RoutingDocument(
+        RoutingDocument doc = new RoutingDocument(
                 data.version(),
                 t.name(),
                 t.timeZone(),
@@ -488,6 +568,7 @@ public final class RoutingDocuments {
                                         .map(o -> new RoutingDocument.IvrOption(o.digits(), dest(o.destination())))
                                         .toList()))
                         .toList());
+        return withCallClasses(doc, data, tenant);
     }
 
     /**

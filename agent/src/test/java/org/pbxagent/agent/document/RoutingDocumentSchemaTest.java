@@ -30,7 +30,8 @@ class RoutingDocumentSchemaTest {
             Map.entry("outbound_route", RoutingDocument.OutboundRoute.class),
             Map.entry("blocked_caller", RoutingDocument.BlockedCaller.class),
             Map.entry("ivr_menu", RoutingDocument.IvrMenu.class),
-            Map.entry("ivr_option", RoutingDocument.IvrOption.class));
+            Map.entry("ivr_option", RoutingDocument.IvrOption.class),
+            Map.entry("call_class", RoutingDocument.CallClass.class));
 
     private static Set<String> keys(Class<? extends Record> type) {
         PropertyNamingStrategies.SnakeCaseStrategy snake = new PropertyNamingStrategies.SnakeCaseStrategy();

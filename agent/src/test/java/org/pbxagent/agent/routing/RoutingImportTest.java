@@ -284,6 +284,23 @@ class RoutingImportTest {
     }
 
     @Test
+    void theExamplesCallClassKeepsTheWorkshopPhoneToNationalNumbers() throws Exception {
+        importExample();
+        RouteDecision intl = call("outbound", "2026-11-24T09:00:00Z", "203", "ext", "203", "number", "0044201234567");
+        assertDecision(intl, "PLAYBACK", "cannot-complete-as-dialed");
+        assertEquals("call-class:no-international:international", intl.get("ROUTE_REASON"), intl.toString());
+        assertDecision(
+                call("outbound", "2026-11-24T09:00:00Z", "203", "ext", "203", "number", "030123456"),
+                "DIAL",
+                "PJSIP/030123456@carrier-a");
+        // reception has no class: every route
+        assertDecision(
+                call("outbound", "2026-11-24T09:00:00Z", "201", "ext", "201", "number", "0044201234567"),
+                "DIAL",
+                "PJSIP/0044201234567@carrier-b");
+    }
+
+    @Test
     void exportThenImportOfTheUnchangedDocumentChangesNothing() throws Exception {
         importExample();
         long v = version();
