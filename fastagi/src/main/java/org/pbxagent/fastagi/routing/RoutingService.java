@@ -155,6 +155,17 @@ public final class RoutingService implements AutoCloseable {
         return Map.of(ROUTE, r::route, OUTBOUND, r::outbound, NEXT, r::next, IVR, r::ivr);
     }
 
+    /** Where a script that outlives one decision finds the router in use (null before routing has data). */
+    @FunctionalInterface
+    public interface RouterSource {
+        CallRouter router();
+    }
+
+    /** The router in use, or null before the service started. */
+    public CallRouter router() {
+        return router;
+    }
+
     public RoutingStatus status() {
         CallRouter r = router;
         List<String> all = new ArrayList<>(problems);

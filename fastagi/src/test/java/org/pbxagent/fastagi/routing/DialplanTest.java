@@ -163,8 +163,10 @@ class DialplanTest {
                 }
             }
         }
-        assertEquals(new TreeSet<>(List.of("ivr", "next", "outbound", "route")), scripts);
-        assertEquals(new TreeSet<>(RoutingService.SCRIPTS), scripts, "the dialplan calls every script served");
+        assertEquals(new TreeSet<>(List.of("feature", "ivr", "next", "outbound", "route")), scripts);
+        Set<String> served = new TreeSet<>(RoutingService.SCRIPTS);
+        served.add(FeatureCodes.NAME);
+        assertEquals(served, scripts, "the dialplan calls every script served");
         assertEquals("127.0.0.1:4573", globals.get("AGENT"));
     }
 
@@ -418,5 +420,24 @@ class DialplanTest {
             }
         }
         return -1;
+    }
+
+    @Test
+    void everyFeatureCodeReachesTheFeatureScriptWithTheCallersOwnCallerId() {
+        Map<String, List<String[]>> internal = plan.get("from-internal");
+        for (FeatureCodes.Code code : FeatureCodes.Code.values()) {
+            String exten = code.takesNumber ? "_" + code.digits + "." : code.digits;
+            List<String[]> p = internal.get(exten);
+            assertNotNull(p, "from-internal has " + exten);
+            assertEquals("MSet(ROUTE_FEATURE=${EXTEN:0:3},ROUTE_FEATURE_NUMBER=${EXTEN:3})", p.get(0)[1], exten);
+            assertEquals("Goto(route-feature,s,1)", p.get(1)[1], exten);
+        }
+        String agi = plan.get("route-feature").get("s").stream()
+                .map(x -> x[1])
+                .filter(x -> x.startsWith("AGI("))
+                .findFirst()
+                .orElseThrow();
+        // the extension changed is the channel's caller ID, the digits only give the code and the number
+        assertTrue(agi.contains("&ext=${URIENCODE(${CALLERID(num)})}&code=${URIENCODE(${ROUTE_FEATURE})}"), agi);
     }
 }
