@@ -123,6 +123,9 @@ public final class AgentDaemon implements AutoCloseable {
 
         if (callListenerFactory != null) {
             CallListener l = callListenerFactory.apply(DaemonMetrics.instrument(meters, routing.scripts()));
+            if (l instanceof FastAgiListener f) {
+                f.registerDeferred(org.pbxagent.fastagi.routing.FeatureCodes.NAME, routing.featureCodes());
+            }
             startComponent(l);
             fastAgi = l;
             board.section("fastagi", this::fastAgiSection);

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.pbxagent.agent.config.FastAgiSettings;
 import org.pbxagent.agent.module.CallListener;
 import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.DeferredScript;
 import org.pbxagent.fastagi.server.FastAgiServer;
 
 /**
@@ -17,6 +18,11 @@ public final class FastAgiListener implements CallListener {
 
     public FastAgiListener(FastAgiSettings s, Map<String, DecisionScript> scripts) {
         this.server = new FastAgiServer(s.server(), scripts);
+    }
+
+    /** Adds a script that answers after work off the selector threads (feature codes); before {@link #start()}. */
+    public void registerDeferred(String name, DeferredScript script) {
+        server.registerDeferred(name, script);
     }
 
     @Override

@@ -14,6 +14,8 @@ import org.pbxagent.agent.config.RoutingSettings;
 import org.pbxagent.agent.module.AgentComponent;
 import org.pbxagent.agent.module.Health;
 import org.pbxagent.fastagi.DecisionScript;
+import org.pbxagent.fastagi.DeferredScript;
+import org.pbxagent.fastagi.routing.FeatureCodes;
 import org.pbxagent.fastagi.routing.RoutingService;
 import org.pbxagent.fastagi.routing.RoutingStatus;
 import org.slf4j.Logger;
@@ -159,6 +161,25 @@ public final class RoutingComponent implements AgentComponent {
         return m;
     }
 
+    /** Bound of a feature code's DB write: well inside FastAGI's reply timeout, so the caller always hears why. */
+    private static final Duration FEATURE_WRITE_TIMEOUT = Duration.ofSeconds(2);
+
+    private FeatureCodes featureCodes;
+
+    /** The feature code script, stable like {@link #scripts()}: it follows the routing service once it has data. */
+    public synchronized DeferredScript featureCodes() {
+        if (featureCodes == null) {
+            featureCodes = new FeatureCodes(
+                    dataSource,
+                    () -> {
+                        RoutingService s = service;
+                        return s == null ? null : s.router();
+                    },
+                    FEATURE_WRITE_TIMEOUT);
+        }
+        return featureCodes;
+    }
+
     /** Null until routing has data. */
     public RoutingStatus status() {
         RoutingService s = service;
@@ -213,6 +234,9 @@ public final class RoutingComponent implements AgentComponent {
 
     @Override
     public synchronized void close() {
+        if (featureCodes != null) {
+            featureCodes.close();
+        }
         if (retry != null) {
             retry.shutdownNow();
         }

@@ -146,6 +146,23 @@ class AgentDaemonTest {
         assertTrue(r.holdNanos() < Duration.ofSeconds(1).toNanos(), "held " + r.holdNanos() / 1_000_000 + " ms");
     }
 
+    @Test
+    void theDaemonServesFeatureCodesThatWriteTheCallersExtension() throws Exception {
+        for (String code : List.of("*78", "*79")) {
+            AgiCallResult r = new AgiCallClient()
+                    .call(
+                            "127.0.0.1",
+                            daemon.fastAgiPort(),
+                            "feature?tenant=acme&ext=1003&code=" + code,
+                            Map.of("callerid", "1003"),
+                            List.of(),
+                            Duration.ofSeconds(10));
+            assertEquals("PLAYBACK", r.variable("ROUTE_ACTION"), r.transcript());
+            assertTrue(r.variable("ROUTE_TARGET").startsWith("do-not-disturb&"), r.transcript());
+            assertEquals(1, r.roundTrips(), r.transcript());
+        }
+    }
+
     /** What a stalled session looked like on a real Asterisk: no reply within the reply timeout. */
     @Test
     void aSessionWithoutItsReplyIsTimedOutNotServedOnStatusAndMetrics() throws Exception {
