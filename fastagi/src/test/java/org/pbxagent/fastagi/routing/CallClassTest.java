@@ -162,4 +162,20 @@ class CallClassTest {
                     reader.read().callClasses().get(0).routes());
         }
     }
+
+    @Test
+    void aNodeStartedFromItsDiskSnapshotKeepsTheCallRights(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        SnapshotFile file = new SnapshotFile(dir.resolve("routing.snapshot"));
+        file.write(data());
+        RoutingData back = file.read();
+        assertEquals(data().callClasses(), back.callClasses());
+        assertEquals(data().extensions(), back.extensions());
+        CallRouter router = new CallRouter(
+                new CallRouter.State(RoutingCompiler.compile(back), true),
+                Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC));
+        var d = router.outbound(Calls.request("outbound?tenant=acme&ext=1003&number=0044123456", "1003"));
+        assertEquals("call-class:local:international", d.get("ROUTE_REASON"), d.toString());
+        assertEquals("1", d.get("ROUTE_DEGRADED"), "answered from the snapshot while the DB is away");
+    }
 }
