@@ -10,7 +10,9 @@ public enum RouteAction {
     CONGESTION,
     BUSY,
     /** An IVR menu step: play ROUTE_TARGET, read up to ROUTE_IVR_MAX digits, hand them to the {@code ivr} script. */
-    IVR;
+    IVR,
+    /** Voicemail access (feature codes *97, *98): VoiceMailMain for the box in ROUTE_TARGET (it asks for the PIN). */
+    VOICEMAIL_MAIN;
 
     /** @return the action a {@code ROUTE_ACTION} value names, or null when it names none */
     public static RouteAction of(String value) {

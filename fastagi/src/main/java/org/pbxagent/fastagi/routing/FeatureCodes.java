@@ -95,7 +95,8 @@ public final class FeatureCodes implements DeferredScript {
         String tenant = CallRouter.input(request, "tenant", null, null);
         tenant = tenant == null ? CallRouter.DEFAULT_TENANT : tenant;
         String ext = CallRouter.input(request, "ext", request.callerIdNumber(), null);
-        Code code = Code.of(CallRouter.input(request, "code", null, null));
+        String dialled = CallRouter.input(request, "code", null, null);
+        Code code = Code.of(dialled);
         String number = CallRouter.input(request, "number", null, null);
         Tenant t = router == null || !Tenant.NAME.matcher(tenant).matches()
                 ? null
@@ -103,7 +104,15 @@ public final class FeatureCodes implements DeferredScript {
         Tenant.Extension e = t == null ? null : t.extension(ext);
         String invalid = t == null
                 ? "unknown-tenant"
-                : e == null ? "feature-unknown-caller" : code == null ? "feature-unknown-code" : null;
+                : e == null
+                        ? "feature-unknown-caller"
+                        : code == null && !VOICEMAIL_OWN.equals(dialled) && !VOICEMAIL_ANY.equals(dialled)
+                                ? "feature-unknown-code"
+                                : null;
+        if (invalid == null && code == null) {
+            answer.accept(voicemailAccess(tenant, e, dialled));
+            return;
+        }
         if (invalid == null && code.takesNumber) {
             invalid = forwardProblem(t, e, number);
         }
@@ -134,6 +143,33 @@ public final class FeatureCodes implements DeferredScript {
         } catch (RejectedExecutionException busy) {
             answer.accept(playback(tenantName, PROMPT_FAILED, reason + ":busy"));
         }
+    }
+
+    /** Voicemail access, answered from the snapshot: nothing to write. */
+    static final String VOICEMAIL_OWN = "*97";
+
+    static final String VOICEMAIL_ANY = "*98";
+
+    /** *97: the caller's own box; *98: any box of the caller's voicemail context (VoiceMailMain asks which). */
+    private static RouteDecision voicemailAccess(String tenant, Tenant.Extension e, String dialled) {
+        String target;
+        if (VOICEMAIL_OWN.equals(dialled)) {
+            if (e.mailbox == null) {
+                return playback(tenant, PROMPT_INVALID, "feature-no-voicemail");
+            }
+            target = e.mailbox;
+        } else {
+            int at = e.mailbox == null ? -1 : e.mailbox.indexOf('@');
+            target = at < 0 ? "" : e.mailbox.substring(at);
+        }
+        return RouteDecision.builder()
+                .set(RouteVariable.TARGET, target)
+                .set(RouteVariable.TENANT, tenant)
+                .set(
+                        RouteVariable.REASON,
+                        VOICEMAIL_OWN.equals(dialled) ? "feature:voicemail-own" : "feature:voicemail-any")
+                .set(RouteVariable.ACTION, RouteAction.VOICEMAIL_MAIN.name())
+                .build();
     }
 
     /** The same checks the compiler makes of a forward, so a user's change is never one the load would drop. */

@@ -110,6 +110,15 @@ class FeatureCodeTest {
                                 .variable("ROUTE_REASON"));
                 assertEquals("0", column(db, "dnd", "1001"));
 
+                // *97: the caller's own box; *98: any box of its voicemail context; no box: refused
+                AgiCallResult own = agi(server, "feature?tenant=acme&ext=1001&code=*97", "1001");
+                assertEquals("VOICEMAIL_MAIN", own.variable("ROUTE_ACTION"));
+                assertEquals("1001@acme", own.variable("ROUTE_TARGET"));
+                assertEquals(
+                        "@acme",
+                        agi(server, "feature?tenant=acme&ext=1002&code=*98", "1002")
+                                .variable("ROUTE_TARGET"));
+
                 // DB down: the refusal prompt, promptly, and the change is not there when it returns
                 db.stop();
                 AgiCallResult down = agi(server, "feature?tenant=acme&ext=1002&code=*90&number=1001", "1002");
