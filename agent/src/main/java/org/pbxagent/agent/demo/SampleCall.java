@@ -53,6 +53,7 @@ final class SampleCall {
                 : switch (known) {
                     case DIAL -> "dial " + target + (timeout != null ? " for " + timeout + " s" : "");
                     case VOICEMAIL -> "send to voicemail " + target;
+                    case VOICEMAIL_MAIN -> "open the voicemail box " + target + " after its PIN";
                     case QUEUE -> "put into queue " + target;
                     case PLAYBACK -> "play " + target;
                     case HANGUP -> "hang up" + (target.isEmpty() ? "" : " (cause " + target + ")");
