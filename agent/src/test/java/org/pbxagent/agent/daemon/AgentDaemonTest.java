@@ -57,6 +57,29 @@ class AgentDaemonTest {
                 CallListeners.forConfig(ConfigSections.from(v)));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         base = "http://127.0.0.1:" + daemon.httpPort();
+        // Beside the examples (--sample-data), the tenant 'acme' these tests call, then its first served answer.
+        com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
+        hc.setJdbcUrl(daemon.jdbcUrl());
+        hc.setUsername("root");
+        try (com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource(hc)) {
+            org.pbxagent.fastagi.data.SampleRoutingData.load(ds);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!"DIAL"
+                .equals(new AgiCallClient()
+                        .call(
+                                "127.0.0.1",
+                                daemon.fastAgiPort(),
+                                "route?tenant=acme&did=100",
+                                Map.of("callerid", "5551234"),
+                                List.of(),
+                                Duration.ofSeconds(5))
+                        .variable("ROUTE_ACTION"))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("tenant acme not served within 30 s of loading it");
+            }
+            Thread.sleep(100);
+        }
     }
 
     @AfterAll

@@ -27,7 +27,8 @@ class DemoIT {
             assertEquals(0, code, "stdout:\n" + out + "\nstderr:\n" + p.stderr());
             assertTrue(out.contains("route?tenant=hosted-alpha&did=4930555200"), out);
             assertTrue(out.lines().anyMatch(l -> l.matches("\\s*ROUTE_ACTION\\s+= DIAL")), out);
-            assertTrue(out.lines().anyMatch(l -> l.matches("\\s*ROUTE_TARGET\\s+= PJSIP/alpha-100&PJSIP/alpha-102")), out);
+            assertTrue(
+                    out.lines().anyMatch(l -> l.matches("\\s*ROUTE_TARGET\\s+= PJSIP/alpha-100&PJSIP/alpha-102")), out);
             assertTrue(out.contains("/status") && out.contains("/metrics") && out.contains("Admin token:"), out);
             assertFalse(p.stderr().contains("Exception"), p.stderr());
         }
