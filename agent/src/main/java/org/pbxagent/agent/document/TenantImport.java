@@ -134,8 +134,9 @@ public final class TenantImport {
 
     /**
      * Writes the plan in one transaction: the routing version is locked and must still be the one planned at (no
-     * writer got in between), the tenant's rows are deleted and the document's inserted; the DB's triggers bump
-     * {@code routing_version}. Nothing is written on any error.
+     * writer got in between), the tenant's rows are deleted and the document's inserted, and {@code routing_version}
+     * moves by exactly one: {@code @pbx_routing_import} keeps the per-row triggers quiet (V7) and the import bumps the
+     * version itself. Nothing is written on any error.
      *
      * @return the routing version after the import
      */
@@ -169,6 +170,7 @@ public final class TenantImport {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
+                importing(c, true);
                 long now = lockedVersion(c);
                 if (now != planned) {
                     throw new Refused("the routing data changed while importing (routing_version " + planned + " then "
@@ -181,6 +183,10 @@ public final class TenantImport {
                     }
                     RoutingDataWriter.insertMissingTenants(c, RoutingDocuments.toRows(docs.get(i), planned));
                 }
+                try (PreparedStatement ps =
+                        c.prepareStatement("UPDATE routing_version SET version = version + 1 WHERE id = 1")) {
+                    ps.executeUpdate();
+                }
                 long after = lockedVersion(c);
                 c.commit();
                 return after;
@@ -188,8 +194,21 @@ public final class TenantImport {
                 c.rollback();
                 throw e;
             } finally {
-                c.setAutoCommit(autoCommit);
+                // A user variable outlives the transaction: left set, the pooled connection's next writer would
+                // bump nothing. The SET fails only on a broken connection, which the pool then discards.
+                try {
+                    importing(c, false);
+                } finally {
+                    c.setAutoCommit(autoCommit);
+                }
             }
+        }
+    }
+
+    /** Sets or clears {@code @pbx_routing_import}, which the bump triggers read (V7 of the routing schema). */
+    private static void importing(Connection c, boolean on) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SET @pbx_routing_import = " + (on ? "1" : "NULL"))) {
+            ps.executeUpdate();
         }
     }
 
